@@ -1,0 +1,37 @@
+// Philox4x32-10 (Salmon, Moraes, Dror, Shaw, SC'11). CPU twin: src/rng/philox.ts; both are
+// pinned by the Random123 known-answer vectors in test/philox.test.ts.
+//
+// WGSL has no 32x32 -> 64-bit multiply, so the high word is rebuilt from 16-bit halves. The
+// multipliers are constants, so their halves are literals and only `a` is split at run time.
+
+fn philox_mulhi(a: u32, m_lo: u32, m_hi: u32) -> u32 {
+  let a_lo = a & 0xffffu;
+  let a_hi = a >> 16u;
+  // Each partial sum stays below 2^32: (2^16 - 1)^2 + 2^16 - 1 < 2^32.
+  let mid = a_hi * m_lo + ((a_lo * m_lo) >> 16u);
+  let mid2 = a_lo * m_hi + (mid & 0xffffu);
+  return a_hi * m_hi + (mid >> 16u) + (mid2 >> 16u);
+}
+
+fn philox_round(c: vec4<u32>, k: vec2<u32>) -> vec4<u32> {
+  return vec4<u32>(
+    philox_mulhi(c.z, 0x8D57u, 0xCD9Eu) ^ c.y ^ k.x,
+    c.z * 0xCD9E8D57u,
+    philox_mulhi(c.x, 0x1F53u, 0xD251u) ^ c.w ^ k.y,
+    c.x * 0xD2511F53u);
+}
+
+fn philox4x32_10(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
+  // Unrolled by hand: SwiftShader does not unroll loops, and the looped form measured ~1.4x slower.
+  let w = vec2<u32>(0x9E3779B9u, 0xBB67AE85u);
+  var c = philox_round(counter, key);
+  c = philox_round(c, key + w);
+  c = philox_round(c, key + 2u * w);
+  c = philox_round(c, key + 3u * w);
+  c = philox_round(c, key + 4u * w);
+  c = philox_round(c, key + 5u * w);
+  c = philox_round(c, key + 6u * w);
+  c = philox_round(c, key + 7u * w);
+  c = philox_round(c, key + 8u * w);
+  return philox_round(c, key + 9u * w);
+}

@@ -1,0 +1,99 @@
+import { DropoutArgumentError } from '../errors.js';
+
+/** A GPUBuffer, or a GPUBuffer with a byte offset (a multiple of 4) where the tensor starts. */
+export type BufferArg = GPUBuffer | { buffer: GPUBuffer; byteOffset?: number };
+
+export interface BufferRange {
+  buffer: GPUBuffer;
+  byteOffset: number;
+  byteLength: number;
+  name: string;
+}
+
+function isBuffer(value: unknown): value is GPUBuffer {
+  return typeof value === 'object' && value !== null
+    && typeof (value as GPUBuffer).size === 'number' && typeof (value as GPUBuffer).usage === 'number'
+    && typeof (value as GPUBuffer).destroy === 'function';
+}
+
+/** Validates a buffer argument holding `byteLength` bytes with the given usage bits. */
+export function bufferRange(name: string, arg: unknown, byteLength: number, usage: number, usageNames: string): BufferRange {
+  const buffer = isBuffer(arg) ? arg : (typeof arg === 'object' && arg !== null ? (arg as { buffer?: unknown }).buffer : undefined);
+  if (!isBuffer(buffer)) throw new DropoutArgumentError(name, arg, 'a GPUBuffer or { buffer: GPUBuffer, byteOffset?: number }');
+  const rawOffset = isBuffer(arg) ? 0 : ((arg as { byteOffset?: unknown }).byteOffset ?? 0);
+  if (typeof rawOffset !== 'number' || !Number.isInteger(rawOffset) || rawOffset < 0 || rawOffset % 4 !== 0) {
+    throw new DropoutArgumentError(`${name}.byteOffset`, rawOffset, 'a non-negative multiple of 4');
+  }
+  if ((buffer.usage & usage) !== usage) {
+    throw new DropoutArgumentError(`${name}.usage`, buffer.usage, `a usage including ${usageNames}`, `buffer ${describeBuffer(buffer)}`);
+  }
+  if (rawOffset + byteLength > buffer.size) {
+    throw new DropoutArgumentError(name, arg, `a buffer of at least byteOffset + ${byteLength} = ${rawOffset + byteLength} bytes`, `it has ${buffer.size} bytes at byteOffset ${rawOffset}`);
+  }
+  return { buffer, byteOffset: rawOffset, byteLength, name };
+}
+
+function describeBuffer(buffer: GPUBuffer): string {
+  return buffer.label ? `"${buffer.label}"` : `of ${buffer.size} bytes`;
+}
+
+export function overlaps(a: BufferRange, b: BufferRange): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength && a.byteLength > 0 && b.byteLength > 0;
+}
+
+const STORAGE_IO = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST, without relying on globals
+
+/**
+ * Uploads a Float32Array into a new storage buffer (usage STORAGE | COPY_SRC | COPY_DST).
+ * The caller owns the buffer and destroys it.
+ * @example const x = uploadFloat32(device, new Float32Array([1, 2, 3]));
+ */
+export function uploadFloat32(device: GPUDevice, data: Float32Array, label = 'webgpu-dropout upload'): GPUBuffer {
+  if (!(data instanceof Float32Array)) throw new DropoutArgumentError('data', data, 'a Float32Array');
+  const buffer = device.createBuffer({ label, size: Math.max(4, Math.ceil(data.byteLength / 4) * 4), usage: STORAGE_IO, mappedAtCreation: true });
+  new Float32Array(buffer.getMappedRange()).set(data);
+  buffer.unmap();
+  return buffer;
+}
+
+/**
+ * Creates a zero-filled storage buffer for `count` 32-bit values (usage STORAGE | COPY_SRC | COPY_DST).
+ * @example const y = createStorageBuffer(device, 1024);
+ */
+export function createStorageBuffer(device: GPUDevice, count: number, label = 'webgpu-dropout storage'): GPUBuffer {
+  if (!Number.isSafeInteger(count) || count < 0) throw new DropoutArgumentError('count', count, 'a non-negative integer');
+  return device.createBuffer({ label, size: Math.max(4, count * 4), usage: STORAGE_IO });
+}
+
+async function readBack(device: GPUDevice, arg: BufferArg, byteLength: number, name: string): Promise<ArrayBuffer> {
+  const range = bufferRange(name, arg, byteLength, 0x4, 'COPY_SRC');
+  const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
+  const staging = device.createBuffer({ label: 'webgpu-dropout readback', size, usage: 0x1 | 0x8 }); // MAP_READ | COPY_DST
+  try {
+    const encoder = device.createCommandEncoder({ label: 'webgpu-dropout readback' });
+    if (byteLength > 0) encoder.copyBufferToBuffer(range.buffer, range.byteOffset, staging, 0, byteLength);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(0x1);
+    return staging.getMappedRange(0, size).slice(0, byteLength);
+  } finally {
+    staging.destroy();
+  }
+}
+
+/**
+ * Reads `count` f32 values back from a buffer (needs COPY_SRC).
+ * @example const values = await downloadFloat32(device, y, 1024);
+ */
+export async function downloadFloat32(device: GPUDevice, buffer: BufferArg, count: number): Promise<Float32Array> {
+  if (!Number.isSafeInteger(count) || count < 0) throw new DropoutArgumentError('count', count, 'a non-negative integer');
+  return new Float32Array(await readBack(device, buffer, count * 4, 'buffer'));
+}
+
+/**
+ * Reads `count` u32 values back (e.g. a packed mask of ceil(n / 32) words).
+ * @example const bits = await downloadUint32(device, mask, Math.ceil(n / 32));
+ */
+export async function downloadUint32(device: GPUDevice, buffer: BufferArg, count: number): Promise<Uint32Array> {
+  if (!Number.isSafeInteger(count) || count < 0) throw new DropoutArgumentError('count', count, 'a non-negative integer');
+  return new Uint32Array(await readBack(device, buffer, count * 4, 'buffer'));
+}

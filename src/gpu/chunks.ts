@@ -1,0 +1,50 @@
+// Splits a tensor into chunks that each fit one storage binding. Chunks start at multiples of a
+// tile (1024 elements), so a chunk's Philox blocks are the tensor's blocks shifted by a constant
+// (block_base) and the mask is the same as unchunked. Caller byte offsets need not be aligned to
+// minStorageBufferOffsetAlignment: each binding starts at the aligned offset below and the kernel
+// skips `shift` elements.
+import { TILE_ELEMENTS } from '../rng/layout.js';
+import { type BufferRange } from './buffers.js';
+
+/** The largest chunk the kernels address with u32 element indices and a bounded tie log. */
+export const MAX_CHUNK_ELEMENTS = 2 ** 28;
+
+export interface Binding {
+  buffer: GPUBuffer;
+  offset: number;
+  size: number;
+  /** Elements (or mask words) between the binding's start and the chunk's first one. */
+  shift: number;
+}
+
+export interface Chunk {
+  start: number;
+  count: number;
+}
+
+export function chunkElements(maxBindingBytes: number, storageAlign: number): number {
+  const fit = Math.floor((maxBindingBytes - storageAlign) / 4 / TILE_ELEMENTS) * TILE_ELEMENTS;
+  return Math.max(TILE_ELEMENTS, Math.min(MAX_CHUNK_ELEMENTS, fit));
+}
+
+export function planChunks(n: number, chunk: number): Chunk[] {
+  const chunks: Chunk[] = [];
+  for (let start = 0; start < n; start += chunk) chunks.push({ start, count: Math.min(chunk, n - start) });
+  return chunks;
+}
+
+function bindingFor(range: BufferRange, firstByte: number, byteLength: number, align: number, unit: number): Binding {
+  const start = range.byteOffset + firstByte;
+  const offset = start - (start % align);
+  return { buffer: range.buffer, offset, size: start + byteLength - offset, shift: (start - offset) / unit };
+}
+
+/** Binding of an f32 tensor's elements [chunk.start, chunk.start + chunk.count). */
+export function elementBinding(range: BufferRange, chunk: Chunk, align: number): Binding {
+  return bindingFor(range, chunk.start * 4, chunk.count * 4, align, 4);
+}
+
+/** Binding of the packed-mask words that cover the chunk. */
+export function maskBinding(range: BufferRange, chunk: Chunk, align: number): Binding {
+  return bindingFor(range, (chunk.start / 32) * 4, Math.ceil(chunk.count / 32) * 4, align, 4);
+}

@@ -1,0 +1,34 @@
+// Host mirror of `struct Params` in shaders/dropout.wgsl. Every field is a 4-byte scalar, so a
+// field's byte offset is 4 * its index; test/params.test.ts checks this list against the WGSL.
+
+export const PARAM_FIELDS = [
+  ['n', 'u32'],
+  ['block_base', 'u32'],
+  ['threshold', 'u32'],
+  ['keep_from', 'u32'],
+  ['tie_byte', 'u32'],
+  ['scale', 'f32'],
+  ['seed_lo', 'u32'],
+  ['seed_hi', 'u32'],
+  ['offset_lo', 'u32'],
+  ['offset_hi', 'u32'],
+  ['src_shift', 'u32'],
+  ['dst_shift', 'u32'],
+  ['mask_shift', 'u32'],
+  ['tie_capacity', 'u32'],
+  ['tie_full_x_add', 'u32'],
+  ['tie_full_y', 'u32'],
+] as const;
+
+export type ParamName = (typeof PARAM_FIELDS)[number][0];
+export type Params = Record<ParamName, number>;
+
+/** Size of the struct as WGSL lays it out (16 scalars, 16-byte aligned). */
+export const PARAMS_BYTES = PARAM_FIELDS.length * 4;
+
+export function writeParams(view: DataView, byteOffset: number, params: Params): void {
+  PARAM_FIELDS.forEach(([name, type], i) => {
+    if (type === 'f32') view.setFloat32(byteOffset + 4 * i, params[name], true);
+    else view.setUint32(byteOffset + 4 * i, params[name] >>> 0, true);
+  });
+}

@@ -1,0 +1,14 @@
+/**
+ * webgpu-dropout: fused inverted-dropout kernels for WebGPU with Philox4x32-10 masks that are a
+ * pure function of (seed, offset, element index, p), bit-exact with the CPU reference in
+ * `webgpu-dropout/cpu`.
+ * @packageDocumentation
+ */
+export { dropout, dropoutBackward, type DropoutOptions, type DropoutBackwardOptions, type DropoutCallOptions } from './api/functional.js';
+export { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCallOptions } from './api/module.js';
+export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';
+export { uploadFloat32, downloadFloat32, downloadUint32, createStorageBuffer, type BufferArg } from './gpu/buffers.js';
+export { releaseDevice, deviceStats } from './gpu/device-state.js';
+export { type WorkgroupSize } from './gpu/pipelines.js';
+export { MAX_ELEMENTS_PER_DRAW } from './rng/layout.js';
+export * from './errors.js';
