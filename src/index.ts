@@ -8,7 +8,8 @@ export { dropout, dropoutBackward, type DropoutOptions, type DropoutBackwardOpti
 export { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCallOptions } from './api/module.js';
 export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';
 export { uploadFloat32, downloadFloat32, downloadUint32, createStorageBuffer, type BufferArg } from './gpu/buffers.js';
-export { releaseDevice, deviceStats } from './gpu/device-state.js';
+export { releaseDevice, deviceStats, configureDevice, type TestLimits } from './gpu/device-state.js';
+export { PHILOX_WGSL } from './gpu/pipelines.js';
 export { type WorkgroupSize } from './gpu/pipelines.js';
 export { MAX_ELEMENTS_PER_DRAW } from './rng/layout.js';
 export * from './errors.js';

@@ -113,9 +113,25 @@ export function releaseDevice(device: GPUDevice): void {
   states.delete(device);
 }
 
-/** Test hook: override limits for one device (see {@link TestLimits}). */
-export function setTestLimits(device: GPUDevice, limits: TestLimits): void {
-  deviceState(device).testLimits = { ...limits };
+/**
+ * Lowers the limits the kernels plan with on one device, below what the device allows — to test
+ * chunking, 2-D dispatch and the tie-log overflow path on small tensors. Results never change.
+ * Pass `{}` to go back to the device's own limits.
+ * @example configureDevice(device, { maxBindingBytes: 1 << 16 }); // 64 KiB chunks
+ */
+export function configureDevice(device: GPUDevice, limits: TestLimits): void {
+  const state = deviceState(device);
+  const checked: TestLimits = {};
+  const positive = (name: keyof TestLimits, min: number): void => {
+    const value = limits[name];
+    if (value === undefined) return;
+    if (!Number.isSafeInteger(value) || value < min) throw new DropoutArgumentError(name, value, `an integer >= ${min}`);
+    checked[name] = value;
+  };
+  positive('maxBindingBytes', 4096 + device.limits.minStorageBufferOffsetAlignment);
+  positive('maxWorkgroupsPerDimension', 1);
+  positive('tieCapacity', 0);
+  state.testLimits = checked;
 }
 
 /** Counts for leak tests: pipelines compiled and buffers created on this device so far. */

@@ -3,21 +3,27 @@ import { lostError, type DeviceState } from './device-state.js';
 
 /**
  * Runs `body` inside validation and out-of-memory error scopes and turns a captured error into a
- * DropoutGPUError naming `operation`. Scopes are popped even when body throws.
+ * DropoutGPUError naming `operation`. Scopes are popped even when body throws; a GPU error
+ * takes precedence over the exception it likely caused.
  */
 export async function withErrorScope<T>(state: DeviceState, operation: string, body: () => T | Promise<T>): Promise<T> {
   const device = state.device;
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
-  let result: T;
+  let result: T | undefined;
+  let failed = false;
+  let failure: unknown;
   try {
     result = await body();
-  } finally {
-    const validation = await device.popErrorScope();
-    const memory = await device.popErrorScope();
-    if (state.lost) throw lostError(state.lost);
-    if (validation) throw new DropoutGPUError('GPU_VALIDATION', operation, validation.message);
-    if (memory) throw new DropoutGPUError('GPU_OUT_OF_MEMORY', operation, memory.message);
+  } catch (error) {
+    failed = true;
+    failure = error;
   }
-  return result;
+  const validation = await device.popErrorScope();
+  const memory = await device.popErrorScope();
+  if (state.lost) throw lostError(state.lost);
+  if (validation) throw new DropoutGPUError('GPU_VALIDATION', operation, validation.message);
+  if (memory) throw new DropoutGPUError('GPU_OUT_OF_MEMORY', operation, memory.message);
+  if (failed) throw failure;
+  return result as T;
 }

@@ -16,6 +16,9 @@ export interface KernelKey {
   workgroupSize: WorkgroupSize;
 }
 
+/** WGSL of Philox4x32-10: `philox4x32_10(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32>`, for your own shaders. */
+export const PHILOX_WGSL: string = philoxSource;
+
 /** The WGSL of the dropout family as compiled: Philox prepended to the kernels. */
 export const DROPOUT_WGSL = `${philoxSource}\n${dropoutSource}`;
 

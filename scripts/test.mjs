@@ -1,0 +1,25 @@
+// `npm test`: environment check, type check, lint, then the Node suites (vitest) and, once
+// built, the headless-Chrome suite. Stops at the first failing step with its exit code.
+import { spawnSync } from 'node:child_process';
+import { ensureGpuEnvironment } from './gpu-env.mjs';
+
+const steps = [
+  ['type check', 'npx', ['tsc', '--noEmit']],
+  ['lint', 'npx', ['eslint', '.']],
+  ['unit and Node GPU tests (vitest)', 'npx', ['vitest', 'run']],
+];
+
+const started = Date.now();
+const browser = ensureGpuEnvironment();
+console.log(`• WebGPU environment ok (browser: ${browser})`);
+for (const [name, command, args] of steps) {
+  console.log(`\n• ${name}: ${command} ${args.join(' ')}`);
+  const t0 = Date.now();
+  const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, CHROME_PATH: browser } });
+  if (result.status !== 0) {
+    console.error(`\n✗ ${name} failed (exit ${result.status ?? result.signal})`);
+    process.exit(result.status || 1);
+  }
+  console.log(`✓ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+console.log(`\n✓ all test steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
