@@ -1,23 +1,29 @@
 // Inverted dropout, f32: dst = keep ? src * scale : 0, with keep drawn from Philox4x32-10.
-// Prepended by shaders/philox.wgsl. The mask contract (README, "Mask contract") and its CPU twin
-// (src/rng/mask.ts) define which elements are kept; this file only walks it in parallel.
+// Compiled as philox.wgsl + this file + one of io-vec4.wgsl / io-scalar.wgsl (element access:
+// src, dst, load4/store4, load1/store1), after `#if` specialization (src/gpu/specialize.ts):
+//   WRITE_MASK  dropout_main also writes the packed keep mask (bit e & 31 of word e >> 5)
+//   TIES        dropout_main logs blocks whose top bytes tie with the threshold's
+// The mask contract (README, "Mask contract") and its CPU twin (src/rng/mask.ts) define which
+// elements are kept; this file only walks it in parallel.
 //
 // Layout: a tile is 1024 elements and 64 Philox blocks. Block `lane` of a tile decides the four
 // vec4s at elements 4*lane + 256*k (k = 0..3): byte k of output word c is the top byte of the
 // uniform of component c of vec4 k. Lanes own vec4s 64 apart so that neighbouring lanes touch
 // neighbouring memory.
 //
+// SwiftShader (the CPU Vulkan driver CI runs on) pays for every extra feature inside the hot
+// kernel, even untaken, so dropout_main does only the common case: whole vec4s whose top byte
+// decides. The rare rest, the elements that tie and the last partial vec4, goes to
+// dropout_ties, a second dispatch sized by the blocks dropout_main logs.
+//
 // Entry points:
-//   dropout_main        forward, and backward that rebuilds the mask: one Philox block per
-//                       invocation decides every element whose top byte does not tie with the
-//                       threshold's; blocks with a tie are logged for dropout_ties.
-//   dropout_ties        resolves the logged blocks' tied elements from deeper Philox levels.
-//                       It is a separate dispatch because even untaken tie code in the main
-//                       kernel cost 10-50% on SwiftShader, and ties are rare (1/256 elements).
-//   dropout_apply_mask  backward from a packed 1-bit mask, no Philox.
+//   dropout_main             forward, and backward that rebuilds the mask
+//   dropout_ties             tied elements and the partial vec4 of logged blocks
+//   dropout_apply_mask       backward from a packed 1-bit mask, no Philox
+//   dropout_apply_mask_tail  its partial vec4
+//   dropout_fill_mask        the all-ones mask of a draw that keeps everything
 
 override WORKGROUP_SIZE: u32 = 64u; // a multiple of 64: each 64 invocations own one tile
-override WRITE_MASK: bool = false;  // also write the packed keep mask (bit e & 31 of word e >> 5)
 
 // Field order is mirrored by PARAM_FIELDS in src/gpu/params.ts (a test compares them).
 struct Params {
@@ -37,18 +43,17 @@ struct Params {
   tie_capacity: u32,  // blocks the tie log can hold
   tie_full_x_add: u32, // on overflow: added to the tie dispatch's x so it covers every block
   tie_full_y: u32,     // on overflow: the tie dispatch's y
+  tail_block: u32,     // block holding the partial vec4 (pre-logged by the host), or 0xffffffff
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> src: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+// Bindings 1 (src) and 2 (dst) are declared by the io-*.wgsl file.
 @group(0) @binding(3) var<storage, read_write> mask_words: array<u32>;
 @group(0) @binding(3) var<storage, read_write> mask_atomic: array<atomic<u32>>; // dropout_ties only
 // Tie log: [0] blocks logged, [1..3] indirect dispatch size of dropout_ties, [4..] block indices.
+// The host seeds it before dropout_main (with the tail block, if any).
 @group(0) @binding(4) var<storage, read_write> tie_log_rw: array<atomic<u32>>; // dropout_main
 @group(0) @binding(4) var<storage, read> tie_log: array<u32>;                  // dropout_ties
-
-var<workgroup> lane_nibbles: array<u32, WORKGROUP_SIZE>;
 
 fn draw(block: u32, level: u32) -> vec4<u32> {
   return philox4x32_10(
@@ -61,25 +66,15 @@ fn tile_and_lane(wid: vec3<u32>, nwg: vec3<u32>, li: u32) -> vec2<u32> {
   return vec2<u32>(tile, li % 64u);
 }
 
-// Writes the four elements starting at chunk element e. Scalar bindings, not vec4 ones, so that
-// any 4-byte-aligned caller offset and any length work; SwiftShader runs both at the same speed.
+// The four elements starting at chunk element e, if all four exist: kept ones scaled, dropped +0.
 fn emit4(e: u32, keep: vec4<bool>) {
-  let n = params.n;
-  let s = params.src_shift + e;
-  let d = params.dst_shift + e;
-  if (e + 3u < n) {
-    let v = vec4<f32>(src[s], src[s + 1u], src[s + 2u], src[s + 3u]) * params.scale;
-    let out = select(vec4<f32>(0.0), v, keep);
-    dst[d] = out.x;
-    dst[d + 1u] = out.y;
-    dst[d + 2u] = out.z;
-    dst[d + 3u] = out.w;
-  } else if (e < n) {
-    dst[d] = select(0.0, src[s] * params.scale, keep.x);
-    if (e + 1u < n) { dst[d + 1u] = select(0.0, src[s + 1u] * params.scale, keep.y); }
-    if (e + 2u < n) { dst[d + 2u] = select(0.0, src[s + 2u] * params.scale, keep.z); }
+  if (e + 3u < params.n) {
+    store4(e, select(vec4<f32>(0.0), load4(e) * params.scale, keep));
   }
 }
+
+// #if WRITE_MASK
+var<workgroup> lane_nibbles: array<u32, WORKGROUP_SIZE>;
 
 // Keep flags of the four elements at e as 4 bits, 0 past the end so the mask's tail stays 0.
 fn nibble(keep: vec4<bool>, e: u32) -> u32 {
@@ -87,7 +82,9 @@ fn nibble(keep: vec4<bool>, e: u32) -> u32 {
   let bits = select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), keep & exists);
   return bits.x | bits.y | bits.z | bits.w;
 }
+// #endif
 
+// #if TIES
 fn log_tie(block: u32) {
   let slot = atomicAdd(&tie_log_rw[0], 1u);
   if (slot < params.tie_capacity) {
@@ -105,22 +102,20 @@ fn log_tie(block: u32) {
     atomicMax(&tie_log_rw[3], 1u);
   }
 }
+// #endif
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn dropout_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                 @builtin(local_invocation_index) li: u32) {
   let at = tile_and_lane(wid, nwg, li);
-  let tile = at.x;
-  let lane = at.y;
-  let block = tile * 64u + lane;
+  let block = at.x * 64u + at.y;
+  let first = at.x * 1024u + at.y * 4u;
   let r = draw(block, 0u);
-  let first = tile * 1024u + lane * 4u;
-  let keep_from = vec4<u32>(params.keep_from);
-  let tie = vec4<u32>(params.tie_byte);
   let b0 = r & vec4<u32>(0xffu);
   let b1 = (r >> vec4<u32>(8u)) & vec4<u32>(0xffu);
   let b2 = (r >> vec4<u32>(16u)) & vec4<u32>(0xffu);
   let b3 = r >> vec4<u32>(24u);
+  let keep_from = vec4<u32>(params.keep_from);
   let k0 = b0 >= keep_from;
   let k1 = b1 >= keep_from;
   let k2 = b2 >= keep_from;
@@ -129,27 +124,31 @@ fn dropout_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   emit4(first + 256u, k1);
   emit4(first + 512u, k2);
   emit4(first + 768u, k3);
-  if (first < params.n && any((b0 == tie) | (b1 == tie) | (b2 == tie) | (b3 == tie))) {
+// #if TIES
+  let tie = vec4<u32>(params.tie_byte);
+  if (any((b0 == tie) | (b1 == tie) | (b2 == tie) | (b3 == tie)) && first < params.n && block != params.tail_block) {
     log_tie(block);
   }
-  if (WRITE_MASK) {
-    lane_nibbles[li] = nibble(k0, first) | (nibble(k1, first + 256u) << 4u)
-                     | (nibble(k2, first + 512u) << 8u) | (nibble(k3, first + 768u) << 12u);
-    workgroupBarrier();
-    if (lane < 32u) {
-      // Word w of the tile holds nibble w / 8 of lanes 8 * (w % 8) .. 8 * (w % 8) + 7.
-      let first_lane = li - lane + (lane & 7u) * 8u;
-      let shift = 4u * (lane >> 3u);
-      var word = 0u;
-      for (var q = 0u; q < 8u; q++) {
-        word |= ((lane_nibbles[first_lane + q] >> shift) & 0xfu) << (4u * q);
-      }
-      let index = tile * 32u + lane;
-      if (index * 32u < params.n) {
-        mask_words[params.mask_shift + index] = word;
-      }
+// #endif
+// #if WRITE_MASK
+  lane_nibbles[li] = nibble(k0, first) | (nibble(k1, first + 256u) << 4u)
+                   | (nibble(k2, first + 512u) << 8u) | (nibble(k3, first + 768u) << 12u);
+  workgroupBarrier();
+  if (at.y < 32u) {
+    // Word w of the tile holds nibble w / 8 of lanes 8 * (w % 8) .. 8 * (w % 8) + 7.
+    let w = at.y;
+    let first_lane = li - w + (w & 7u) * 8u;
+    let shift = 4u * (w >> 3u);
+    var word = 0u;
+    for (var q = 0u; q < 8u; q++) {
+      word |= ((lane_nibbles[first_lane + q] >> shift) & 0xfu) << (4u * q);
+    }
+    let index = at.x * 32u + w;
+    if (index * 32u < params.n) {
+      mask_words[params.mask_shift + index] = word;
     }
   }
+// #endif
 }
 
 fn pick(v: vec4<u32>, i: u32) -> u32 {
@@ -169,15 +168,24 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   }
   let r = draw(block, 0u);
   let first = (block / 64u) * 1024u + (block % 64u) * 4u;
-  // Bit j = 4 * k + c stands for component c of vec4 k.
-  var pending = 0u;
+  let whole = params.n & ~3u; // elements from here on form the partial vec4 dropout_main skipped
+  // Bit j = 4 * k + c stands for component c of vec4 k of the block.
+  var pending = 0u; // tied with the threshold: decided below from deeper levels
+  var tail = 0u;    // in the partial vec4 and decided by the top byte
+  var kept = 0u;
   for (var j = 0u; j < 16u; j++) {
+    let e = first + 256u * (j >> 2u) + (j & 3u);
     let b = (pick(r, j & 3u) >> (8u * (j >> 2u))) & 0xffu;
-    if (b == params.tie_byte && first + 256u * (j >> 2u) + (j & 3u) < params.n) {
-      pending |= 1u << j;
+    if (e < params.n) {
+      if (b == params.tie_byte) {
+        pending |= 1u << j;
+      } else if (e >= whole) {
+        tail |= 1u << j;
+        if (b >= params.keep_from) { kept |= 1u << j; }
+      }
     }
   }
-  var kept = 0u;
+  var write = pending | tail;
   for (var level = 1u; level < 4u && pending != 0u; level++) {
     let rl = draw(block, level);
     let t = (params.threshold >> (24u - 8u * level)) & 0xffu;
@@ -193,15 +201,24 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     }
   }
   kept |= pending; // equal to T in all four bytes: u >= T holds
-  while (kept != 0u) {
-    let j = firstTrailingBit(kept);
-    kept &= kept - 1u;
+  while (write != 0u) {
+    let j = firstTrailingBit(write);
+    write &= write - 1u;
     let e = first + 256u * (j >> 2u) + (j & 3u);
-    dst[params.dst_shift + e] = src[params.src_shift + e] * params.scale;
-    if (WRITE_MASK) {
+    let keep = (kept & (1u << j)) != 0u;
+    store1(e, select(0.0, load1(e) * params.scale, keep));
+// #if WRITE_MASK
+    if (keep) {
       atomicOr(&mask_atomic[params.mask_shift + (e >> 5u)], 1u << (e & 31u));
     }
+// #endif
   }
+}
+
+fn mask_nibble(e: u32) -> vec4<bool> {
+  var bits = 0u;
+  if (e < params.n) { bits = mask_words[params.mask_shift + (e >> 5u)] >> (e & 31u); }
+  return (vec4<u32>(bits) & vec4<u32>(1u, 2u, 4u, 8u)) != vec4<u32>(0u);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -209,16 +226,20 @@ fn dropout_apply_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
                       @builtin(local_invocation_index) li: u32) {
   let at = tile_and_lane(wid, nwg, li);
   let first = at.x * 1024u + at.y * 4u;
-  for (var k = 0u; k < 4u; k++) {
-    let e = first + 256u * k;
-    if (e < params.n) {
-      let bits = mask_words[params.mask_shift + (e >> 5u)] >> (e & 31u);
-      emit4(e, (vec4<u32>(bits) & vec4<u32>(1u, 2u, 4u, 8u)) != vec4<u32>(0u));
-    }
+  emit4(first, mask_nibble(first));
+  emit4(first + 256u, mask_nibble(first + 256u));
+  emit4(first + 512u, mask_nibble(first + 512u));
+  emit4(first + 768u, mask_nibble(first + 768u));
+}
+
+@compute @workgroup_size(1)
+fn dropout_apply_mask_tail() {
+  for (var e = params.n & ~3u; e < params.n; e++) {
+    let keep = ((mask_words[params.mask_shift + (e >> 5u)] >> (e & 31u)) & 1u) != 0u;
+    store1(e, select(0.0, load1(e) * params.scale, keep));
   }
 }
 
-// The mask of a draw that keeps everything (eval mode or p = 0 with a mask requested).
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn dropout_fill_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                      @builtin(local_invocation_index) li: u32) {

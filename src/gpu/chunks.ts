@@ -39,9 +39,21 @@ function bindingFor(range: BufferRange, firstByte: number, byteLength: number, a
   return { buffer: range.buffer, offset, size: start + byteLength - offset, shift: (start - offset) / unit };
 }
 
-/** Binding of an f32 tensor's elements [chunk.start, chunk.start + chunk.count). */
-export function elementBinding(range: BufferRange, chunk: Chunk, align: number): Binding {
-  return bindingFor(range, chunk.start * 4, chunk.count * 4, align, 4);
+/**
+ * Binding of an f32 tensor's elements [chunk.start, chunk.start + chunk.count); with `padToVec4`
+ * it extends to the end of the last partial vec4 (the caller checked there is room).
+ */
+export function elementBinding(range: BufferRange, chunk: Chunk, align: number, padToVec4 = false): Binding {
+  const count = padToVec4 ? Math.ceil(chunk.count / 4) * 4 : chunk.count;
+  return bindingFor(range, chunk.start * 4, count * 4, align, 4);
+}
+
+/**
+ * Whether a tensor can use vec4 element access: it starts 16-byte aligned and its last partial
+ * vec4, if any, lies inside the buffer.
+ */
+export function vec4Ready(range: BufferRange, n: number): boolean {
+  return range.byteOffset % 16 === 0 && range.byteOffset + Math.ceil(n / 4) * 16 <= range.buffer.size;
 }
 
 /** Binding of the packed-mask words that cover the chunk. */

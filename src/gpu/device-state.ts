@@ -17,7 +17,7 @@ export interface DeviceState {
   readonly device: GPUDevice;
   lost: GPUDeviceLostInfo | null;
   readonly pipelines: Map<string, Promise<GPUComputePipeline>>;
-  module: GPUShaderModule | null;
+  readonly modules: Map<string, GPUShaderModule>;
   layouts: { main: GPUBindGroupLayout; ties: GPUBindGroupLayout; mainPipeline: GPUPipelineLayout; tiesPipeline: GPUPipelineLayout } | null;
   /** Uniforms for calls we submit ourselves: writeBuffer is queue-ordered, so one buffer serves all. */
   uniforms: GPUBuffer | null;
@@ -43,7 +43,7 @@ export function deviceState(device: unknown): DeviceState {
   let state = states.get(device);
   if (!state) {
     const fresh: DeviceState = {
-      device, lost: null, pipelines: new Map(), module: null, layouts: null, uniforms: null, tieLog: null,
+      device, lost: null, pipelines: new Map(), modules: new Map(), layouts: null, uniforms: null, tieLog: null,
       placeholders: new Map(), created: [], testLimits: {}, stats: { pipelines: 0, buffers: 0 },
     };
     state = fresh;

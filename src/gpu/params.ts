@@ -18,12 +18,13 @@ export const PARAM_FIELDS = [
   ['tie_capacity', 'u32'],
   ['tie_full_x_add', 'u32'],
   ['tie_full_y', 'u32'],
+  ['tail_block', 'u32'],
 ] as const;
 
 export type ParamName = (typeof PARAM_FIELDS)[number][0];
 export type Params = Record<ParamName, number>;
 
-/** Size of the struct as WGSL lays it out (16 scalars, 16-byte aligned). */
+/** Size of the struct as WGSL lays it out: 4-byte scalars, no padding. */
 export const PARAMS_BYTES = PARAM_FIELDS.length * 4;
 
 export function writeParams(view: DataView, byteOffset: number, params: Params): void {

@@ -1,30 +1,44 @@
-// Pipeline cache: one shader module per device for the dropout family, specialised by a small
-// key of what changes the code (entry point, mask output, workgroup size). Per-call values
-// (p, seed, offset, n, shifts) travel in the uniform buffer, so one pipeline serves every call.
+// Pipeline cache. One WGSL source for the dropout family (shaders/dropout.wgsl), specialized by a
+// small key of what changes the code: entry point, element access (vec4 or scalar), mask output,
+// tie logging and workgroup size. Per-call values (p, seed, offset, n, shifts) travel in the
+// uniform buffer, so one pipeline serves every size and rate.
 import philoxSource from '../../shaders/philox.wgsl?raw';
 import dropoutSource from '../../shaders/dropout.wgsl?raw';
+import ioVec4Source from '../../shaders/io-vec4.wgsl?raw';
+import ioScalarSource from '../../shaders/io-scalar.wgsl?raw';
 import { DropoutGPUError } from '../errors.js';
 import { type DeviceState } from './device-state.js';
 import { PARAMS_BYTES } from './params.js';
+import { specialize } from './specialize.js';
 
-export type DropoutEntry = 'dropout_main' | 'dropout_ties' | 'dropout_apply_mask' | 'dropout_fill_mask';
+export type DropoutEntry = 'dropout_main' | 'dropout_ties' | 'dropout_apply_mask' | 'dropout_apply_mask_tail' | 'dropout_fill_mask';
 export type WorkgroupSize = 64 | 128 | 256;
+/** Element access: vec4 loads for 16-byte-aligned tensors, scalar ones for any other offset. */
+export type ElementAccess = 'vec4' | 'scalar';
 
 export interface KernelKey {
   entry: DropoutEntry;
+  io: ElementAccess;
+  /** The draw writes a packed mask (dropout_main and dropout_ties). */
   writeMask: boolean;
+  /** The draw's threshold can tie on the top byte, so dropout_main logs ties. */
+  ties: boolean;
   workgroupSize: WorkgroupSize;
 }
 
 /** WGSL of Philox4x32-10: `philox4x32_10(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32>`, for your own shaders. */
 export const PHILOX_WGSL: string = philoxSource;
 
-/** The WGSL of the dropout family as compiled: Philox prepended to the kernels. */
-export const DROPOUT_WGSL = `${philoxSource}\n${dropoutSource}`;
+/** The dropout family's WGSL as compiled for one key (all entry points). */
+export function dropoutWgsl(key: Pick<KernelKey, 'io' | 'writeMask' | 'ties'>): string {
+  const body = specialize(dropoutSource, { WRITE_MASK: key.writeMask, TIES: key.ties }, 'dropout.wgsl');
+  return `${philoxSource}\n${key.io === 'vec4' ? ioVec4Source : ioScalarSource}\n${body}`;
+}
 
+/** The explicit cache key, also the pipeline's label: e.g. `dropout:dropout_main:f32:io=vec4:mask=bits:ties:wg64`. */
 export function kernelKey(key: KernelKey): string {
-  const wg = key.entry === 'dropout_ties' ? 64 : key.workgroupSize;
-  return `dropout:${key.entry}:f32:mask=${key.writeMask ? 'bits' : 'none'}:wg${wg}`;
+  const wg = key.entry === 'dropout_ties' ? 64 : key.entry === 'dropout_apply_mask_tail' ? 1 : key.workgroupSize;
+  return `dropout:${key.entry}:f32:io=${key.io}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}:wg${wg}`;
 }
 
 function layouts(state: DeviceState): NonNullable<DeviceState['layouts']> {
@@ -63,24 +77,26 @@ function compileErrors(info: GPUCompilationInfo): string {
     .join('\n');
 }
 
-async function shaderModule(state: DeviceState): Promise<GPUShaderModule> {
-  if (state.module) return state.module;
+async function shaderModule(state: DeviceState, key: KernelKey): Promise<GPUShaderModule> {
+  const label = `webgpu-dropout dropout.wgsl io=${key.io} mask=${key.writeMask} ties=${key.ties}`;
+  const cached = state.modules.get(label);
+  if (cached) return cached;
   const device = state.device;
   device.pushErrorScope('validation');
-  const module = device.createShaderModule({ label: 'webgpu-dropout dropout.wgsl', code: DROPOUT_WGSL });
+  const module = device.createShaderModule({ label, code: dropoutWgsl(key) });
   const [error, info] = await Promise.all([device.popErrorScope(), module.getCompilationInfo()]);
   const messages = compileErrors(info);
-  if (error || messages) throw new DropoutGPUError('GPU_VALIDATION', 'dropout.wgsl', messages || error!.message);
-  state.module = module;
+  if (error || messages) throw new DropoutGPUError('GPU_VALIDATION', label, messages || error!.message);
+  state.modules.set(label, module);
   return module;
 }
 
 async function compile(state: DeviceState, key: KernelKey, label: string): Promise<GPUComputePipeline> {
   const device = state.device;
-  const module = await shaderModule(state);
+  const module = await shaderModule(state, key);
   const all = layouts(state);
-  const constants: Record<string, number> = { WRITE_MASK: key.writeMask ? 1 : 0 };
-  if (key.entry !== 'dropout_ties') constants.WORKGROUP_SIZE = key.workgroupSize;
+  const constants: Record<string, number> = {};
+  if (key.entry !== 'dropout_ties' && key.entry !== 'dropout_apply_mask_tail') constants.WORKGROUP_SIZE = key.workgroupSize;
   try {
     const pipeline = await device.createComputePipelineAsync({
       label,

@@ -1,21 +1,24 @@
 // Encodes one dropout job (a draw, a masked backward or a mask fill) chunk by chunk, into the
-// caller's encoder or into one of ours that we submit. Validation has happened before this point.
+// caller's encoder or into one of ours that we submit. Arguments were validated before this.
 import { type DropRate } from '../rng/threshold.js';
 import { u64Words } from '../rng/seed.js';
-import { TILE_ELEMENTS } from '../rng/layout.js';
+import { elementSlot, TILE_ELEMENTS } from '../rng/layout.js';
 import { type BufferRange } from './buffers.js';
-import { chunkElements, elementBinding, maskBinding, planChunks, type Binding, type Chunk } from './chunks.js';
+import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, type Binding, type Chunk } from './chunks.js';
 import { ensureBuffer, limitsOf, placeholder, type DeviceState } from './device-state.js';
 import { withErrorScope } from './error-scope.js';
 import { dispatchGrid } from './geometry.js';
 import { PARAMS_BYTES, writeParams, type Params } from './params.js';
-import { bindGroupLayout, getPipeline, kernelKey, type DropoutEntry, type WorkgroupSize } from './pipelines.js';
+import { bindGroupLayout, getPipeline, kernelKey, type DropoutEntry, type ElementAccess, type KernelKey, type WorkgroupSize } from './pipelines.js';
 
 const UNIFORM = 0x40;
+const COPY_SRC = 0x4;
 const COPY_DST = 0x8;
 const STORAGE = 0x80;
 const INDIRECT = 0x100;
-const TIE_LOG_HEADER = 16;
+/** Tie log seed: count, dispatch x, y, z, and one pre-logged block. */
+const SEED_BYTES = 32;
+const NO_BLOCK = 0xffffffff;
 
 export type JobKind = 'draw' | 'apply-mask' | 'fill-mask';
 
@@ -33,28 +36,39 @@ export interface Job {
   operation: string;
 }
 
-function tieCapacity(state: DeviceState, blocks: number, tieColumns: number): number {
-  const wanted = state.testLimits.tieCapacity ?? Math.min(blocks, Math.max(1024, Math.ceil(blocks / 8)));
-  // The normal tie dispatch (one workgroup per 64 logged blocks) must fit in the overflow grid's x.
-  return Math.min(wanted, tieColumns * 64);
-}
-
 interface ChunkWork {
   params: Params;
   src: Binding | null;
   dst: Binding | null;
   mask: Binding | null;
   grid: [number, number];
+  /** The chunk has a partial vec4 (only the last chunk can). */
+  tail: boolean;
+  /** The second dispatch (dropout_ties) runs for this chunk. */
+  second: boolean;
+}
+
+function tieCapacity(state: DeviceState, blocks: number, tieColumns: number, tail: boolean): number {
+  let capacity = state.testLimits.tieCapacity ?? Math.min(blocks, Math.max(1024, Math.ceil(blocks / 8)));
+  if (tail) capacity = Math.max(capacity, 1); // room for the pre-logged tail block
+  // The normal tie dispatch (one workgroup per 64 logged blocks) must fit in the overflow grid's x.
+  return Math.min(capacity, tieColumns * 64);
+}
+
+function mainEntry(kind: JobKind): DropoutEntry {
+  return kind === 'draw' ? 'dropout_main' : kind === 'apply-mask' ? 'dropout_apply_mask' : 'dropout_fill_mask';
 }
 
 export async function runJob(state: DeviceState, job: Job): Promise<void> {
-  const withTies = job.kind === 'draw' && job.rate.tieByte !== 0x100;
-  const entry: DropoutEntry = job.kind === 'draw' ? 'dropout_main' : job.kind === 'apply-mask' ? 'dropout_apply_mask' : 'dropout_fill_mask';
-  const writeMask = job.kind === 'draw' && job.mask !== null;
-  const mainKey = { entry, writeMask, workgroupSize: job.workgroupSize };
-  const [mainPipeline, tiesPipeline] = await Promise.all([
+  const ties = job.kind === 'draw' && job.rate.tieByte !== 0x100;
+  const io: ElementAccess = [job.src, job.dst].every((r) => r === null || vec4Ready(r, job.n)) ? 'vec4' : 'scalar';
+  const base = { io, writeMask: job.kind === 'draw' && job.mask !== null, ties, workgroupSize: job.workgroupSize };
+  const mainKey: KernelKey = { ...base, entry: mainEntry(job.kind) };
+  const hasTail = job.kind !== 'fill-mask' && job.n % 4 !== 0;
+  const secondEntry: DropoutEntry | null = job.kind === 'draw' && (ties || hasTail) ? 'dropout_ties' : job.kind === 'apply-mask' && hasTail ? 'dropout_apply_mask_tail' : null;
+  const [mainPipeline, secondPipeline] = await Promise.all([
     getPipeline(state, mainKey),
-    withTies ? getPipeline(state, { entry: 'dropout_ties', writeMask, workgroupSize: 64 }) : null,
+    secondEntry ? getPipeline(state, { ...base, entry: secondEntry }) : null,
   ]);
   const device = state.device;
   const limits = limitsOf(state);
@@ -65,15 +79,18 @@ export async function runJob(state: DeviceState, job: Job): Promise<void> {
   const work = chunks.map((chunk: Chunk): ChunkWork => {
     const tiles = Math.ceil(chunk.count / TILE_ELEMENTS);
     const [fullX, fullY] = dispatchGrid(tiles, limits.maxPerDimension);
-    const capacity = withTies ? tieCapacity(state, tiles * 64, fullX) : 0;
-    const src = job.src && elementBinding(job.src, chunk, limits.storageAlign);
-    const dst = job.dst && elementBinding(job.dst, chunk, limits.storageAlign);
+    const tail = chunk.count % 4 !== 0;
+    const logs = job.kind === 'draw' && (ties || tail);
+    const capacity = logs ? tieCapacity(state, tiles * 64, fullX, tail) : 0;
+    const src = job.src && elementBinding(job.src, chunk, limits.storageAlign, io === 'vec4');
+    const dst = job.dst && elementBinding(job.dst, chunk, limits.storageAlign, io === 'vec4');
     const mask = job.mask && maskBinding(job.mask, chunk, limits.storageAlign);
     const workgroups = job.kind === 'fill-mask'
       ? Math.ceil(Math.ceil(chunk.count / 32) / job.workgroupSize)
       : Math.ceil(tiles / (job.workgroupSize / 64));
     return {
-      src, dst, mask,
+      src, dst, mask, tail,
+      second: secondEntry !== null && (logs || (job.kind === 'apply-mask' && tail)),
       grid: dispatchGrid(workgroups, limits.maxPerDimension),
       params: {
         n: chunk.count,
@@ -89,29 +106,35 @@ export async function runJob(state: DeviceState, job: Job): Promise<void> {
         tie_capacity: capacity,
         tie_full_x_add: fullX - Math.ceil(capacity / 64),
         tie_full_y: fullY,
+        tail_block: tail ? elementSlot(chunk.count & ~3).block : NO_BLOCK,
       },
     };
   });
 
-  const maxCapacity = Math.max(0, ...work.map((w) => w.params.tie_capacity));
+  const logged = work.filter((w) => w.second && job.kind === 'draw');
+  const maxCapacity = Math.max(0, ...logged.map((w) => w.params.tie_capacity));
   await withErrorScope(state, kernelKey(mainKey), () => {
     // From here to submit nothing awaits, so no other call can write the shared uniforms between.
     const slot = limits.uniformAlign;
-    const data = new ArrayBuffer(slot * work.length);
+    const seedsAt = slot * work.length;
+    const data = new ArrayBuffer(seedsAt + SEED_BYTES * work.length);
     const view = new DataView(data);
-    work.forEach((w, i) => writeParams(view, i * slot, w.params));
+    work.forEach((w, i) => {
+      writeParams(view, i * slot, w.params);
+      if (w.tail && job.kind === 'draw') [1, 1, 1, 1, w.params.tail_block].forEach((v, k) => view.setUint32(seedsAt + i * SEED_BYTES + 4 * k, v, true));
+    });
     let uniforms: GPUBuffer;
     if (job.encoder) {
       // The caller submits later; a later call's writeBuffer would land first, so this call's
       // uniforms get their own buffer, written at creation and freed by the garbage collector.
-      uniforms = device.createBuffer({ label: 'webgpu-dropout params', size: data.byteLength, usage: UNIFORM, mappedAtCreation: true });
+      uniforms = device.createBuffer({ label: `${job.operation} params`, size: data.byteLength, usage: UNIFORM | COPY_SRC, mappedAtCreation: true });
       new Uint8Array(uniforms.getMappedRange()).set(new Uint8Array(data));
       uniforms.unmap();
     } else {
-      uniforms = ensureBuffer(state, 'uniforms', data.byteLength, UNIFORM | COPY_DST);
+      uniforms = ensureBuffer(state, 'uniforms', data.byteLength, UNIFORM | COPY_DST | COPY_SRC);
       device.queue.writeBuffer(uniforms, 0, data);
     }
-    const tieLog = withTies ? ensureBuffer(state, 'tieLog', TIE_LOG_HEADER + 4 * Math.max(1, maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
+    const tieLog = logged.length ? ensureBuffer(state, 'tieLog', Math.max(SEED_BYTES, 16 + 4 * maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
     const encoder = job.encoder ?? device.createCommandEncoder({ label: job.operation });
     const bindGroup = (target: DropoutEntry, w: ChunkWork): GPUBindGroup => device.createBindGroup({
       label: `${job.operation} ${target}`,
@@ -121,23 +144,24 @@ export async function runJob(state: DeviceState, job: Job): Promise<void> {
         { binding: 1, resource: w.src ?? { buffer: placeholder(state, 1) } },
         { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
         { binding: 3, resource: w.mask ?? { buffer: placeholder(state, 3) } },
-        { binding: 4, resource: { buffer: tieLog ?? placeholder(state, 4) } },
+        { binding: 4, resource: { buffer: (target === 'dropout_main' || target === 'dropout_ties') && tieLog ? tieLog : placeholder(state, 4) } },
       ],
     });
     work.forEach((w, i) => {
-      if (tieLog) encoder.clearBuffer(tieLog, 0, TIE_LOG_HEADER);
+      const logs = tieLog && w.second && job.kind === 'draw';
+      if (logs) encoder.copyBufferToBuffer(uniforms, seedsAt + i * SEED_BYTES, tieLog, 0, SEED_BYTES);
       const pass = encoder.beginComputePass({ label: job.operation });
       pass.setPipeline(mainPipeline);
-      pass.setBindGroup(0, bindGroup(entry, w), [i * slot]);
+      pass.setBindGroup(0, bindGroup(mainKey.entry, w), [i * slot]);
       pass.dispatchWorkgroups(w.grid[0], w.grid[1]);
-      if (tieLog && tiesPipeline) {
-        pass.setPipeline(tiesPipeline);
-        pass.setBindGroup(0, bindGroup('dropout_ties', w), [i * slot]);
-        pass.dispatchWorkgroupsIndirect(tieLog, 4);
+      if (w.second && secondPipeline && secondEntry) {
+        pass.setPipeline(secondPipeline);
+        pass.setBindGroup(0, bindGroup(secondEntry, w), [i * slot]);
+        if (logs) pass.dispatchWorkgroupsIndirect(tieLog, 4);
+        else pass.dispatchWorkgroups(1);
       }
       pass.end();
     });
     if (!job.encoder) device.queue.submit([encoder.finish()]);
   });
 }
-

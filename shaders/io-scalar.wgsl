@@ -1,0 +1,35 @@
+// Element access for dropout.wgsl, general form: any 4-byte-aligned offset and a tensor that ends
+// exactly at n. Same functions as io-vec4.wgsl, one scalar access per element (~1.7x slower on
+// SwiftShader), used only when the fast form's alignment or room is missing.
+
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+
+fn load4(e: u32) -> vec4<f32> {
+  let s = params.src_shift + e;
+  return vec4<f32>(src[s], src[s + 1u], src[s + 2u], src[s + 3u]);
+}
+fn store4(e: u32, v: vec4<f32>) {
+  let d = params.dst_shift + e;
+  dst[d] = v.x;
+  dst[d + 1u] = v.y;
+  dst[d + 2u] = v.z;
+  dst[d + 3u] = v.w;
+}
+
+fn load_partial(e: u32, count: u32) -> vec4<f32> {
+  let s = params.src_shift + e;
+  var v = vec4<f32>(src[s], 0.0, 0.0, 0.0);
+  if (count > 1u) { v.y = src[s + 1u]; }
+  if (count > 2u) { v.z = src[s + 2u]; }
+  return v;
+}
+fn store_partial(e: u32, v: vec4<f32>, count: u32) {
+  let d = params.dst_shift + e;
+  dst[d] = v.x;
+  if (count > 1u) { dst[d + 1u] = v.y; }
+  if (count > 2u) { dst[d + 2u] = v.z; }
+}
+
+fn load1(e: u32) -> f32 { return src[params.src_shift + e]; }
+fn store1(e: u32, value: f32) { dst[params.dst_shift + e] = value; }

@@ -1,0 +1,31 @@
+// Element access for dropout.wgsl, fast form: the tensors start 16-byte aligned, so the host binds
+// them as vec4 arrays with a shift that is a multiple of 4, and every four elements move in one
+// load and one store. A length that is not a multiple of 4 needs 16 bytes of room after the
+// tensor: the partial vec4 is read whole and written back with the elements past n unchanged.
+// io-scalar.wgsl provides the same functions for any 4-byte-aligned offset.
+
+@group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
+
+const LANES = vec4<u32>(0u, 1u, 2u, 3u);
+
+fn load4(e: u32) -> vec4<f32> { return src[(params.src_shift + e) >> 2u]; }
+fn store4(e: u32, v: vec4<f32>) { dst[(params.dst_shift + e) >> 2u] = v; }
+
+// The first `count` (1..3) elements at e.
+fn load_partial(e: u32, count: u32) -> vec4<f32> { return src[(params.src_shift + e) >> 2u]; }
+fn store_partial(e: u32, v: vec4<f32>, count: u32) {
+  let i = (params.dst_shift + e) >> 2u;
+  dst[i] = select(dst[i], v, LANES < vec4<u32>(count));
+}
+
+// Single elements, for the rare tied ones. No runtime component indexing: a masked select instead.
+fn load1(e: u32) -> f32 {
+  let v = src[(params.src_shift + e) >> 2u];
+  let hit = select(vec4<f32>(0.0), v, LANES == vec4<u32>(e & 3u));
+  return hit.x + hit.y + hit.z + hit.w;
+}
+fn store1(e: u32, value: f32) {
+  let i = (params.dst_shift + e) >> 2u;
+  dst[i] = select(dst[i], vec4<f32>(value), LANES == vec4<u32>(e & 3u));
+}

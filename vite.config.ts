@@ -1,0 +1,20 @@
+// Library build: ESM bundles for the browser entry (index), the CPU reference (cpu) and the Node
+// device helper (node). WGSL is inlined through `?raw` imports, so the bundle is self-contained.
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+    minify: false,
+    lib: {
+      entry: { index: 'src/index.ts', cpu: 'src/cpu.ts', node: 'src/node.ts' },
+      formats: ['es'],
+    },
+    rollupOptions: {
+      external: [/^node:/, 'webgpu'],
+    },
+  },
+});
