@@ -1,5 +1,5 @@
-// `npm test`: environment check, type check, lint, then the Node suites (vitest) and, once
-// built, the headless-Chrome suite. Stops at the first failing step with its exit code.
+// `npm test`: environment check, type check, lint, the Node suites (vitest), the library build,
+// then the headless-Chrome suite on the built bundle. Stops at the first failing step with its exit code.
 import { spawnSync } from 'node:child_process';
 import { ensureGpuEnvironment } from './gpu-env.mjs';
 
@@ -7,6 +7,8 @@ const steps = [
   ['type check', 'npx', ['tsc', '--noEmit']],
   ['lint', 'npx', ['eslint', '.']],
   ['unit and Node GPU tests (vitest)', 'npx', ['vitest', 'run']],
+  ['library build (vite + declarations)', 'npm', ['run', 'build', '--silent']],
+  ['GPU tests in headless Chrome on the built bundle', 'node', ['test/browser/run.mjs']],
 ];
 
 const started = Date.now();

@@ -64,7 +64,7 @@ export const limitCases: Case[] = [
     },
   },
   {
-    name: 'keep rate within 5 sigma of 1 - p on 2^22 elements, p = 0.1, 0.5, 0.9, 2^-10',
+    name: 'keep rate within 5 sigma of 1 - p on 2^22 elements (2^20 in the browser), p = 0.1, 0.5, 0.9, 2^-10',
     async run({ device, where }, t) {
       const n = where === 'browser' ? 2 ** 20 : 2 ** 22;
       const xb = t.buffer(4 * n);
