@@ -1,8 +1,9 @@
 // Inverted dropout, f32: dst = keep ? src * scale : 0, with keep drawn from Philox4x32-10.
-// Compiled as philox.wgsl + this file + one of io-vec4.wgsl / io-scalar.wgsl (element access:
-// src, dst, load4/store4, load1/store1), after `#if` specialization (src/gpu/specialize.ts):
-//   WRITE_MASK  dropout_main also writes the packed keep mask (bit e & 31 of word e >> 5)
-//   TIES        dropout_main logs blocks whose top bytes tie with the threshold's
+// Compiled as philox.wgsl + one of io-vec4.wgsl / io-scalar.wgsl (element access: src, dst,
+// load4/store4, load_partial/store_partial, load1/store1) + this file, after `#if`
+// specialization (src/gpu/specialize.ts):
+//   WRITE_MASK  the draw also writes the packed keep mask (bit e & 31 of word e >> 5)
+//   TIES        the draw's threshold can tie on the top byte, so ties are logged and resolved
 // The mask contract (README, "Mask contract") and its CPU twin (src/rng/mask.ts) define which
 // elements are kept; this file only walks it in parallel.
 //
@@ -11,17 +12,19 @@
 // uniform of component c of vec4 k. Lanes own vec4s 64 apart so that neighbouring lanes touch
 // neighbouring memory.
 //
-// SwiftShader (the CPU Vulkan driver CI runs on) pays for every extra feature inside the hot
-// kernel, even untaken, so dropout_main does only the common case: whole vec4s whose top byte
-// decides. The rare rest, the elements that tie and the last partial vec4, goes to
-// dropout_ties, a second dispatch sized by the blocks dropout_main logs.
+// SwiftShader, the CPU Vulkan driver CI runs on, pays for every extra instruction in the hot
+// kernel even when it is never executed (bounds checks cost 45% of a copy, a tail branch 80%). So
+// dropout_main does only the common case, with no checks: whole tiles, elements whose top byte
+// decides. The rest goes to small dispatches after it: dropout_main_tail (one workgroup, the
+// tiles past the last whole group of tiles, with every check) and dropout_ties (the blocks
+// logged with a tied element, sized by an indirect dispatch).
 //
-// Entry points:
-//   dropout_main             forward, and backward that rebuilds the mask
-//   dropout_ties             tied elements and the partial vec4 of logged blocks
-//   dropout_apply_mask       backward from a packed 1-bit mask, no Philox
-//   dropout_apply_mask_tail  its partial vec4
-//   dropout_fill_mask        the all-ones mask of a draw that keeps everything
+// Entry points, in dispatch order within a pass:
+//   dropout_fill_mask                     zero the mask before a draw writes it with atomicOr
+//                                         (or fill it with ones for a draw that keeps all)
+//   dropout_main, dropout_main_tail       forward, and backward that rebuilds the mask
+//   dropout_ties                          tied elements of logged blocks
+//   dropout_apply_mask, *_apply_mask_tail backward from a packed 1-bit mask, no Philox
 
 override WORKGROUP_SIZE: u32 = 64u; // a multiple of 64: each 64 invocations own one tile
 
@@ -43,17 +46,20 @@ struct Params {
   tie_capacity: u32,  // blocks the tie log can hold
   tie_full_x_add: u32, // on overflow: added to the tie dispatch's x so it covers every block
   tie_full_y: u32,     // on overflow: the tie dispatch's y
-  tail_block: u32,     // block holding the partial vec4 (pre-logged by the host), or 0xffffffff
+  main_groups: u32,    // workgroups of dropout_main / dropout_apply_mask (all whole tiles)
+  tail_tile: u32,      // first tile of the *_tail entry points
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 // Bindings 1 (src) and 2 (dst) are declared by the io-*.wgsl file.
 @group(0) @binding(3) var<storage, read_write> mask_words: array<u32>;
-@group(0) @binding(3) var<storage, read_write> mask_atomic: array<atomic<u32>>; // dropout_ties only
+@group(0) @binding(3) var<storage, read_write> mask_atomic: array<atomic<u32>>;
 // Tie log: [0] blocks logged, [1..3] indirect dispatch size of dropout_ties, [4..] block indices.
-// The host seeds it before dropout_main (with the tail block, if any).
-@group(0) @binding(4) var<storage, read_write> tie_log_rw: array<atomic<u32>>; // dropout_main
+// Cleared by the host before each chunk.
+@group(0) @binding(4) var<storage, read_write> tie_log_rw: array<atomic<u32>>; // writers
 @group(0) @binding(4) var<storage, read> tie_log: array<u32>;                  // dropout_ties
+
+const NIBBLE = vec4<u32>(1u, 2u, 4u, 8u);
 
 fn draw(block: u32, level: u32) -> vec4<u32> {
   return philox4x32_10(
@@ -61,26 +67,55 @@ fn draw(block: u32, level: u32) -> vec4<u32> {
     vec2<u32>(params.seed_lo, params.seed_hi));
 }
 
-fn tile_and_lane(wid: vec3<u32>, nwg: vec3<u32>, li: u32) -> vec2<u32> {
-  let tile = (wid.x + wid.y * nwg.x) * (WORKGROUP_SIZE / 64u) + li / 64u;
-  return vec2<u32>(tile, li % 64u);
+// The top-byte decisions of a block's sixteen elements: kN for vec4 N.
+struct Decision {
+  k0: vec4<bool>,
+  k1: vec4<bool>,
+  k2: vec4<bool>,
+  k3: vec4<bool>,
+  tie: bool, // some top byte equals the threshold's: deeper levels must decide it
 }
 
-// The four elements starting at chunk element e, if all four exist: kept ones scaled, dropped +0.
-fn emit4(e: u32, keep: vec4<bool>) {
-  if (e + 3u < params.n) {
-    store4(e, select(vec4<f32>(0.0), load4(e) * params.scale, keep));
+fn decide(block: u32) -> Decision {
+  let r = draw(block, 0u);
+  let b0 = r & vec4<u32>(0xffu);
+  let b1 = (r >> vec4<u32>(8u)) & vec4<u32>(0xffu);
+  let b2 = (r >> vec4<u32>(16u)) & vec4<u32>(0xffu);
+  let b3 = r >> vec4<u32>(24u);
+  let keep_from = vec4<u32>(params.keep_from);
+  var d = Decision(b0 >= keep_from, b1 >= keep_from, b2 >= keep_from, b3 >= keep_from, false);
+// #if TIES
+  let tie = vec4<u32>(params.tie_byte);
+  d.tie = any((b0 == tie) | (b1 == tie) | (b2 == tie) | (b3 == tie));
+// #endif
+  return d;
+}
+
+fn apply4(e: u32, keep: vec4<bool>) {
+  store4(e, select(vec4<f32>(0.0), load4(e) * params.scale, keep));
+}
+
+// apply4 for any e: elements at or past n are left alone.
+fn apply4_guarded(e: u32, keep: vec4<bool>) {
+  let n = params.n;
+  if (e + 3u < n) {
+    apply4(e, keep);
+  } else if (e < n) {
+    let count = n - e;
+    store_partial(e, select(vec4<f32>(0.0), load_partial(e, count) * params.scale, keep), count);
   }
 }
 
 // #if WRITE_MASK
-var<workgroup> lane_nibbles: array<u32, WORKGROUP_SIZE>;
-
-// Keep flags of the four elements at e as 4 bits, 0 past the end so the mask's tail stays 0.
-fn nibble(keep: vec4<bool>, e: u32) -> u32 {
-  let exists = (vec4<u32>(e) + vec4<u32>(0u, 1u, 2u, 3u)) < vec4<u32>(params.n);
-  let bits = select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), keep & exists);
-  return bits.x | bits.y | bits.z | bits.w;
+// Sets the mask bits of the four elements at e (a multiple of 4). Eight lanes share a word, so
+// bits are OR-ed into words dropout_fill_mask zeroed: cheaper on SwiftShader than assembling
+// words in workgroup memory behind a barrier (3.4x vs 8.3x a copy).
+fn or_mask(e: u32, keep: vec4<bool>) {
+  let bits = select(vec4<u32>(0u), NIBBLE, keep);
+  let nibble = bits.x | bits.y | bits.z | bits.w;
+  if (nibble != 0u) {
+    atomicOr(&mask_atomic[params.mask_shift + (e >> 5u)], nibble << (e & 31u));
+  }
 }
 // #endif
 
@@ -107,47 +142,48 @@ fn log_tie(block: u32) {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn dropout_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                 @builtin(local_invocation_index) li: u32) {
-  let at = tile_and_lane(wid, nwg, li);
-  let block = at.x * 64u + at.y;
-  let first = at.x * 1024u + at.y * 4u;
-  let r = draw(block, 0u);
-  let b0 = r & vec4<u32>(0xffu);
-  let b1 = (r >> vec4<u32>(8u)) & vec4<u32>(0xffu);
-  let b2 = (r >> vec4<u32>(16u)) & vec4<u32>(0xffu);
-  let b3 = r >> vec4<u32>(24u);
-  let keep_from = vec4<u32>(params.keep_from);
-  let k0 = b0 >= keep_from;
-  let k1 = b1 >= keep_from;
-  let k2 = b2 >= keep_from;
-  let k3 = b3 >= keep_from;
-  emit4(first, k0);
-  emit4(first + 256u, k1);
-  emit4(first + 512u, k2);
-  emit4(first + 768u, k3);
+  let group = wid.x + wid.y * nwg.x;
+  if (group >= params.main_groups) { return; } // spare workgroups of a 2-D grid
+  let tile = group * (WORKGROUP_SIZE / 64u) + li / 64u;
+  let block = tile * 64u + li % 64u;
+  let first = tile * 1024u + (li % 64u) * 4u;
+  let d = decide(block);
+  apply4(first, d.k0);
+  apply4(first + 256u, d.k1);
+  apply4(first + 512u, d.k2);
+  apply4(first + 768u, d.k3);
 // #if TIES
-  let tie = vec4<u32>(params.tie_byte);
-  if (any((b0 == tie) | (b1 == tie) | (b2 == tie) | (b3 == tie)) && first < params.n && block != params.tail_block) {
-    log_tie(block);
-  }
+  if (d.tie) { log_tie(block); }
 // #endif
 // #if WRITE_MASK
-  lane_nibbles[li] = nibble(k0, first) | (nibble(k1, first + 256u) << 4u)
-                   | (nibble(k2, first + 512u) << 8u) | (nibble(k3, first + 768u) << 12u);
-  workgroupBarrier();
-  if (at.y < 32u) {
-    // Word w of the tile holds nibble w / 8 of lanes 8 * (w % 8) .. 8 * (w % 8) + 7.
-    let w = at.y;
-    let first_lane = li - w + (w & 7u) * 8u;
-    let shift = 4u * (w >> 3u);
-    var word = 0u;
-    for (var q = 0u; q < 8u; q++) {
-      word |= ((lane_nibbles[first_lane + q] >> shift) & 0xfu) << (4u * q);
-    }
-    let index = at.x * 32u + w;
-    if (index * 32u < params.n) {
-      mask_words[params.mask_shift + index] = word;
-    }
-  }
+  or_mask(first, d.k0);
+  or_mask(first + 256u, d.k1);
+  or_mask(first + 512u, d.k2);
+  or_mask(first + 768u, d.k3);
+// #endif
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn dropout_main_tail(@builtin(local_invocation_index) li: u32) {
+  let tile = params.tail_tile + li / 64u;
+  let block = tile * 64u + li % 64u;
+  let first = tile * 1024u + (li % 64u) * 4u;
+  if (first >= params.n) { return; }
+  let d = decide(block);
+  apply4_guarded(first, d.k0);
+  apply4_guarded(first + 256u, d.k1);
+  apply4_guarded(first + 512u, d.k2);
+  apply4_guarded(first + 768u, d.k3);
+// #if TIES
+  if (d.tie) { log_tie(block); }
+// #endif
+// #if WRITE_MASK
+  let lanes = vec4<u32>(0u, 1u, 2u, 3u);
+  let n = vec4<u32>(params.n);
+  or_mask(first, d.k0 & (vec4<u32>(first) + lanes < n));
+  or_mask(first + 256u, d.k1 & (vec4<u32>(first + 256u) + lanes < n));
+  or_mask(first + 512u, d.k2 & (vec4<u32>(first + 512u) + lanes < n));
+  or_mask(first + 768u, d.k3 & (vec4<u32>(first + 768u) + lanes < n));
 // #endif
 }
 
@@ -155,6 +191,7 @@ fn pick(v: vec4<u32>, i: u32) -> u32 {
   return select(select(v.x, v.y, i == 1u), select(v.z, v.w, i == 3u), i >= 2u);
 }
 
+// #if TIES
 @compute @workgroup_size(64)
 fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * 64u;
@@ -168,24 +205,16 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   }
   let r = draw(block, 0u);
   let first = (block / 64u) * 1024u + (block % 64u) * 4u;
-  let whole = params.n & ~3u; // elements from here on form the partial vec4 dropout_main skipped
-  // Bit j = 4 * k + c stands for component c of vec4 k of the block.
-  var pending = 0u; // tied with the threshold: decided below from deeper levels
-  var tail = 0u;    // in the partial vec4 and decided by the top byte
-  var kept = 0u;
+  // Bit j = 4 * k + c stands for component c of vec4 k of the block. The first pass wrote +0 for
+  // every tied element (keep_from is one above tie_byte); here the kept ones get their value.
+  var pending = 0u;
   for (var j = 0u; j < 16u; j++) {
-    let e = first + 256u * (j >> 2u) + (j & 3u);
     let b = (pick(r, j & 3u) >> (8u * (j >> 2u))) & 0xffu;
-    if (e < params.n) {
-      if (b == params.tie_byte) {
-        pending |= 1u << j;
-      } else if (e >= whole) {
-        tail |= 1u << j;
-        if (b >= params.keep_from) { kept |= 1u << j; }
-      }
+    if (b == params.tie_byte && first + 256u * (j >> 2u) + (j & 3u) < params.n) {
+      pending |= 1u << j;
     }
   }
-  var write = pending | tail;
+  var kept = 0u;
   for (var level = 1u; level < 4u && pending != 0u; level++) {
     let rl = draw(block, level);
     let t = (params.threshold >> (24u - 8u * level)) & 0xffu;
@@ -201,45 +230,46 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     }
   }
   kept |= pending; // equal to T in all four bytes: u >= T holds
-  while (write != 0u) {
-    let j = firstTrailingBit(write);
-    write &= write - 1u;
+  while (kept != 0u) {
+    let j = firstTrailingBit(kept);
+    kept &= kept - 1u;
     let e = first + 256u * (j >> 2u) + (j & 3u);
-    let keep = (kept & (1u << j)) != 0u;
-    store1(e, select(0.0, load1(e) * params.scale, keep));
+    store1(e, load1(e) * params.scale);
 // #if WRITE_MASK
-    if (keep) {
-      atomicOr(&mask_atomic[params.mask_shift + (e >> 5u)], 1u << (e & 31u));
-    }
+    atomicOr(&mask_atomic[params.mask_shift + (e >> 5u)], 1u << (e & 31u));
 // #endif
   }
 }
+// #endif
 
-fn mask_nibble(e: u32) -> vec4<bool> {
-  var bits = 0u;
-  if (e < params.n) { bits = mask_words[params.mask_shift + (e >> 5u)] >> (e & 31u); }
-  return (vec4<u32>(bits) & vec4<u32>(1u, 2u, 4u, 8u)) != vec4<u32>(0u);
+fn mask_keep(e: u32) -> vec4<bool> {
+  let bits = mask_words[params.mask_shift + (e >> 5u)] >> (e & 31u);
+  return (vec4<u32>(bits) & NIBBLE) != vec4<u32>(0u);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn dropout_apply_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                       @builtin(local_invocation_index) li: u32) {
-  let at = tile_and_lane(wid, nwg, li);
-  let first = at.x * 1024u + at.y * 4u;
-  emit4(first, mask_nibble(first));
-  emit4(first + 256u, mask_nibble(first + 256u));
-  emit4(first + 512u, mask_nibble(first + 512u));
-  emit4(first + 768u, mask_nibble(first + 768u));
+  let group = wid.x + wid.y * nwg.x;
+  if (group >= params.main_groups) { return; }
+  let first = (group * (WORKGROUP_SIZE / 64u) + li / 64u) * 1024u + (li % 64u) * 4u;
+  apply4(first, mask_keep(first));
+  apply4(first + 256u, mask_keep(first + 256u));
+  apply4(first + 512u, mask_keep(first + 512u));
+  apply4(first + 768u, mask_keep(first + 768u));
 }
 
-@compute @workgroup_size(1)
-fn dropout_apply_mask_tail() {
-  for (var e = params.n & ~3u; e < params.n; e++) {
-    let keep = ((mask_words[params.mask_shift + (e >> 5u)] >> (e & 31u)) & 1u) != 0u;
-    store1(e, select(0.0, load1(e) * params.scale, keep));
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn dropout_apply_mask_tail(@builtin(local_invocation_index) li: u32) {
+  let first = (params.tail_tile + li / 64u) * 1024u + (li % 64u) * 4u;
+  for (var k = 0u; k < 4u; k++) {
+    let e = first + 256u * k;
+    if (e < params.n) { apply4_guarded(e, mask_keep(e)); }
   }
 }
 
+// Fills the chunk's mask words: with ones (bits past n clear) for a draw that keeps everything
+// (keep_from 0), else with zeros for a draw to OR its bits into.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn dropout_fill_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                      @builtin(local_invocation_index) li: u32) {
@@ -247,6 +277,7 @@ fn dropout_fill_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgro
   let first = word * 32u;
   if (first < params.n) {
     let count = min(params.n - first, 32u);
-    mask_words[params.mask_shift + word] = select(0xffffffffu, (1u << count) - 1u, count < 32u);
+    let ones = select(0xffffffffu, (1u << count) - 1u, count < 32u);
+    mask_words[params.mask_shift + word] = select(0u, ones, params.keep_from == 0u);
   }
 }

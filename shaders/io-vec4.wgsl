@@ -9,23 +9,40 @@
 
 const LANES = vec4<u32>(0u, 1u, 2u, 3u);
 
-fn load4(e: u32) -> vec4<f32> { return src[(params.src_shift + e) >> 2u]; }
-fn store4(e: u32, v: vec4<f32>) { dst[(params.dst_shift + e) >> 2u] = v; }
+// Vec4 indices of chunk element e. SHIFT is off when every binding starts exactly at its chunk,
+// the common case: the shift's add measured 0.4x a copy on SwiftShader.
+fn src_vec(e: u32) -> u32 {
+// #if SHIFT
+  return (params.src_shift + e) >> 2u;
+// #else
+  return e >> 2u;
+// #endif
+}
+fn dst_vec(e: u32) -> u32 {
+// #if SHIFT
+  return (params.dst_shift + e) >> 2u;
+// #else
+  return e >> 2u;
+// #endif
+}
+
+fn load4(e: u32) -> vec4<f32> { return src[src_vec(e)]; }
+fn store4(e: u32, v: vec4<f32>) { dst[dst_vec(e)] = v; }
 
 // The first `count` (1..3) elements at e.
-fn load_partial(e: u32, count: u32) -> vec4<f32> { return src[(params.src_shift + e) >> 2u]; }
+fn load_partial(e: u32, count: u32) -> vec4<f32> { return src[src_vec(e)]; }
 fn store_partial(e: u32, v: vec4<f32>, count: u32) {
-  let i = (params.dst_shift + e) >> 2u;
+  let i = dst_vec(e);
   dst[i] = select(dst[i], v, LANES < vec4<u32>(count));
 }
 
 // Single elements, for the rare tied ones. No runtime component indexing: a masked select instead.
 fn load1(e: u32) -> f32 {
-  let v = src[(params.src_shift + e) >> 2u];
+  let v = src[src_vec(e)];
   let hit = select(vec4<f32>(0.0), v, LANES == vec4<u32>(e & 3u));
   return hit.x + hit.y + hit.z + hit.w;
 }
 fn store1(e: u32, value: f32) {
-  let i = (params.dst_shift + e) >> 2u;
+  let i = dst_vec(e);
   dst[i] = select(dst[i], vec4<f32>(value), LANES == vec4<u32>(e & 3u));
 }

@@ -18,7 +18,8 @@ export const PARAM_FIELDS = [
   ['tie_capacity', 'u32'],
   ['tie_full_x_add', 'u32'],
   ['tie_full_y', 'u32'],
-  ['tail_block', 'u32'],
+  ['main_groups', 'u32'],
+  ['tail_tile', 'u32'],
 ] as const;
 
 export type ParamName = (typeof PARAM_FIELDS)[number][0];

@@ -11,7 +11,9 @@ import { type DeviceState } from './device-state.js';
 import { PARAMS_BYTES } from './params.js';
 import { specialize } from './specialize.js';
 
-export type DropoutEntry = 'dropout_main' | 'dropout_ties' | 'dropout_apply_mask' | 'dropout_apply_mask_tail' | 'dropout_fill_mask';
+export type DropoutEntry =
+  | 'dropout_main' | 'dropout_main_tail' | 'dropout_ties'
+  | 'dropout_apply_mask' | 'dropout_apply_mask_tail' | 'dropout_fill_mask';
 export type WorkgroupSize = 64 | 128 | 256;
 /** Element access: vec4 loads for 16-byte-aligned tensors, scalar ones for any other offset. */
 export type ElementAccess = 'vec4' | 'scalar';
@@ -21,8 +23,10 @@ export interface KernelKey {
   io: ElementAccess;
   /** The draw writes a packed mask (dropout_main and dropout_ties). */
   writeMask: boolean;
-  /** The draw's threshold can tie on the top byte, so dropout_main logs ties. */
+  /** The draw's threshold can tie on the top byte, so ties are logged and resolved. */
   ties: boolean;
+  /** Some binding starts before its chunk (a caller byte offset that is not 256-aligned). */
+  shift: boolean;
   workgroupSize: WorkgroupSize;
 }
 
@@ -30,15 +34,21 @@ export interface KernelKey {
 export const PHILOX_WGSL: string = philoxSource;
 
 /** The dropout family's WGSL as compiled for one key (all entry points). */
-export function dropoutWgsl(key: Pick<KernelKey, 'io' | 'writeMask' | 'ties'>): string {
+export function dropoutWgsl(key: Pick<KernelKey, 'io' | 'writeMask' | 'ties' | 'shift'>): string {
   const body = specialize(dropoutSource, { WRITE_MASK: key.writeMask, TIES: key.ties }, 'dropout.wgsl');
-  return `${philoxSource}\n${key.io === 'vec4' ? ioVec4Source : ioScalarSource}\n${body}`;
+  const io = key.io === 'vec4' ? specialize(ioVec4Source, { SHIFT: key.shift }, 'io-vec4.wgsl') : ioScalarSource;
+  return `${philoxSource}\n${io}\n${body}`;
+}
+
+function moduleKey(key: KernelKey): string {
+  const io = key.io === 'vec4' && key.shift ? 'vec4+shift' : key.io;
+  return `io=${io}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}`;
 }
 
 /** The explicit cache key, also the pipeline's label: e.g. `dropout:dropout_main:f32:io=vec4:mask=bits:ties:wg64`. */
 export function kernelKey(key: KernelKey): string {
-  const wg = key.entry === 'dropout_ties' ? 64 : key.entry === 'dropout_apply_mask_tail' ? 1 : key.workgroupSize;
-  return `dropout:${key.entry}:f32:io=${key.io}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}:wg${wg}`;
+  const wg = key.entry === 'dropout_ties' ? 64 : key.workgroupSize;
+  return `dropout:${key.entry}:f32:${moduleKey(key)}:wg${wg}`;
 }
 
 function layouts(state: DeviceState): NonNullable<DeviceState['layouts']> {
@@ -78,7 +88,7 @@ function compileErrors(info: GPUCompilationInfo): string {
 }
 
 async function shaderModule(state: DeviceState, key: KernelKey): Promise<GPUShaderModule> {
-  const label = `webgpu-dropout dropout.wgsl io=${key.io} mask=${key.writeMask} ties=${key.ties}`;
+  const label = `webgpu-dropout dropout.wgsl ${moduleKey(key)}`;
   const cached = state.modules.get(label);
   if (cached) return cached;
   const device = state.device;
@@ -96,7 +106,7 @@ async function compile(state: DeviceState, key: KernelKey, label: string): Promi
   const module = await shaderModule(state, key);
   const all = layouts(state);
   const constants: Record<string, number> = {};
-  if (key.entry !== 'dropout_ties' && key.entry !== 'dropout_apply_mask_tail') constants.WORKGROUP_SIZE = key.workgroupSize;
+  if (key.entry !== 'dropout_ties') constants.WORKGROUP_SIZE = key.workgroupSize;
   try {
     const pipeline = await device.createComputePipelineAsync({
       label,

@@ -1,24 +1,23 @@
 // Encodes one dropout job (a draw, a masked backward or a mask fill) chunk by chunk, into the
 // caller's encoder or into one of ours that we submit. Arguments were validated before this.
+// Per chunk, one compute pass: [fill mask] → main (whole tiles) → main tail (one workgroup) →
+// [ties (indirect)]. The order matters and WebGPU keeps it within a pass.
 import { type DropRate } from '../rng/threshold.js';
 import { u64Words } from '../rng/seed.js';
-import { elementSlot, TILE_ELEMENTS } from '../rng/layout.js';
+import { TILE_ELEMENTS } from '../rng/layout.js';
 import { type BufferRange } from './buffers.js';
 import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, type Binding, type Chunk } from './chunks.js';
 import { ensureBuffer, limitsOf, placeholder, type DeviceState } from './device-state.js';
 import { withErrorScope } from './error-scope.js';
 import { dispatchGrid } from './geometry.js';
 import { PARAMS_BYTES, writeParams, type Params } from './params.js';
-import { bindGroupLayout, getPipeline, kernelKey, type DropoutEntry, type ElementAccess, type KernelKey, type WorkgroupSize } from './pipelines.js';
+import { bindGroupLayout, getPipeline, kernelKey, type DropoutEntry, type KernelKey, type WorkgroupSize } from './pipelines.js';
 
 const UNIFORM = 0x40;
-const COPY_SRC = 0x4;
 const COPY_DST = 0x8;
 const STORAGE = 0x80;
 const INDIRECT = 0x100;
-/** Tie log seed: count, dispatch x, y, z, and one pre-logged block. */
-const SEED_BYTES = 32;
-const NO_BLOCK = 0xffffffff;
+const TIE_LOG_HEADER = 16;
 
 export type JobKind = 'draw' | 'apply-mask' | 'fill-mask';
 
@@ -36,62 +35,62 @@ export interface Job {
   operation: string;
 }
 
+interface Dispatch {
+  entry: DropoutEntry;
+  grid: [number, number] | 'indirect';
+}
+
 interface ChunkWork {
   params: Params;
   src: Binding | null;
   dst: Binding | null;
   mask: Binding | null;
-  grid: [number, number];
-  /** The chunk has a partial vec4 (only the last chunk can). */
-  tail: boolean;
-  /** The second dispatch (dropout_ties) runs for this chunk. */
-  second: boolean;
+  dispatches: Dispatch[];
 }
 
-function tieCapacity(state: DeviceState, blocks: number, tieColumns: number, tail: boolean): number {
-  let capacity = state.testLimits.tieCapacity ?? Math.min(blocks, Math.max(1024, Math.ceil(blocks / 8)));
-  if (tail) capacity = Math.max(capacity, 1); // room for the pre-logged tail block
+function tieCapacity(state: DeviceState, blocks: number, tieColumns: number): number {
+  const wanted = state.testLimits.tieCapacity ?? Math.min(blocks, Math.max(1024, Math.ceil(blocks / 8)));
   // The normal tie dispatch (one workgroup per 64 logged blocks) must fit in the overflow grid's x.
-  return Math.min(capacity, tieColumns * 64);
+  return Math.min(wanted, tieColumns * 64);
 }
 
-function mainEntry(kind: JobKind): DropoutEntry {
-  return kind === 'draw' ? 'dropout_main' : kind === 'apply-mask' ? 'dropout_apply_mask' : 'dropout_fill_mask';
+/** The dispatches of one chunk, in order. */
+function dispatchesFor(job: Job, ties: boolean, count: number, mainGroups: number, tailTile: number, maxPerDim: number): Dispatch[] {
+  const tiles = Math.ceil(count / TILE_ELEMENTS);
+  const words = Math.ceil(count / 32);
+  const fill: Dispatch = { entry: 'dropout_fill_mask', grid: dispatchGrid(Math.ceil(words / job.workgroupSize), maxPerDim) };
+  if (job.kind === 'fill-mask') return [fill];
+  const [main, tail] = job.kind === 'draw' ? (['dropout_main', 'dropout_main_tail'] as const) : (['dropout_apply_mask', 'dropout_apply_mask_tail'] as const);
+  const out: Dispatch[] = [];
+  if (job.kind === 'draw' && job.mask) out.push(fill);
+  if (mainGroups > 0) out.push({ entry: main, grid: dispatchGrid(mainGroups, maxPerDim) });
+  if (tailTile < tiles) out.push({ entry: tail, grid: [1, 1] });
+  if (ties) out.push({ entry: 'dropout_ties', grid: 'indirect' });
+  return out;
 }
 
 export async function runJob(state: DeviceState, job: Job): Promise<void> {
-  const ties = job.kind === 'draw' && job.rate.tieByte !== 0x100;
-  const io: ElementAccess = [job.src, job.dst].every((r) => r === null || vec4Ready(r, job.n)) ? 'vec4' : 'scalar';
-  const base = { io, writeMask: job.kind === 'draw' && job.mask !== null, ties, workgroupSize: job.workgroupSize };
-  const mainKey: KernelKey = { ...base, entry: mainEntry(job.kind) };
-  const hasTail = job.kind !== 'fill-mask' && job.n % 4 !== 0;
-  const secondEntry: DropoutEntry | null = job.kind === 'draw' && (ties || hasTail) ? 'dropout_ties' : job.kind === 'apply-mask' && hasTail ? 'dropout_apply_mask_tail' : null;
-  const [mainPipeline, secondPipeline] = await Promise.all([
-    getPipeline(state, mainKey),
-    secondEntry ? getPipeline(state, { ...base, entry: secondEntry }) : null,
-  ]);
   const device = state.device;
   const limits = limitsOf(state);
   const chunks = planChunks(job.n, chunkElements(limits.maxBindingBytes, limits.storageAlign));
+  const ties = job.kind === 'draw' && job.rate.tieByte !== 0x100;
+  const vec4 = [job.src, job.dst].every((r) => r === null || vec4Ready(r, job.n));
+  const tilesPerGroup = job.workgroupSize / 64;
   const [seedLo, seedHi] = u64Words(job.seed);
   const [offsetLo, offsetHi] = u64Words(job.offset);
 
   const work = chunks.map((chunk: Chunk): ChunkWork => {
     const tiles = Math.ceil(chunk.count / TILE_ELEMENTS);
+    const mainGroups = Math.floor(Math.floor(chunk.count / TILE_ELEMENTS) / tilesPerGroup);
+    const tailTile = mainGroups * tilesPerGroup;
     const [fullX, fullY] = dispatchGrid(tiles, limits.maxPerDimension);
-    const tail = chunk.count % 4 !== 0;
-    const logs = job.kind === 'draw' && (ties || tail);
-    const capacity = logs ? tieCapacity(state, tiles * 64, fullX, tail) : 0;
-    const src = job.src && elementBinding(job.src, chunk, limits.storageAlign, io === 'vec4');
-    const dst = job.dst && elementBinding(job.dst, chunk, limits.storageAlign, io === 'vec4');
+    const capacity = ties ? tieCapacity(state, tiles * 64, fullX) : 0;
+    const src = job.src && elementBinding(job.src, chunk, limits.storageAlign, vec4);
+    const dst = job.dst && elementBinding(job.dst, chunk, limits.storageAlign, vec4);
     const mask = job.mask && maskBinding(job.mask, chunk, limits.storageAlign);
-    const workgroups = job.kind === 'fill-mask'
-      ? Math.ceil(Math.ceil(chunk.count / 32) / job.workgroupSize)
-      : Math.ceil(tiles / (job.workgroupSize / 64));
     return {
-      src, dst, mask, tail,
-      second: secondEntry !== null && (logs || (job.kind === 'apply-mask' && tail)),
-      grid: dispatchGrid(workgroups, limits.maxPerDimension),
+      src, dst, mask,
+      dispatches: dispatchesFor(job, ties, chunk.count, mainGroups, tailTile, limits.maxPerDimension),
       params: {
         n: chunk.count,
         block_base: chunk.start / 16,
@@ -106,59 +105,69 @@ export async function runJob(state: DeviceState, job: Job): Promise<void> {
         tie_capacity: capacity,
         tie_full_x_add: fullX - Math.ceil(capacity / 64),
         tie_full_y: fullY,
-        tail_block: tail ? elementSlot(chunk.count & ~3).block : NO_BLOCK,
+        main_groups: mainGroups,
+        tail_tile: tailTile,
       },
     };
   });
 
-  const logged = work.filter((w) => w.second && job.kind === 'draw');
-  const maxCapacity = Math.max(0, ...logged.map((w) => w.params.tie_capacity));
-  await withErrorScope(state, kernelKey(mainKey), () => {
+  const shift = work.some((w) => (w.src?.shift ?? 0) !== 0 || (w.dst?.shift ?? 0) !== 0);
+  const keyFor = (entry: DropoutEntry): KernelKey => ({
+    entry, io: vec4 ? 'vec4' : 'scalar', shift, workgroupSize: job.workgroupSize,
+    writeMask: job.kind === 'draw' && job.mask !== null, ties,
+  });
+  const entries = [...new Set(work.flatMap((w) => w.dispatches.map((d) => d.entry)))];
+  const pipelines = new Map(await Promise.all(entries.map(async (entry) => [entry, await getPipeline(state, keyFor(entry))] as const)));
+  const maxCapacity = Math.max(0, ...work.map((w) => w.params.tie_capacity));
+
+  await withErrorScope(state, kernelKey(keyFor(entries[0] ?? 'dropout_main')), () => {
     // From here to submit nothing awaits, so no other call can write the shared uniforms between.
     const slot = limits.uniformAlign;
-    const seedsAt = slot * work.length;
-    const data = new ArrayBuffer(seedsAt + SEED_BYTES * work.length);
+    const data = new ArrayBuffer(slot * work.length);
     const view = new DataView(data);
-    work.forEach((w, i) => {
-      writeParams(view, i * slot, w.params);
-      if (w.tail && job.kind === 'draw') [1, 1, 1, 1, w.params.tail_block].forEach((v, k) => view.setUint32(seedsAt + i * SEED_BYTES + 4 * k, v, true));
-    });
+    work.forEach((w, i) => writeParams(view, i * slot, w.params));
     let uniforms: GPUBuffer;
     if (job.encoder) {
       // The caller submits later; a later call's writeBuffer would land first, so this call's
       // uniforms get their own buffer, written at creation and freed by the garbage collector.
-      uniforms = device.createBuffer({ label: `${job.operation} params`, size: data.byteLength, usage: UNIFORM | COPY_SRC, mappedAtCreation: true });
+      uniforms = device.createBuffer({ label: `${job.operation} params`, size: data.byteLength, usage: UNIFORM, mappedAtCreation: true });
       new Uint8Array(uniforms.getMappedRange()).set(new Uint8Array(data));
       uniforms.unmap();
     } else {
-      uniforms = ensureBuffer(state, 'uniforms', data.byteLength, UNIFORM | COPY_DST | COPY_SRC);
+      uniforms = ensureBuffer(state, 'uniforms', data.byteLength, UNIFORM | COPY_DST);
       device.queue.writeBuffer(uniforms, 0, data);
     }
-    const tieLog = logged.length ? ensureBuffer(state, 'tieLog', Math.max(SEED_BYTES, 16 + 4 * maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
+    const tieLog = ties ? ensureBuffer(state, 'tieLog', TIE_LOG_HEADER + 4 * Math.max(1, maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
     const encoder = job.encoder ?? device.createCommandEncoder({ label: job.operation });
-    const bindGroup = (target: DropoutEntry, w: ChunkWork): GPUBindGroup => device.createBindGroup({
-      label: `${job.operation} ${target}`,
-      layout: bindGroupLayout(state, target),
-      entries: [
-        { binding: 0, resource: { buffer: uniforms, offset: 0, size: PARAMS_BYTES } },
-        { binding: 1, resource: w.src ?? { buffer: placeholder(state, 1) } },
-        { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
-        { binding: 3, resource: w.mask ?? { buffer: placeholder(state, 3) } },
-        { binding: 4, resource: { buffer: (target === 'dropout_main' || target === 'dropout_ties') && tieLog ? tieLog : placeholder(state, 4) } },
-      ],
-    });
+    const bindGroups = new Map<GPUBindGroupLayout, GPUBindGroup>();
+    const bindGroup = (entry: DropoutEntry, w: ChunkWork): GPUBindGroup => {
+      const layout = bindGroupLayout(state, entry);
+      let group = bindGroups.get(layout);
+      if (!group) {
+        group = device.createBindGroup({
+          label: `${job.operation} ${entry}`,
+          layout,
+          entries: [
+            { binding: 0, resource: { buffer: uniforms, offset: 0, size: PARAMS_BYTES } },
+            { binding: 1, resource: w.src ?? { buffer: placeholder(state, 1) } },
+            { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
+            { binding: 3, resource: w.mask ?? { buffer: placeholder(state, 3) } },
+            { binding: 4, resource: { buffer: tieLog ?? placeholder(state, 4) } },
+          ],
+        });
+        bindGroups.set(layout, group);
+      }
+      return group;
+    };
     work.forEach((w, i) => {
-      const logs = tieLog && w.second && job.kind === 'draw';
-      if (logs) encoder.copyBufferToBuffer(uniforms, seedsAt + i * SEED_BYTES, tieLog, 0, SEED_BYTES);
+      bindGroups.clear();
+      if (tieLog) encoder.clearBuffer(tieLog, 0, TIE_LOG_HEADER);
       const pass = encoder.beginComputePass({ label: job.operation });
-      pass.setPipeline(mainPipeline);
-      pass.setBindGroup(0, bindGroup(mainKey.entry, w), [i * slot]);
-      pass.dispatchWorkgroups(w.grid[0], w.grid[1]);
-      if (w.second && secondPipeline && secondEntry) {
-        pass.setPipeline(secondPipeline);
-        pass.setBindGroup(0, bindGroup(secondEntry, w), [i * slot]);
-        if (logs) pass.dispatchWorkgroupsIndirect(tieLog, 4);
-        else pass.dispatchWorkgroups(1);
+      for (const d of w.dispatches) {
+        pass.setPipeline(pipelines.get(d.entry)!);
+        pass.setBindGroup(0, bindGroup(d.entry, w), [i * slot]);
+        if (d.grid === 'indirect') pass.dispatchWorkgroupsIndirect(tieLog!, 4);
+        else pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
       }
       pass.end();
     });
