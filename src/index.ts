@@ -9,7 +9,7 @@ export { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCal
 export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';
 export { uploadFloat32, downloadFloat32, downloadUint32, createStorageBuffer, type BufferArg } from './gpu/buffers.js';
 export { releaseDevice, deviceStats, configureDevice, type TestLimits } from './gpu/device-state.js';
-export { PHILOX_WGSL } from './gpu/pipelines.js';
-export { type WorkgroupSize } from './gpu/pipelines.js';
+export { PHILOX_WGSL } from './kernels/dropout-family.js';
+export { type WorkgroupSize } from './kernels/dropout-family.js';
 export { MAX_ELEMENTS_PER_DRAW } from './rng/layout.js';
 export * from './errors.js';

@@ -1,9 +1,9 @@
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg, type BufferRange } from '../gpu/buffers.js';
 import { deviceState, type DeviceState } from '../gpu/device-state.js';
-import { withErrorScope } from '../gpu/error-scope.js';
-import { type WorkgroupSize } from '../gpu/pipelines.js';
-import { runJob, type JobKind } from '../gpu/run.js';
+import { recordAndSubmit } from '../gpu/submit.js';
+import { type WorkgroupSize } from '../kernels/dropout-family.js';
+import { runJob, type JobKind } from '../kernels/dropout.js';
 import { checkCount } from '../rng/mask.js';
 import { toU64 } from '../rng/seed.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
@@ -74,11 +74,8 @@ function common(device: GPUDevice, options: DropoutCallOptions, operation: strin
 async function copy(c: Common, src: BufferRange, dst: BufferRange, operation: string): Promise<void> {
   if ((src.buffer.usage & COPY_SRC) === 0) throw new DropoutArgumentError(`${src.name}.usage`, src.buffer.usage, 'a usage including COPY_SRC', 'eval mode and p = 0 copy the input');
   if ((dst.buffer.usage & COPY_DST) === 0) throw new DropoutArgumentError(`${dst.name}.usage`, dst.buffer.usage, 'a usage including COPY_DST', 'eval mode and p = 0 copy the input');
-  const device = c.state.device;
-  await withErrorScope(c.state, operation, () => {
-    const encoder = c.encoder ?? device.createCommandEncoder({ label: operation });
+  await recordAndSubmit(c.state, operation, c.encoder, (encoder) => {
     encoder.copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength);
-    if (!c.encoder) device.queue.submit([encoder.finish()]);
   });
 }
 

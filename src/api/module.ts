@@ -1,7 +1,7 @@
 import { DropoutArgumentError, DropoutStateError } from '../errors.js';
 import { type BufferArg } from '../gpu/buffers.js';
 import { deviceState } from '../gpu/device-state.js';
-import { type WorkgroupSize } from '../gpu/pipelines.js';
+import { type WorkgroupSize } from '../kernels/dropout-family.js';
 import { PhiloxGenerator } from '../rng/generator.js';
 import { checkCount } from '../rng/mask.js';
 import { dropRate } from '../rng/threshold.js';

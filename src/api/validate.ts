@@ -1,6 +1,6 @@
 import { DropoutArgumentError } from '../errors.js';
 import { bufferRange, overlaps, type BufferArg, type BufferRange } from '../gpu/buffers.js';
-import { type WorkgroupSize } from '../gpu/pipelines.js';
+import { type WorkgroupSize } from '../kernels/dropout-family.js';
 
 export const STORAGE = 0x80;
 export const COPY_SRC = 0x4;

@@ -1,7 +1,6 @@
 // Everything we keep per caller device, in a WeakMap so a dropped device frees it all. We never
 // own the device: on loss we drop the state and let the next call fail or start afresh.
 import { DropoutArgumentError, DropoutDeviceLostError } from '../errors.js';
-import { PARAMS_BYTES } from './params.js';
 
 /** Internal overrides so tests can reach paths that default limits hide. */
 export interface TestLimits {
@@ -16,12 +15,15 @@ export interface TestLimits {
 export interface DeviceState {
   readonly device: GPUDevice;
   lost: GPUDeviceLostInfo | null;
+  /** Compiled pipelines by key (see src/gpu/pipeline-cache.ts). */
   readonly pipelines: Map<string, Promise<GPUComputePipeline>>;
-  readonly modules: Map<string, GPUShaderModule>;
-  layouts: { main: GPUBindGroupLayout; ties: GPUBindGroupLayout; mainPipeline: GPUPipelineLayout; tiesPipeline: GPUPipelineLayout } | null;
-  /** Uniforms for calls we submit ourselves: writeBuffer is queue-ordered, so one buffer serves all. */
-  uniforms: GPUBuffer | null;
-  tieLog: GPUBuffer | null;
+  readonly modules: Map<string, Promise<GPUShaderModule>>;
+  readonly layouts: Map<string, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>;
+  /**
+   * Buffers we own and reuse across calls, by name: 'uniforms' for calls we submit ourselves
+   * (writeBuffer is queue-ordered, so one buffer serves them all), tie logs, mask scratch.
+   */
+  readonly scratch: Map<string, GPUBuffer>;
   /** Stand-ins for bindings an entry point ignores, one per binding so writable ones never alias. */
   readonly placeholders: Map<number, GPUBuffer>;
   readonly created: GPUBuffer[];
@@ -43,7 +45,7 @@ export function deviceState(device: unknown): DeviceState {
   let state = states.get(device);
   if (!state) {
     const fresh: DeviceState = {
-      device, lost: null, pipelines: new Map(), modules: new Map(), layouts: null, uniforms: null, tieLog: null,
+      device, lost: null, pipelines: new Map(), modules: new Map(), layouts: new Map(), scratch: new Map(),
       placeholders: new Map(), created: [], testLimits: {}, stats: { pipelines: 0, buffers: 0 },
     };
     state = fresh;
@@ -68,7 +70,7 @@ export function limitsOf(state: DeviceState): { maxBindingBytes: number; maxPerD
     maxBindingBytes: Math.min(limits.maxStorageBufferBindingSize, state.testLimits.maxBindingBytes ?? Infinity),
     maxPerDimension: Math.min(limits.maxComputeWorkgroupsPerDimension, state.testLimits.maxWorkgroupsPerDimension ?? Infinity),
     storageAlign: limits.minStorageBufferOffsetAlignment,
-    uniformAlign: Math.max(limits.minUniformBufferOffsetAlignment, PARAMS_BYTES),
+    uniformAlign: limits.minUniformBufferOffsetAlignment,
   };
 }
 
@@ -79,15 +81,15 @@ export function createOwnedBuffer(state: DeviceState, descriptor: GPUBufferDescr
   return buffer;
 }
 
-/** A buffer of at least `size` bytes in slot `slot`, replaced (never destroyed early) when too small. */
-export function ensureBuffer(state: DeviceState, slot: 'uniforms' | 'tieLog', size: number, usage: number): GPUBuffer {
-  const current = state[slot];
+/** Our reusable buffer `name` of at least `size` bytes, replaced (never destroyed early) when too small. */
+export function ensureBuffer(state: DeviceState, name: string, size: number, usage: number): GPUBuffer {
+  const current = state.scratch.get(name);
   if (current && current.size >= size) return current;
   // The old buffer may still be referenced by encoded but unsubmitted work, so it is only
   // forgotten here and freed by the garbage collector, not destroyed.
   if (current) state.created.splice(state.created.indexOf(current), 1);
-  const grown = createOwnedBuffer(state, { label: `webgpu-dropout ${slot}`, size: Math.max(size, (current?.size ?? 0) * 2), usage });
-  state[slot] = grown;
+  const grown = createOwnedBuffer(state, { label: `webgpu-dropout ${name}`, size: Math.max(size, (current?.size ?? 0) * 2), usage });
+  state.scratch.set(name, grown);
   return grown;
 }
 

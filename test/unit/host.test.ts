@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { PARAM_FIELDS, PARAMS_BYTES } from '../../src/gpu/params.js';
+import { PARAM_FIELDS, PARAMS_BYTES } from '../../src/kernels/dropout-params.js';
 import { dispatchGrid } from '../../src/gpu/geometry.js';
 import { chunkElements, elementBinding, maskBinding, planChunks } from '../../src/gpu/chunks.js';
 import { PhiloxGenerator } from '../../src/rng/generator.js';

@@ -1,19 +1,18 @@
-// Encodes one dropout job (a draw, a masked backward or a mask fill) chunk by chunk, into the
-// caller's encoder or into one of ours that we submit. Arguments were validated before this.
+// Encodes one element-wise dropout job (a draw, a masked backward or a mask fill) chunk by chunk.
 // Per chunk, one compute pass: [fill mask] → main (whole tiles) → main tail (one workgroup) →
-// [ties (indirect)]. The order matters and WebGPU keeps it within a pass.
+// [ties (indirect)]; WebGPU keeps that order within a pass. Arguments were validated before this.
 import { type DropRate } from '../rng/threshold.js';
 import { u64Words } from '../rng/seed.js';
 import { TILE_ELEMENTS } from '../rng/layout.js';
-import { type BufferRange } from './buffers.js';
-import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, type Binding, type Chunk } from './chunks.js';
-import { ensureBuffer, limitsOf, placeholder, type DeviceState } from './device-state.js';
-import { withErrorScope } from './error-scope.js';
-import { dispatchGrid } from './geometry.js';
-import { PARAMS_BYTES, writeParams, type Params } from './params.js';
-import { bindGroupLayout, getPipeline, kernelKey, type DropoutEntry, type KernelKey, type WorkgroupSize } from './pipelines.js';
+import { type BufferRange } from '../gpu/buffers.js';
+import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, type Binding, type Chunk } from '../gpu/chunks.js';
+import { ensureBuffer, limitsOf, placeholder, type DeviceState } from '../gpu/device-state.js';
+import { dispatchGrid } from '../gpu/geometry.js';
+import { getPipeline, layoutFor } from '../gpu/pipeline-cache.js';
+import { recordAndSubmit, uniformSlot, uniformsFor } from '../gpu/submit.js';
+import { dropoutLayout, dropoutPipeline, type DropoutEntry, type DropoutKey, type WorkgroupSize } from './dropout-family.js';
+import { PARAMS_BYTES, writeParams, type Params } from './dropout-params.js';
 
-const UNIFORM = 0x40;
 const COPY_DST = 0x8;
 const STORAGE = 0x80;
 const INDIRECT = 0x100;
@@ -112,65 +111,52 @@ export async function runJob(state: DeviceState, job: Job): Promise<void> {
   });
 
   const shift = work.some((w) => (w.src?.shift ?? 0) !== 0 || (w.dst?.shift ?? 0) !== 0);
-  const keyFor = (entry: DropoutEntry): KernelKey => ({
+  const keyFor = (entry: DropoutEntry): DropoutKey => ({
     entry, io: vec4 ? 'vec4' : 'scalar', shift, workgroupSize: job.workgroupSize,
     writeMask: job.kind === 'draw' && job.mask !== null, ties,
   });
   const entries = [...new Set(work.flatMap((w) => w.dispatches.map((d) => d.entry)))];
-  const pipelines = new Map(await Promise.all(entries.map(async (entry) => [entry, await getPipeline(state, keyFor(entry))] as const)));
+  const pipelines = new Map(await Promise.all(entries.map(async (entry) => [entry, await getPipeline(state, dropoutPipeline(keyFor(entry)))] as const)));
   const maxCapacity = Math.max(0, ...work.map((w) => w.params.tie_capacity));
+  const operation = dropoutPipeline(keyFor(entries[0] ?? 'dropout_main')).key;
 
-  await withErrorScope(state, kernelKey(keyFor(entries[0] ?? 'dropout_main')), () => {
-    // From here to submit nothing awaits, so no other call can write the shared uniforms between.
-    const slot = limits.uniformAlign;
+  await recordAndSubmit(state, operation, job.encoder, (encoder) => {
+    const slot = uniformSlot(state, PARAMS_BYTES);
     const data = new ArrayBuffer(slot * work.length);
     const view = new DataView(data);
     work.forEach((w, i) => writeParams(view, i * slot, w.params));
-    let uniforms: GPUBuffer;
-    if (job.encoder) {
-      // The caller submits later; a later call's writeBuffer would land first, so this call's
-      // uniforms get their own buffer, written at creation and freed by the garbage collector.
-      uniforms = device.createBuffer({ label: `${job.operation} params`, size: data.byteLength, usage: UNIFORM, mappedAtCreation: true });
-      new Uint8Array(uniforms.getMappedRange()).set(new Uint8Array(data));
-      uniforms.unmap();
-    } else {
-      uniforms = ensureBuffer(state, 'uniforms', data.byteLength, UNIFORM | COPY_DST);
-      device.queue.writeBuffer(uniforms, 0, data);
-    }
-    const tieLog = ties ? ensureBuffer(state, 'tieLog', TIE_LOG_HEADER + 4 * Math.max(1, maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
-    const encoder = job.encoder ?? device.createCommandEncoder({ label: job.operation });
-    const bindGroups = new Map<GPUBindGroupLayout, GPUBindGroup>();
-    const bindGroup = (entry: DropoutEntry, w: ChunkWork): GPUBindGroup => {
-      const layout = bindGroupLayout(state, entry);
-      let group = bindGroups.get(layout);
-      if (!group) {
-        group = device.createBindGroup({
-          label: `${job.operation} ${entry}`,
-          layout,
-          entries: [
-            { binding: 0, resource: { buffer: uniforms, offset: 0, size: PARAMS_BYTES } },
-            { binding: 1, resource: w.src ?? { buffer: placeholder(state, 1) } },
-            { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
-            { binding: 3, resource: w.mask ?? { buffer: placeholder(state, 3) } },
-            { binding: 4, resource: { buffer: tieLog ?? placeholder(state, 4) } },
-          ],
-        });
-        bindGroups.set(layout, group);
-      }
-      return group;
-    };
+    const uniforms = uniformsFor(state, data, job.encoder, `${job.operation} params`);
+    const tieLog = ties ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + 4 * Math.max(1, maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
     work.forEach((w, i) => {
-      bindGroups.clear();
+      const groups = new Map<GPUBindGroupLayout, GPUBindGroup>();
+      const bindGroup = (entry: DropoutEntry): GPUBindGroup => {
+        const layout = layoutFor(state, dropoutLayout(entry)).group;
+        let group = groups.get(layout);
+        if (!group) {
+          group = device.createBindGroup({
+            label: `${job.operation} ${entry}`,
+            layout,
+            entries: [
+              { binding: 0, resource: { buffer: uniforms, offset: 0, size: PARAMS_BYTES } },
+              { binding: 1, resource: w.src ?? { buffer: placeholder(state, 1) } },
+              { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
+              { binding: 3, resource: w.mask ?? { buffer: placeholder(state, 3) } },
+              { binding: 4, resource: { buffer: tieLog ?? placeholder(state, 4) } },
+            ],
+          });
+          groups.set(layout, group);
+        }
+        return group;
+      };
       if (tieLog) encoder.clearBuffer(tieLog, 0, TIE_LOG_HEADER);
       const pass = encoder.beginComputePass({ label: job.operation });
       for (const d of w.dispatches) {
         pass.setPipeline(pipelines.get(d.entry)!);
-        pass.setBindGroup(0, bindGroup(d.entry, w), [i * slot]);
+        pass.setBindGroup(0, bindGroup(d.entry), [i * slot]);
         if (d.grid === 'indirect') pass.dispatchWorkgroupsIndirect(tieLog!, 4);
         else pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
       }
       pass.end();
     });
-    if (!job.encoder) device.queue.submit([encoder.finish()]);
   });
 }

@@ -1,0 +1,81 @@
+// Shader modules, bind group layouts and compute pipelines, cached per device by explicit keys.
+// A kernel family (src/kernels/*) says what its key is and how to build its WGSL; this file owns
+// compiling once, sharing compiles in flight, and turning failures into DropoutGPUErrors with
+// the compiler's messages and the key.
+import { DropoutGPUError } from '../errors.js';
+import { type DeviceState } from './device-state.js';
+
+export interface LayoutSpec {
+  /** Cache key of the layout, e.g. 'dropout:main'. */
+  name: string;
+  entries: GPUBindGroupLayoutEntry[];
+}
+
+export interface PipelineSpec {
+  /** Cache key and label of the pipeline: every choice that changes the code, nothing per call. */
+  key: string;
+  /** Cache key of the shader module (pipelines of one module differ in entry point or constants). */
+  moduleKey: string;
+  /** The module's WGSL, built only on a cache miss. */
+  code: () => string;
+  entry: string;
+  layout: LayoutSpec;
+  constants?: Record<string, number>;
+}
+
+export function layoutFor(state: DeviceState, spec: LayoutSpec): { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout } {
+  let layout = state.layouts.get(spec.name);
+  if (!layout) {
+    const label = `webgpu-dropout ${spec.name}`;
+    const group = state.device.createBindGroupLayout({ label, entries: spec.entries });
+    layout = { group, pipeline: state.device.createPipelineLayout({ label, bindGroupLayouts: [group] }) };
+    state.layouts.set(spec.name, layout);
+  }
+  return layout;
+}
+
+function compileErrors(info: GPUCompilationInfo): string {
+  return info.messages
+    .filter((m) => m.type === 'error')
+    .map((m) => `error at ${m.lineNum}:${m.linePos}: ${m.message}`)
+    .join('\n');
+}
+
+async function createModule(state: DeviceState, key: string, code: string): Promise<GPUShaderModule> {
+  const device = state.device;
+  const label = `webgpu-dropout ${key}`;
+  device.pushErrorScope('validation');
+  const module = device.createShaderModule({ label, code });
+  const [error, info] = await Promise.all([device.popErrorScope(), module.getCompilationInfo()]);
+  const messages = compileErrors(info);
+  if (error || messages) throw new DropoutGPUError('GPU_VALIDATION', label, messages || error!.message);
+  return module;
+}
+
+function cached<T>(map: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let pending = map.get(key);
+  if (!pending) {
+    pending = make();
+    map.set(key, pending);
+    pending.catch(() => map.delete(key));
+  }
+  return pending;
+}
+
+/** The pipeline for `spec` on this device, compiled once; concurrent requests share one compile. */
+export function getPipeline(state: DeviceState, spec: PipelineSpec): Promise<GPUComputePipeline> {
+  return cached(state.pipelines, spec.key, async () => {
+    const module = await cached(state.modules, spec.moduleKey, () => createModule(state, spec.moduleKey, spec.code()));
+    try {
+      const pipeline = await state.device.createComputePipelineAsync({
+        label: spec.key,
+        layout: layoutFor(state, spec.layout).pipeline,
+        compute: { module, entryPoint: spec.entry, constants: spec.constants ?? {} },
+      });
+      state.stats.pipelines++;
+      return pipeline;
+    } catch (error) {
+      throw new DropoutGPUError('GPU_VALIDATION', spec.key, (error as Error).message);
+    }
+  });
+}

@@ -1,0 +1,44 @@
+// The two ways a call reaches the queue: encoded into the caller's GPUCommandEncoder (they
+// submit), or into our own encoder that we submit at once. Both run inside error scopes.
+import { ensureBuffer, type DeviceState } from './device-state.js';
+import { withErrorScope } from './error-scope.js';
+
+const UNIFORM = 0x40;
+const COPY_DST = 0x8;
+
+/**
+ * A uniform buffer holding `data` for work recorded now. For our own submits one shared buffer
+ * serves (queue.writeBuffer lands before the submit that follows it); work in the caller's
+ * encoder runs after later calls' writes, so it gets its own buffer, freed by the garbage
+ * collector once the caller's commands are done with it.
+ */
+export function uniformsFor(state: DeviceState, data: ArrayBuffer, encoder: GPUCommandEncoder | undefined, label: string): GPUBuffer {
+  if (encoder) {
+    const buffer = state.device.createBuffer({ label, size: data.byteLength, usage: UNIFORM, mappedAtCreation: true });
+    new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data));
+    buffer.unmap();
+    return buffer;
+  }
+  const buffer = ensureBuffer(state, 'uniforms', data.byteLength, UNIFORM | COPY_DST);
+  state.device.queue.writeBuffer(buffer, 0, data);
+  return buffer;
+}
+
+/**
+ * Runs `record` with the caller's encoder, or with a fresh one that is then submitted, inside
+ * error scopes. `record` must not await: shared uniforms are written inside it, and no other call
+ * may write them before the submit.
+ */
+export async function recordAndSubmit(state: DeviceState, operation: string, encoder: GPUCommandEncoder | undefined, record: (encoder: GPUCommandEncoder) => void): Promise<void> {
+  await withErrorScope(state, operation, () => {
+    const target = encoder ?? state.device.createCommandEncoder({ label: operation });
+    record(target);
+    if (!encoder) state.device.queue.submit([target.finish()]);
+  });
+}
+
+/** Slot size for per-chunk uniform structs addressed by dynamic offsets. */
+export function uniformSlot(state: DeviceState, structBytes: number): number {
+  const align = state.device.limits.minUniformBufferOffsetAlignment;
+  return Math.ceil(structBytes / align) * align;
+}

@@ -1,0 +1,79 @@
+// The element-wise dropout kernel family: shaders/dropout.wgsl with Philox and one element-access
+// file, specialized by a small key of what changes the code. Per-call values (p, seed, offset, n,
+// shifts) travel in the uniform buffer, so one pipeline serves every size and rate.
+import philoxSource from '../../shaders/philox.wgsl?raw';
+import dropoutSource from '../../shaders/dropout.wgsl?raw';
+import ioVec4Source from '../../shaders/io-vec4.wgsl?raw';
+import ioScalarSource from '../../shaders/io-scalar.wgsl?raw';
+import { type LayoutSpec, type PipelineSpec } from '../gpu/pipeline-cache.js';
+import { specialize } from '../gpu/specialize.js';
+import { PARAMS_BYTES } from './dropout-params.js';
+
+export type DropoutEntry =
+  | 'dropout_main' | 'dropout_main_tail' | 'dropout_ties'
+  | 'dropout_apply_mask' | 'dropout_apply_mask_tail' | 'dropout_fill_mask';
+export type WorkgroupSize = 64 | 128 | 256;
+/** Element access: vec4 loads for 16-byte-aligned tensors, scalar ones for any other offset. */
+export type ElementAccess = 'vec4' | 'scalar';
+
+export interface DropoutKey {
+  entry: DropoutEntry;
+  io: ElementAccess;
+  /** Some binding starts before its chunk (a caller byte offset that is not 256-aligned). */
+  shift: boolean;
+  /** The draw writes a packed mask. */
+  writeMask: boolean;
+  /** The draw's threshold can tie on the top byte, so ties are logged and resolved. */
+  ties: boolean;
+  workgroupSize: WorkgroupSize;
+}
+
+/** WGSL of Philox4x32-10: `philox4x32_10(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32>`, for your own shaders. */
+export const PHILOX_WGSL: string = philoxSource;
+
+/** The family's WGSL for one module key (all entry points). */
+export function dropoutWgsl(key: Pick<DropoutKey, 'io' | 'writeMask' | 'ties' | 'shift'>): string {
+  const body = specialize(dropoutSource, { WRITE_MASK: key.writeMask, TIES: key.ties }, 'dropout.wgsl');
+  const io = key.io === 'vec4' ? specialize(ioVec4Source, { SHIFT: key.shift }, 'io-vec4.wgsl') : ioScalarSource;
+  return `${philoxSource}\n${io}\n${body}`;
+}
+
+function moduleKey(key: DropoutKey): string {
+  const io = key.io === 'vec4' && key.shift ? 'vec4+shift' : key.io;
+  return `dropout:f32:io=${io}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}`;
+}
+
+const COMPUTE = 0x4; // GPUShaderStage.COMPUTE
+
+function layoutEntries(tieLog: GPUBufferBindingType): GPUBindGroupLayoutEntry[] {
+  return [
+    { binding: 0, visibility: COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: PARAMS_BYTES } },
+    { binding: 1, visibility: COMPUTE, buffer: { type: 'read-only-storage' } },
+    { binding: 2, visibility: COMPUTE, buffer: { type: 'storage' } },
+    { binding: 3, visibility: COMPUTE, buffer: { type: 'storage' } },
+    { binding: 4, visibility: COMPUTE, buffer: { type: tieLog } },
+  ];
+}
+
+// Forward and backward share `main`; the tie pass reads the log it is also dispatched from
+// (INDIRECT), which WebGPU allows only for a read-only binding, hence its own layout.
+const MAIN_LAYOUT: LayoutSpec = { name: 'dropout:main', entries: layoutEntries('storage') };
+const TIES_LAYOUT: LayoutSpec = { name: 'dropout:ties', entries: layoutEntries('read-only-storage') };
+
+export function dropoutLayout(entry: DropoutEntry): LayoutSpec {
+  return entry === 'dropout_ties' ? TIES_LAYOUT : MAIN_LAYOUT;
+}
+
+/** The pipeline spec of a key, e.g. key `dropout:f32:io=vec4:mask=bits:ties:dropout_main:wg64`. */
+export function dropoutPipeline(key: DropoutKey): PipelineSpec {
+  const fixedWorkgroup = key.entry === 'dropout_ties';
+  const module = moduleKey(key);
+  return {
+    key: `${module}:${key.entry}:wg${fixedWorkgroup ? 64 : key.workgroupSize}`,
+    moduleKey: module,
+    code: () => dropoutWgsl(key),
+    entry: key.entry,
+    layout: dropoutLayout(key.entry),
+    constants: fixedWorkgroup ? {} : { WORKGROUP_SIZE: key.workgroupSize },
+  };
+}
