@@ -2,8 +2,11 @@
 // Compiled as philox.wgsl + one of io-vec4.wgsl / io-scalar.wgsl (element access: src, dst,
 // load4/store4, load_partial/store_partial, load1/store1) + this file, after `#if`
 // specialization (src/gpu/specialize.ts):
+//   DATA        the draw writes dst (off: a mask-only draw, e.g. the small mask of a noise shape)
 //   WRITE_MASK  the draw also writes the packed keep mask (bit e & 31 of word e >> 5)
 //   TIES        the draw's threshold can tie on the top byte, so ties are logged and resolved
+//   AFFINE      kept values are x * scale + bias and dropped ones `dropped` (alpha dropout);
+//               otherwise kept are x * scale and dropped +0
 // The mask contract (README, "Mask contract") and its CPU twin (src/rng/mask.ts) define which
 // elements are kept; this file only walks it in parallel.
 //
@@ -48,6 +51,8 @@ struct Params {
   tie_full_y: u32,     // on overflow: the tie dispatch's y
   main_groups: u32,    // workgroups of dropout_main / dropout_apply_mask (all whole tiles)
   tail_tile: u32,      // first tile of the *_tail entry points
+  bias: f32,           // AFFINE: added to kept values
+  dropped: f32,        // AFFINE: the value of dropped elements
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -91,19 +96,40 @@ fn decide(block: u32) -> Decision {
   return d;
 }
 
+// The output of kept and of dropped elements. f32 products are correctly rounded in WGSL; the
+// CPU twin (src/cpu/reference.ts) rounds the same way.
+fn kept_value(x: vec4<f32>) -> vec4<f32> {
+// #if AFFINE
+  return x * params.scale + params.bias;
+// #else
+  return x * params.scale;
+// #endif
+}
+fn dropped_value() -> vec4<f32> {
+// #if AFFINE
+  return vec4<f32>(params.dropped);
+// #else
+  return vec4<f32>(0.0);
+// #endif
+}
+
 fn apply4(e: u32, keep: vec4<bool>) {
-  store4(e, select(vec4<f32>(0.0), load4(e) * params.scale, keep));
+// #if DATA
+  store4(e, select(dropped_value(), kept_value(load4(e)), keep));
+// #endif
 }
 
 // apply4 for any e: elements at or past n are left alone.
 fn apply4_guarded(e: u32, keep: vec4<bool>) {
+// #if DATA
   let n = params.n;
   if (e + 3u < n) {
     apply4(e, keep);
   } else if (e < n) {
     let count = n - e;
-    store_partial(e, select(vec4<f32>(0.0), load_partial(e, count) * params.scale, keep), count);
+    store_partial(e, select(dropped_value(), kept_value(load_partial(e, count)), keep), count);
   }
+// #endif
 }
 
 // #if WRITE_MASK
@@ -205,8 +231,9 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   }
   let r = draw(block, 0u);
   let first = (block / 64u) * 1024u + (block % 64u) * 4u;
-  // Bit j = 4 * k + c stands for component c of vec4 k of the block. The first pass wrote +0 for
-  // every tied element (keep_from is one above tie_byte); here the kept ones get their value.
+  // Bit j = 4 * k + c stands for component c of vec4 k of the block. The first pass wrote the
+  // dropped value for every tied element (keep_from is one above tie_byte); here the kept ones
+  // get theirs.
   var pending = 0u;
   for (var j = 0u; j < 16u; j++) {
     let b = (pick(r, j & 3u) >> (8u * (j >> 2u))) & 0xffu;
@@ -234,7 +261,9 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     let j = firstTrailingBit(kept);
     kept &= kept - 1u;
     let e = first + 256u * (j >> 2u) + (j & 3u);
-    store1(e, load1(e) * params.scale);
+// #if DATA
+    store1(e, kept_value(vec4<f32>(load1(e))).x);
+// #endif
 // #if WRITE_MASK
     atomicOr(&mask_atomic[params.mask_shift + (e >> 5u)], 1u << (e & 31u));
 // #endif

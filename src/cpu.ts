@@ -7,6 +7,7 @@ export { philox4x32, mulhi32 } from './rng/philox.js';
 export { keepMask, elementUniform, maskBit, type DrawKey } from './rng/mask.js';
 export { elementSlot, slotElement, TILE_ELEMENTS, BLOCK_ELEMENTS, MAX_ELEMENTS_PER_DRAW, type ElementSlot } from './rng/layout.js';
 export { dropRate, type DropRate } from './rng/threshold.js';
-export { dropoutCPU, dropoutBackwardCPU, applyMaskCPU, type CpuDropoutOptions, type CpuDropoutResult } from './cpu/reference.js';
+export { dropoutCPU, dropoutBackwardCPU, applyMaskCPU, maskIndices, type CpuDropoutOptions, type CpuDropoutResult } from './cpu/reference.js';
+export { alphaConstants, SELU_ALPHA_PRIME, type DropoutMode } from './rng/transform.js';
 export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';
 export * from './errors.js';

@@ -5,7 +5,12 @@
  * @packageDocumentation
  */
 export { dropout, dropoutBackward, type DropoutOptions, type DropoutBackwardOptions, type DropoutCallOptions } from './api/functional.js';
-export { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCallOptions } from './api/module.js';
+export {
+  Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout, DropConnect,
+  type DropoutModuleOptions, type SpatialDropoutOptions, type AlphaDropoutOptions, type DropoutRecord, type ForwardCallOptions,
+} from './api/module.js';
+export { spatialNoiseShape } from './api/spatial.js';
+export { type DropoutMode } from './rng/transform.js';
 export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';
 export { uploadFloat32, downloadFloat32, downloadUint32, createStorageBuffer, type BufferArg } from './gpu/buffers.js';
 export { releaseDevice, deviceStats, configureDevice, type TestLimits } from './gpu/device-state.js';

@@ -1,26 +1,40 @@
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg, type BufferRange } from '../gpu/buffers.js';
-import { deviceState, type DeviceState } from '../gpu/device-state.js';
-import { recordAndSubmit } from '../gpu/submit.js';
+import { deviceState, ensureBuffer, type DeviceState } from '../gpu/device-state.js';
+import { recordAndSubmit, type Recorder } from '../gpu/submit.js';
+import { prepareBroadcast } from '../kernels/broadcast.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
-import { runJob, type JobKind } from '../kernels/dropout.js';
+import { prepareJob, type JobKind } from '../kernels/dropout.js';
 import { checkCount } from '../rng/mask.js';
 import { toU64 } from '../rng/seed.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
+import { checkMode, transformFor, type Direction, type DropoutMode, type Transform } from '../rng/transform.js';
+import { checkNoiseShape, checkShape, collapse, product, type Collapsed } from '../shape.js';
 import { COPY_DST, COPY_SRC, checkDistinct, checkEncoder, checkTraining, checkWorkgroupSize, maskRange, tensorRange } from './validate.js';
 
 /** Options shared by {@link dropout} and {@link dropoutBackward}. */
 export interface DropoutCallOptions {
-  /** Number of f32 elements, an integer in [0, 2^36]. */
-  n: number;
+  /** Number of f32 elements, an integer in [0, 2^36]. Give `n` or `shape` (or both, agreeing). */
+  n?: number;
+  /** Row-major shape (1 to 8 dimensions); needed with `noiseShape`. */
+  shape?: readonly number[];
+  /**
+   * Shape of the mask, broadcast over `shape` (each dimension 1 or equal to shape's), like
+   * TensorFlow's noiseShape / Flax's broadcast_dims: one mask value is shared along every
+   * dimension of size 1. The mask contract applies to the mask-space index. Tensors with a noise
+   * shape are limited to 2^32 - 1 elements.
+   */
+  noiseShape?: readonly number[];
   /** Drop probability in [0, 1]. */
   p: number;
-  /** Training mode. In eval mode (false) the output is a copy of the input, like PyTorch. */
+  /** Training mode. In eval mode the output is a copy of the input (legacy mode: times 1 - p). */
   training: boolean;
   /** 64-bit Philox key, integer in [0, 2^64 - 1]. */
   seed: bigint | number;
   /** 64-bit stream position of this draw, integer in [0, 2^64 - 1]; use a new one for every draw. */
   offset: bigint | number;
+  /** Scaling convention: 'inverted' (default), 'legacy' or 'alpha' (see {@link DropoutMode}). */
+  mode?: DropoutMode;
   /** Encode into this encoder instead of submitting (no extra submit; you submit it). */
   encoder?: GPUCommandEncoder;
   /** Invocations per workgroup: 64 (default), 128 or 256. Never changes the result. */
@@ -32,7 +46,10 @@ export interface DropoutOptions extends DropoutCallOptions {
   x: BufferArg;
   /** Output: n f32 values (STORAGE usage); a different buffer from x. */
   y: BufferArg;
-  /** If given, also write the packed keep mask: ceil(n / 32) u32 words, bit e & 31 of word e >> 5. */
+  /**
+   * If given, also write the packed keep mask: bit m & 31 of word m >> 5 for mask index m, over
+   * ceil(maskSize / 32) u32 words (maskSize = n, or the noise shape's size).
+   */
   mask?: BufferArg;
 }
 
@@ -45,90 +62,140 @@ export interface DropoutBackwardOptions extends DropoutCallOptions {
   mask?: BufferArg;
 }
 
-interface Common {
+interface Call {
   state: DeviceState;
   n: number;
+  noise: Collapsed | null;
+  maskSize: number;
   rate: DropRate;
+  mode: DropoutMode;
   training: boolean;
   seed: bigint;
   offset: bigint;
   encoder: GPUCommandEncoder | undefined;
   workgroupSize: WorkgroupSize;
+  operation: string;
 }
 
-function common(device: GPUDevice, options: DropoutCallOptions, operation: string): Common {
+function sizeOf(options: DropoutCallOptions): { n: number; noise: Collapsed | null; maskSize: number } {
+  if (options.shape === undefined) {
+    if (options.noiseShape !== undefined) throw new DropoutArgumentError('shape', undefined, 'the tensor shape, needed with noiseShape');
+    const n = checkCount('n', options.n);
+    return { n, noise: null, maskSize: n };
+  }
+  const shape = checkShape('shape', options.shape);
+  const n = product(shape);
+  if (options.n !== undefined && checkCount('n', options.n) !== n) throw new DropoutArgumentError('n', options.n, `the product of shape [${shape.join(', ')}] = ${n}, or undefined`);
+  if (options.noiseShape === undefined) return { n, noise: null, maskSize: n };
+  const noiseShape = checkNoiseShape(options.noiseShape, shape);
+  if (n >= 2 ** 32) throw new DropoutArgumentError('shape', options.shape, 'at most 2^32 - 1 elements when a noiseShape is given', `it has ${n}`);
+  const noise = collapse(shape, noiseShape);
+  // A noise shape equal to the shape is plain element-wise dropout.
+  return noise.sizes.every((_, i) => noise.strides[i] !== 0) ? { n, noise: null, maskSize: n } : { n, noise, maskSize: noise.maskSize };
+}
+
+function call(device: GPUDevice, options: DropoutCallOptions, operation: string): Call {
   if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
   const state = deviceState(device);
   return {
     state,
-    n: checkCount('n', options.n),
+    ...sizeOf(options),
     rate: dropRate(options.p),
+    mode: checkMode(options.mode),
     training: checkTraining(options.training),
     seed: toU64('seed', options.seed),
     offset: toU64('offset', options.offset),
     encoder: checkEncoder(options.encoder),
     workgroupSize: checkWorkgroupSize(options.workgroupSize),
+    operation,
   };
 }
 
-async function copy(c: Common, src: BufferRange, dst: BufferRange, operation: string): Promise<void> {
-  if ((src.buffer.usage & COPY_SRC) === 0) throw new DropoutArgumentError(`${src.name}.usage`, src.buffer.usage, 'a usage including COPY_SRC', 'eval mode and p = 0 copy the input');
-  if ((dst.buffer.usage & COPY_DST) === 0) throw new DropoutArgumentError(`${dst.name}.usage`, dst.buffer.usage, 'a usage including COPY_DST', 'eval mode and p = 0 copy the input');
-  await recordAndSubmit(c.state, operation, c.encoder, (encoder) => {
-    encoder.copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength);
+function copyRecorder(src: BufferRange, dst: BufferRange): Recorder {
+  for (const [range, bit, name] of [[src, COPY_SRC, 'COPY_SRC'], [dst, COPY_DST, 'COPY_DST']] as const) {
+    if ((range.buffer.usage & bit) === 0) throw new DropoutArgumentError(`${range.name}.usage`, range.buffer.usage, `a usage including ${name}`, 'eval mode and p = 0 copy the input');
+  }
+  return ({ encoder }) => encoder.copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength);
+}
+
+function maskScratch(c: Call): BufferRange {
+  const byteLength = 4 * Math.ceil(c.maskSize / 32);
+  return { buffer: ensureBuffer(c.state, 'mask scratch', Math.max(16, byteLength), 0x80), byteOffset: 0, byteLength, name: 'mask scratch' };
+}
+
+function job(c: Call, kind: JobKind, src: BufferRange | null, dst: BufferRange | null, mask: BufferRange | null, n: number, rate: DropRate, t?: Transform) {
+  const scale = t?.kind === 'mask' || t?.kind === 'scale' ? t.scale : rate.scale;
+  return prepareJob(c.state, {
+    kind, src, dst, mask, n, rate: { ...rate, scale }, affine: t?.kind === 'mask' ? t.affine : undefined,
+    seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize, encoder: c.encoder, operation: c.operation,
   });
 }
 
-async function run(c: Common, kind: JobKind, src: BufferRange | null, dst: BufferRange | null, mask: BufferRange | null, rate: DropRate, operation: string): Promise<void> {
-  await runJob(c.state, {
-    kind, src, dst, mask, rate, n: c.n, seed: c.seed, offset: c.offset,
-    workgroupSize: c.workgroupSize, encoder: c.encoder, operation,
+/** Records the whole call: the mask (drawn, read or rebuilt) and its application. */
+async function recorders(c: Call, direction: Direction, src: BufferRange, dst: BufferRange, mask: BufferRange | null): Promise<Recorder[]> {
+  const t = transformFor(c.mode, direction, c.rate, c.training);
+  const keepAll = dropRate(0);
+  if (t.kind === 'identity') {
+    const fill = direction === 'forward' && mask ? [await job(c, 'fill-mask', null, null, mask, c.maskSize, keepAll)] : [];
+    return [copyRecorder(src, dst), ...fill];
+  }
+  if (t.kind === 'scale') {
+    const draw = await job(c, 'draw', src, dst, c.noise ? null : (direction === 'forward' ? mask : null), c.n, keepAll, t);
+    const fill = c.noise && direction === 'forward' && mask ? [await job(c, 'fill-mask', null, null, mask, c.maskSize, keepAll)] : [];
+    return [draw, ...fill];
+  }
+  const readMask = direction === 'backward' && mask !== null && !t.rate.dropsAll;
+  if (!c.noise) {
+    if (readMask) return [await job(c, 'apply-mask', src, dst, mask, c.n, t.rate, t)];
+    return [await job(c, 'draw', src, dst, direction === 'forward' ? mask : null, c.n, t.rate, t)];
+  }
+  const bits = mask && (direction === 'forward' || readMask) ? mask : maskScratch(c);
+  const draw = readMask ? [] : [await job(c, 'draw', null, null, bits, c.maskSize, t.rate)];
+  const apply = await prepareBroadcast(c.state, {
+    src, dst, mask: bits, n: c.n, collapsed: c.noise, scale: t.scale, affine: t.affine,
+    workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation: c.operation,
   });
+  return [...draw, apply];
+}
+
+async function run(c: Call, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): Promise<void> {
+  const [srcName, dstName] = direction === 'forward' ? ['x', 'y'] : ['dy', 'dx'];
+  const src = tensorRange(srcName, srcArg, c.n);
+  const dst = tensorRange(dstName, dstArg, c.n);
+  const mask = maskRange(maskArg, c.maskSize);
+  checkDistinct([src, dst, mask]);
+  if (c.n === 0) return;
+  await recordAndSubmit(c.state, c.operation, c.encoder, ...(await recorders(c, direction, src, dst, mask)));
 }
 
 /**
- * Inverted dropout on the GPU: y = keep ? x / (1 - p) : 0, with the keep mask a pure function of
- * (seed, offset, element index, p) — see the README's "Mask contract". In eval mode, and for
- * p = 0, y is a copy of x (no dispatch; needs COPY_SRC on x and COPY_DST on y). For p = 1, y is 0.
+ * Dropout on the GPU. By default inverted dropout: y = keep ? x / (1 - p) : 0, with the keep mask
+ * a pure function of (seed, offset, element index, p) — see the README's "Mask contract". In eval
+ * mode, and for p = 0, y is a copy of x (no dispatch; needs COPY_SRC on x and COPY_DST on y). For
+ * p = 1, y is +0. `noiseShape` shares mask values along dimensions (spatial / recurrent dropout);
+ * `mode` picks the legacy or alpha convention.
  *
  * Resolves once the work is submitted (or encoded) and validated; WebGPU errors are thrown as
  * {@link DropoutGPUError}.
  * @example
  * await dropout(device, { x, y, n: 1024, p: 0.1, training: true, seed: 42n, offset: 0n });
+ * // channel (spatial) dropout of an NCHW tensor:
+ * await dropout(device, { x, y, shape: [8, 16, 32, 32], noiseShape: [8, 16, 1, 1], p: 0.2, training: true, seed: 42n, offset: 1n });
  */
 export async function dropout(device: GPUDevice, options: DropoutOptions): Promise<void> {
-  const operation = 'dropout';
-  const c = common(device, options, operation);
-  const x = tensorRange('x', options.x, c.n);
-  const y = tensorRange('y', options.y, c.n);
-  const mask = maskRange(options.mask, c.n);
-  checkDistinct([x, y, mask]);
-  if (c.n === 0) return;
-  const identity = !c.training || c.rate.keepsAll;
-  if (identity) {
-    await copy(c, x, y, operation);
-    if (mask) await run(c, 'fill-mask', null, null, mask, dropRate(0), operation);
-    return;
-  }
-  await run(c, 'draw', x, y, mask, c.rate, operation);
+  const c = call(device, options, 'dropout');
+  await run(c, 'forward', options.x, options.y, options.mask);
 }
 
 /**
- * Backward of {@link dropout}: dx = keep ? dy / (1 - p) : 0 with the same mask as the forward call
- * that used the same (seed, offset, p, n). Pass `mask` to read the packed mask instead of
- * rebuilding it; both give bit-identical dx.
+ * Backward of {@link dropout}: the same mask as the forward call with the same (seed, offset, p,
+ * shape, noiseShape, mode). dx = keep ? dy · scale : 0, where scale is 1/(1-p) (inverted), 1
+ * (legacy) or alpha dropout's a. Pass `mask` to read the packed mask instead of rebuilding it;
+ * both give bit-identical dx.
  * @example
  * await dropoutBackward(device, { dy, dx, n: 1024, p: 0.1, training: true, seed: 42n, offset: 0n });
  */
 export async function dropoutBackward(device: GPUDevice, options: DropoutBackwardOptions): Promise<void> {
-  const operation = 'dropoutBackward';
-  const c = common(device, options, operation);
-  const dy = tensorRange('dy', options.dy, c.n);
-  const dx = tensorRange('dx', options.dx, c.n);
-  const mask = maskRange(options.mask, c.n);
-  checkDistinct([dy, dx, mask]);
-  if (c.n === 0) return;
-  if (!c.training || c.rate.keepsAll) return copy(c, dy, dx, operation);
-  if (mask && !c.rate.dropsAll) return run(c, 'apply-mask', dy, dx, mask, c.rate, operation);
-  return run(c, 'draw', dy, dx, null, c.rate, operation);
+  const c = call(device, options, 'dropoutBackward');
+  await run(c, 'backward', options.dy, options.dx, options.mask);
 }

@@ -3,15 +3,19 @@ import { type BufferArg } from '../gpu/buffers.js';
 import { deviceState } from '../gpu/device-state.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
 import { PhiloxGenerator } from '../rng/generator.js';
-import { checkCount } from '../rng/mask.js';
 import { dropRate } from '../rng/threshold.js';
+import { checkMode, type DropoutMode } from '../rng/transform.js';
 import { dropout, dropoutBackward } from './functional.js';
+import { spatialNoiseShape } from './spatial.js';
 import { checkWorkgroupSize } from './validate.js';
 
 /** What backward needs to know about a forward call. Keep it to run backward later. */
 export interface DropoutRecord {
-  readonly n: number;
+  /** Element count, or the shape, the forward call was given. */
+  readonly size: number | readonly number[];
+  readonly noiseShape: readonly number[] | undefined;
   readonly p: number;
+  readonly mode: DropoutMode;
   readonly training: boolean;
   readonly seed: bigint;
   readonly offset: bigint;
@@ -24,6 +28,10 @@ export interface DropoutModuleOptions {
   p?: number;
   /** Source of (seed, offset) pairs; default a new PhiloxGenerator(0). Share one to order draws across modules. */
   generator?: PhiloxGenerator;
+  /** 'inverted' (default) or 'legacy' (no scaling in training, times 1 - p in eval). */
+  mode?: 'inverted' | 'legacy';
+  /** A fixed noise shape (TensorFlow's noiseShape): forward then takes a shape. */
+  noiseShape?: readonly number[];
   /** Invocations per workgroup (64, 128 or 256); never changes results. */
   workgroupSize?: WorkgroupSize;
 }
@@ -31,13 +39,20 @@ export interface DropoutModuleOptions {
 export interface ForwardCallOptions {
   /** Encode into this encoder instead of submitting. */
   encoder?: GPUCommandEncoder;
-  /** Also write the packed mask here (ceil(n / 32) u32 words); backward then reads it. */
+  /** Also write the packed mask here (ceil(maskSize / 32) u32 words); backward then reads it. */
   mask?: BufferArg;
+}
+
+function sizeOptions(size: number | readonly number[]): { n: number } | { shape: readonly number[] } {
+  if (typeof size === 'number') return { n: size };
+  if (Array.isArray(size)) return { shape: size };
+  throw new DropoutArgumentError('size', size, 'an element count or a shape array');
 }
 
 /**
  * A dropout layer with PyTorch's train/eval switch. Each training-mode forward draws a fresh
  * (seed, offset) from its generator and remembers it, so backward rebuilds the same mask.
+ * `size` is the element count or the shape.
  * @example
  * const drop = new Dropout(device, { p: 0.1, generator: new PhiloxGenerator(7n) });
  * await drop.forward(x, y, n);        // training mode by default
@@ -49,11 +64,14 @@ export class Dropout {
   readonly device: GPUDevice;
   readonly p: number;
   readonly generator: PhiloxGenerator;
+  readonly mode: DropoutMode;
   readonly workgroupSize: WorkgroupSize;
+  readonly #noiseShape: readonly number[] | undefined;
   #training = true;
   #last: DropoutRecord | null = null;
 
-  constructor(device: GPUDevice, options: DropoutModuleOptions = {}) {
+  /** `mode` is for subclasses: 'alpha' is chosen by using AlphaDropout. */
+  constructor(device: GPUDevice, options: DropoutModuleOptions = {}, mode: DropoutMode = checkMode(options.mode)) {
     deviceState(device);
     this.device = device;
     this.p = dropRate(options.p ?? 0.5).p;
@@ -61,7 +79,9 @@ export class Dropout {
       throw new DropoutArgumentError('generator', options.generator, 'a PhiloxGenerator');
     }
     this.generator = options.generator ?? new PhiloxGenerator(0n);
+    this.mode = mode;
     this.workgroupSize = checkWorkgroupSize(options.workgroupSize);
+    this.#noiseShape = options.noiseShape;
   }
 
   /** True in training mode (the default). */
@@ -76,7 +96,7 @@ export class Dropout {
     return this;
   }
 
-  /** Eval mode: forward and backward are the identity. */
+  /** Eval mode: forward and backward are the identity (legacy mode: times 1 - p). */
   eval(): this {
     return this.train(false);
   }
@@ -86,13 +106,26 @@ export class Dropout {
     return this.#last;
   }
 
-  /** y = dropout(x) over n f32 elements; returns the record backward uses. */
-  async forward(x: BufferArg, y: BufferArg, n: number, options: ForwardCallOptions = {}): Promise<DropoutRecord> {
-    checkCount('n', n);
+  /** The noise shape for a forward of this size; subclasses derive it from the shape. */
+  protected noiseShapeFor(size: number | readonly number[]): readonly number[] | undefined {
+    if (this.#noiseShape !== undefined && typeof size === 'number') {
+      throw new DropoutArgumentError('size', size, 'a shape array (this layer has a noiseShape)');
+    }
+    return this.#noiseShape;
+  }
+
+  /** y = dropout(x); returns the record backward uses. */
+  async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions = {}): Promise<DropoutRecord> {
+    const shape = sizeOptions(size);
+    const noiseShape = this.noiseShapeFor(size);
     const training = this.#training;
-    const draw = training && this.p > 0 && this.p < 1 ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
-    await dropout(this.device, { x, y, n, p: this.p, training, ...draw, mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize });
-    const record: DropoutRecord = { n, p: this.p, training, seed: draw.seed, offset: draw.offset, mask: options.mask };
+    const draws = training && this.p > 0 && this.p < 1;
+    const key = draws ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
+    await dropout(this.device, {
+      x, y, ...shape, noiseShape, p: this.p, mode: this.mode, training, ...key,
+      mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize,
+    });
+    const record: DropoutRecord = { size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask };
     this.#last = record;
     return record;
   }
@@ -103,10 +136,89 @@ export class Dropout {
    */
   async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
     const record = options.record ?? this.#last;
-    if (!record) throw new DropoutStateError('Dropout.backward() was called before any forward(): there is no mask to differentiate through');
+    if (!record) throw new DropoutStateError(`${this.constructor.name}.backward() was called before any forward(): there is no mask to differentiate through`);
     await dropoutBackward(this.device, {
-      dy, dx, n: record.n, p: record.p, training: record.training, seed: record.seed, offset: record.offset,
-      mask: record.mask, encoder: options.encoder, workgroupSize: this.workgroupSize,
+      dy, dx, ...sizeOptions(record.size), noiseShape: record.noiseShape, p: record.p, mode: record.mode,
+      training: record.training, seed: record.seed, offset: record.offset, mask: record.mask,
+      encoder: options.encoder, workgroupSize: this.workgroupSize,
     });
   }
 }
+
+export interface SpatialDropoutOptions extends Omit<DropoutModuleOptions, 'noiseShape'> {
+  /** The channel is the last dimension ((N, H, W, C), TensorFlow's layout) instead of the second. */
+  channelsLast?: boolean;
+}
+
+abstract class SpatialDropout extends Dropout {
+  readonly channelsLast: boolean;
+  protected abstract readonly spatialDims: 0 | 1 | 2 | 3;
+  constructor(device: GPUDevice, options: SpatialDropoutOptions = {}, mode?: DropoutMode) {
+    super(device, options, mode);
+    this.channelsLast = options.channelsLast ?? false;
+  }
+  protected override noiseShapeFor(size: number | readonly number[]): readonly number[] {
+    if (typeof size === 'number') throw new DropoutArgumentError('size', size, `a shape array for ${this.constructor.name}`);
+    return spatialNoiseShape(this.spatialDims, size, this.channelsLast);
+  }
+}
+
+/**
+ * torch.nn.Dropout1d: zeroes whole channels of (N, C, L) or (C, L) inputs.
+ * @example await new Dropout1d(device, { p: 0.2 }).forward(x, y, [N, C, L]);
+ */
+export class Dropout1d extends SpatialDropout {
+  protected readonly spatialDims = 1;
+}
+
+/**
+ * torch.nn.Dropout2d: zeroes whole channels of (N, C, H, W) inputs (3-D inputs read as (N, C, L)).
+ * @example await new Dropout2d(device, { p: 0.2 }).forward(x, y, [N, C, H, W]);
+ */
+export class Dropout2d extends SpatialDropout {
+  protected readonly spatialDims = 2;
+}
+
+/**
+ * torch.nn.Dropout3d: zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) inputs.
+ * @example await new Dropout3d(device, { p: 0.2 }).forward(x, y, [N, C, D, H, W]);
+ */
+export class Dropout3d extends SpatialDropout {
+  protected readonly spatialDims = 3;
+}
+
+export type AlphaDropoutOptions = Omit<DropoutModuleOptions, 'mode'>;
+
+/**
+ * torch.nn.AlphaDropout for SELU networks: dropped units are set to SELU's negative saturation
+ * value, then an affine correction keeps mean 0 and variance 1.
+ * @example await new AlphaDropout(device, { p: 0.1 }).forward(x, y, n);
+ */
+export class AlphaDropout extends Dropout {
+  constructor(device: GPUDevice, options: AlphaDropoutOptions = {}) {
+    super(device, options, 'alpha');
+  }
+}
+
+/**
+ * torch.nn.FeatureAlphaDropout: alpha dropout of whole channels, for (N, C, ...) inputs.
+ * @example await new FeatureAlphaDropout(device, { p: 0.1 }).forward(x, y, [N, C, H, W]);
+ */
+export class FeatureAlphaDropout extends SpatialDropout {
+  protected readonly spatialDims = 0;
+  constructor(device: GPUDevice, options: Omit<SpatialDropoutOptions, 'mode'> = {}) {
+    super(device, options, 'alpha');
+  }
+}
+
+/**
+ * DropConnect (Wan et al., 2013): drops weights instead of activations. Call forward on the weight
+ * tensor each step (a fresh mask per step) to get the masked weights, use them in your layer, and
+ * backward to turn the gradient of the masked weights into the gradient of the weights.
+ * @example
+ * const dc = new DropConnect(device, { p: 0.5 });
+ * await dc.forward(weights, maskedWeights, [outFeatures, inFeatures]);
+ * // ... matmul with maskedWeights, backprop to dMasked ...
+ * await dc.backward(dMasked, dWeights);
+ */
+export class DropConnect extends Dropout {}

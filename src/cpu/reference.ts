@@ -1,20 +1,30 @@
-// CPU reference of the fused kernels. Values: y = keep ? f32(x * scale) : +0, where the f32
-// product is correctly rounded (float64 holds the exact product of two f32s, then fround
-// rounds once), exactly as WGSL's f32 multiply. Masks come from src/rng/mask.ts.
+// CPU reference of the kernels. Values: kept y = f32(x * scale) (alpha mode: f32(f32(x * a) + b)),
+// dropped y = +0 (alpha mode: the constant c). The f32 product is correctly rounded: float64 holds
+// the exact product of two f32s and Math.fround rounds it once, exactly as WGSL's f32 multiply.
+// Masks come from src/rng/mask.ts; a noise shape maps each element to its mask-space index here
+// by plain multi-index arithmetic, independently of the GPU's collapsed form.
 import { DropoutArgumentError } from '../errors.js';
 import { keepMask, maskBit, checkCount, type DrawKey } from '../rng/mask.js';
 import { dropRate } from '../rng/threshold.js';
+import { checkMode, transformFor, type Direction, type DropoutMode } from '../rng/transform.js';
+import { checkNoiseShape, checkShape, product } from '../shape.js';
 
 export interface CpuDropoutOptions extends DrawKey {
   /** Drop probability in [0, 1]. */
   p: number;
-  /** Training mode; in eval mode the output is a copy of the input. Default true. */
+  /** Training mode; default true. */
   training?: boolean;
+  /** 'inverted' (default), 'legacy' or 'alpha'. */
+  mode?: DropoutMode;
+  /** Row-major shape of x; needed with noiseShape. */
+  shape?: readonly number[];
+  /** Mask shape broadcast over `shape` (each dimension 1 or equal). */
+  noiseShape?: readonly number[];
 }
 
 export interface CpuDropoutResult {
   y: Float32Array;
-  /** Packed keep mask (bit e & 31 of word e >> 5); all ones when nothing is dropped. */
+  /** Packed keep mask over the mask space (bit m & 31 of word m >> 5). */
   mask: Uint32Array;
 }
 
@@ -23,7 +33,74 @@ function checkArray(name: string, value: unknown): Float32Array {
   return value;
 }
 
-/** Applies a packed mask: out[e] = bit(e) ? f32(input[e] * scale) : 0. */
+/** Mask-space index of every element: row-major over noiseShape, broadcast coordinates dropped. */
+export function maskIndices(shape: readonly number[], noiseShape: readonly number[]): Uint32Array {
+  const n = product(shape);
+  const out = new Uint32Array(n);
+  const rank = shape.length;
+  const noiseStrides = new Array<number>(rank);
+  let stride = 1;
+  for (let d = rank - 1; d >= 0; d--) {
+    noiseStrides[d] = noiseShape[d] === 1 ? 0 : stride;
+    stride *= noiseShape[d]!;
+  }
+  const index = new Array<number>(rank).fill(0);
+  for (let e = 0; e < n; e++) {
+    let m = 0;
+    for (let d = 0; d < rank; d++) m += index[d]! * noiseStrides[d]!;
+    out[e] = m;
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++index[d]! < shape[d]!) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+function run(input: Float32Array, options: CpuDropoutOptions, direction: Direction): CpuDropoutResult {
+  const n = checkCount('length', input.length);
+  const rate = dropRate(options.p);
+  const t = transformFor(checkMode(options.mode), direction, rate, options.training ?? true);
+  let indices: Uint32Array | null = null;
+  let maskSize = n;
+  if (options.noiseShape !== undefined) {
+    const shape = checkShape('shape', options.shape);
+    if (product(shape) !== n) throw new DropoutArgumentError('shape', options.shape, `a shape of ${n} elements, the input's length`);
+    const noiseShape = checkNoiseShape(options.noiseShape, shape);
+    indices = maskIndices(shape, noiseShape);
+    maskSize = product(noiseShape);
+  }
+  if (t.kind !== 'mask') {
+    const y = t.kind === 'identity' ? Float32Array.from(input) : input.map((v) => Math.fround(v * t.scale));
+    return { y, mask: keepMask(options, 0, maskSize) };
+  }
+  const mask = keepMask(options, rate.p, maskSize);
+  const y = new Float32Array(n);
+  for (let e = 0; e < n; e++) {
+    const kept = maskBit(mask, indices ? indices[e]! : e);
+    if (!t.affine) y[e] = kept ? Math.fround(input[e]! * t.scale) : 0;
+    else y[e] = kept ? Math.fround(Math.fround(input[e]! * t.scale) + t.affine.bias) : t.affine.dropped;
+  }
+  return { y, mask };
+}
+
+/**
+ * Dropout on the CPU, bit-exact with the GPU kernels for the same (seed, offset, p, mode, shapes):
+ * masks always, values save WGSL's allowance to flush subnormals (and, in alpha mode, to fuse
+ * the multiply-add: within 1 ulp of |x·a| + |b|).
+ * @example
+ * const { y, mask } = dropoutCPU(new Float32Array([1, 2, 3]), { p: 0.5, seed: 1n, offset: 0n });
+ */
+export function dropoutCPU(x: Float32Array, options: CpuDropoutOptions): CpuDropoutResult {
+  return run(checkArray('x', x), options, 'forward');
+}
+
+/** Backward of {@link dropoutCPU}: dx = keep ? f32(dy · scale) : 0 (identity in eval mode). */
+export function dropoutBackwardCPU(dy: Float32Array, options: CpuDropoutOptions): Float32Array {
+  return run(checkArray('dy', dy), options, 'backward').y;
+}
+
+/** Applies a packed mask: out[e] = bit(e) ? f32(input[e] * scale) : 0, scale = f32(1/(1-p)). */
 export function applyMaskCPU(input: Float32Array, mask: Uint32Array, p: number): Float32Array {
   checkArray('input', input);
   const n = input.length;
@@ -34,26 +111,4 @@ export function applyMaskCPU(input: Float32Array, mask: Uint32Array, p: number):
   const out = new Float32Array(n);
   for (let e = 0; e < n; e++) out[e] = maskBit(mask, e) ? Math.fround(input[e]! * scale) : 0;
   return out;
-}
-
-/**
- * Inverted dropout on the CPU, bit-exact with the GPU kernels for the same (seed, offset, p).
- * @example
- * const { y, mask } = dropoutCPU(new Float32Array([1, 2, 3]), { p: 0.5, seed: 1n, offset: 0n });
- */
-export function dropoutCPU(x: Float32Array, options: CpuDropoutOptions): CpuDropoutResult {
-  checkArray('x', x);
-  const n = checkCount('x.length', x.length);
-  const rate = dropRate(options.p);
-  if (options.training === false || rate.keepsAll) {
-    const mask = keepMask(options, 0, n);
-    return { y: Float32Array.from(x), mask };
-  }
-  const mask = keepMask(options, rate.p, n);
-  return { y: applyMaskCPU(x, mask, rate.p), mask };
-}
-
-/** Backward of {@link dropoutCPU}: dx = keep ? f32(dy * scale) : 0 (identity in eval mode). */
-export function dropoutBackwardCPU(dy: Float32Array, options: CpuDropoutOptions): Float32Array {
-  return dropoutCPU(dy, options).y;
 }

@@ -7,32 +7,45 @@ const UNIFORM = 0x40;
 const COPY_DST = 0x8;
 
 /**
- * A uniform buffer holding `data` for work recorded now. For our own submits one shared buffer
+ * Where recorded work goes: `shared` names the reusable uniform buffer to write (one per kind of
+ * job in a submit, so jobs recorded together never overwrite each other's), or null when the
+ * work is recorded into the caller's encoder.
+ */
+export interface RecordTarget {
+  encoder: GPUCommandEncoder;
+  shared: string | null;
+}
+
+/** Records a prepared job into an encoder. */
+export type Recorder = (target: RecordTarget) => void;
+
+/**
+ * A uniform buffer holding `data` for work recorded now. For our own submits a shared buffer
  * serves (queue.writeBuffer lands before the submit that follows it); work in the caller's
  * encoder runs after later calls' writes, so it gets its own buffer, freed by the garbage
  * collector once the caller's commands are done with it.
  */
-export function uniformsFor(state: DeviceState, data: ArrayBuffer, encoder: GPUCommandEncoder | undefined, label: string): GPUBuffer {
-  if (encoder) {
+export function uniformsFor(state: DeviceState, data: ArrayBuffer, target: RecordTarget, label: string): GPUBuffer {
+  if (target.shared === null) {
     const buffer = state.device.createBuffer({ label, size: data.byteLength, usage: UNIFORM, mappedAtCreation: true });
     new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data));
     buffer.unmap();
     return buffer;
   }
-  const buffer = ensureBuffer(state, 'uniforms', data.byteLength, UNIFORM | COPY_DST);
+  const buffer = ensureBuffer(state, `uniforms ${target.shared}`, data.byteLength, UNIFORM | COPY_DST);
   state.device.queue.writeBuffer(buffer, 0, data);
   return buffer;
 }
 
 /**
- * Runs `record` with the caller's encoder, or with a fresh one that is then submitted, inside
- * error scopes. `record` must not await: shared uniforms are written inside it, and no other call
- * may write them before the submit.
+ * Runs the recorders, in order, into the caller's encoder or into a fresh one that is then
+ * submitted, inside error scopes. Recorders must not await: shared uniforms are written while
+ * recording, and no other call may write them before the submit.
  */
-export async function recordAndSubmit(state: DeviceState, operation: string, encoder: GPUCommandEncoder | undefined, record: (encoder: GPUCommandEncoder) => void): Promise<void> {
+export async function recordAndSubmit(state: DeviceState, operation: string, encoder: GPUCommandEncoder | undefined, ...recorders: Recorder[]): Promise<void> {
   await withErrorScope(state, operation, () => {
     const target = encoder ?? state.device.createCommandEncoder({ label: operation });
-    record(target);
+    recorders.forEach((record, i) => record({ encoder: target, shared: encoder ? null : `${operation}#${i}` }));
     if (!encoder) state.device.queue.submit([target.finish()]);
   });
 }

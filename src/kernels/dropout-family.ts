@@ -21,6 +21,10 @@ export interface DropoutKey {
   io: ElementAccess;
   /** Some binding starts before its chunk (a caller byte offset that is not 256-aligned). */
   shift: boolean;
+  /** The draw writes dst (false: a mask-only draw). */
+  data: boolean;
+  /** Kept values are x * scale + bias, dropped ones a constant (alpha dropout). */
+  affine: boolean;
   /** The draw writes a packed mask. */
   writeMask: boolean;
   /** The draw's threshold can tie on the top byte, so ties are logged and resolved. */
@@ -32,15 +36,17 @@ export interface DropoutKey {
 export const PHILOX_WGSL: string = philoxSource;
 
 /** The family's WGSL for one module key (all entry points). */
-export function dropoutWgsl(key: Pick<DropoutKey, 'io' | 'writeMask' | 'ties' | 'shift'>): string {
-  const body = specialize(dropoutSource, { WRITE_MASK: key.writeMask, TIES: key.ties }, 'dropout.wgsl');
+export function dropoutWgsl(key: Omit<DropoutKey, 'entry' | 'workgroupSize'>): string {
+  const flags = { DATA: key.data, AFFINE: key.affine, WRITE_MASK: key.writeMask, TIES: key.ties };
+  const body = specialize(dropoutSource, flags, 'dropout.wgsl');
   const io = key.io === 'vec4' ? specialize(ioVec4Source, { SHIFT: key.shift }, 'io-vec4.wgsl') : ioScalarSource;
   return `${philoxSource}\n${io}\n${body}`;
 }
 
 function moduleKey(key: DropoutKey): string {
   const io = key.io === 'vec4' && key.shift ? 'vec4+shift' : key.io;
-  return `dropout:f32:io=${io}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}`;
+  const out = !key.data ? 'mask-only' : key.affine ? 'affine' : 'scale';
+  return `dropout:f32:io=${io}:out=${out}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}`;
 }
 
 const COMPUTE = 0x4; // GPUShaderStage.COMPUTE
@@ -64,7 +70,7 @@ export function dropoutLayout(entry: DropoutEntry): LayoutSpec {
   return entry === 'dropout_ties' ? TIES_LAYOUT : MAIN_LAYOUT;
 }
 
-/** The pipeline spec of a key, e.g. key `dropout:f32:io=vec4:mask=bits:ties:dropout_main:wg64`. */
+/** The pipeline spec of a key, e.g. key `dropout:f32:io=vec4:out=scale:mask=bits:ties:dropout_main:wg64`. */
 export function dropoutPipeline(key: DropoutKey): PipelineSpec {
   const fixedWorkgroup = key.entry === 'dropout_ties';
   const module = moduleKey(key);

@@ -20,6 +20,8 @@ export const PARAM_FIELDS = [
   ['tie_full_y', 'u32'],
   ['main_groups', 'u32'],
   ['tail_tile', 'u32'],
+  ['bias', 'f32'],
+  ['dropped', 'f32'],
 ] as const;
 
 export type ParamName = (typeof PARAM_FIELDS)[number][0];

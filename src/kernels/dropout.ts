@@ -9,7 +9,7 @@ import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, type
 import { ensureBuffer, limitsOf, placeholder, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
 import { getPipeline, layoutFor } from '../gpu/pipeline-cache.js';
-import { recordAndSubmit, uniformSlot, uniformsFor } from '../gpu/submit.js';
+import { recordAndSubmit, uniformSlot, uniformsFor, type Recorder } from '../gpu/submit.js';
 import { dropoutLayout, dropoutPipeline, type DropoutEntry, type DropoutKey, type WorkgroupSize } from './dropout-family.js';
 import { PARAMS_BYTES, writeParams, type Params } from './dropout-params.js';
 
@@ -22,6 +22,8 @@ export type JobKind = 'draw' | 'apply-mask' | 'fill-mask';
 
 export interface Job {
   kind: JobKind;
+  /** Alpha dropout: kept → x * scale + bias, dropped → `dropped` (else kept → x * scale, dropped → +0). */
+  affine?: { bias: number; dropped: number } | undefined;
   src: BufferRange | null;
   dst: BufferRange | null;
   mask: BufferRange | null;
@@ -68,7 +70,14 @@ function dispatchesFor(job: Job, ties: boolean, count: number, mainGroups: numbe
   return out;
 }
 
+/** Runs one job: into the caller's encoder if it has one, else in a submit of its own. */
 export async function runJob(state: DeviceState, job: Job): Promise<void> {
+  const record = await prepareJob(state, job);
+  await recordAndSubmit(state, job.operation, job.encoder, record);
+}
+
+/** Compiles what a job needs and returns the function that records it. */
+export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder> {
   const device = state.device;
   const limits = limitsOf(state);
   const chunks = planChunks(job.n, chunkElements(limits.maxBindingBytes, limits.storageAlign));
@@ -106,6 +115,8 @@ export async function runJob(state: DeviceState, job: Job): Promise<void> {
         tie_full_y: fullY,
         main_groups: mainGroups,
         tail_tile: tailTile,
+        bias: job.affine?.bias ?? 0,
+        dropped: job.affine?.dropped ?? 0,
       },
     };
   });
@@ -113,19 +124,20 @@ export async function runJob(state: DeviceState, job: Job): Promise<void> {
   const shift = work.some((w) => (w.src?.shift ?? 0) !== 0 || (w.dst?.shift ?? 0) !== 0);
   const keyFor = (entry: DropoutEntry): DropoutKey => ({
     entry, io: vec4 ? 'vec4' : 'scalar', shift, workgroupSize: job.workgroupSize,
+    data: job.dst !== null, affine: job.affine !== undefined,
     writeMask: job.kind === 'draw' && job.mask !== null, ties,
   });
   const entries = [...new Set(work.flatMap((w) => w.dispatches.map((d) => d.entry)))];
   const pipelines = new Map(await Promise.all(entries.map(async (entry) => [entry, await getPipeline(state, dropoutPipeline(keyFor(entry)))] as const)));
   const maxCapacity = Math.max(0, ...work.map((w) => w.params.tie_capacity));
-  const operation = dropoutPipeline(keyFor(entries[0] ?? 'dropout_main')).key;
 
-  await recordAndSubmit(state, operation, job.encoder, (encoder) => {
+  return (target) => {
+    const { encoder } = target;
     const slot = uniformSlot(state, PARAMS_BYTES);
     const data = new ArrayBuffer(slot * work.length);
     const view = new DataView(data);
     work.forEach((w, i) => writeParams(view, i * slot, w.params));
-    const uniforms = uniformsFor(state, data, job.encoder, `${job.operation} params`);
+    const uniforms = uniformsFor(state, data, target, `${job.operation} params`);
     const tieLog = ties ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + 4 * Math.max(1, maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
     work.forEach((w, i) => {
       const groups = new Map<GPUBindGroupLayout, GPUBindGroup>();
@@ -158,5 +170,5 @@ export async function runJob(state: DeviceState, job: Job): Promise<void> {
       }
       pass.end();
     });
-  });
+  };
 }

@@ -16,6 +16,19 @@ describe('uniform layout', () => {
   });
 });
 
+describe('broadcast uniform layout', () => {
+  test('BROADCAST_FIELDS mirrors struct Params in shaders/broadcast.wgsl, then the two vec4 arrays', async () => {
+    const { BROADCAST_FIELDS, BROADCAST_PARAMS_BYTES } = await import('../../src/kernels/broadcast.js');
+    const wgsl = readFileSync(new URL('../../shaders/broadcast.wgsl', import.meta.url), 'utf8');
+    const body = /struct Params \{([\s\S]*?)\n\}/.exec(wgsl)![1]!;
+    const scalars = [...body.matchAll(/^\s*(\w+)\s*:\s*(u32|f32)\s*,/gm)].map((m) => m[1]);
+    expect(scalars).toEqual([...BROADCAST_FIELDS]);
+    expect(body).toMatch(/sizes: array<vec4<u32>, 2>,\s+\/\/[^\n]*\n\s*strides: array<vec4<u32>, 2>,/);
+    expect(BROADCAST_PARAMS_BYTES).toBe(4 * scalars.length + 64);
+    expect((4 * scalars.length) % 16).toBe(0); // the arrays start 16-byte aligned
+  });
+});
+
 describe('dispatch geometry', () => {
   test.each([[0, 65535], [1, 65535], [65535, 65535], [65536, 65535], [200_000, 65535], [10, 3], [9, 3], [7, 1]])('%i workgroups, max %i per dimension', (workgroups, max) => {
     const [x, y] = dispatchGrid(workgroups, max);
@@ -68,5 +81,31 @@ describe('generator', () => {
     expect(() => new PhiloxGenerator(2n ** 64n)).toThrow(/seed = 18446744073709551616n/);
     expect(() => new PhiloxGenerator(1).next(0)).toThrow(/count = 0/);
     expect(() => new PhiloxGenerator(1).setState({ seed: 1n, offset: -1n })).toThrow(/state.offset/);
+  });
+});
+
+describe('spatial noise shapes follow PyTorch', async () => {
+  const { spatialNoiseShape } = await import('../../src/api/spatial.js');
+  const { collapse } = await import('../../src/shape.js');
+  test.each([
+    [1, [4, 6, 10], false, [4, 6, 1]],
+    [1, [6, 10], false, [6, 1]],
+    [2, [2, 5, 6, 7], false, [2, 5, 1, 1]],
+    [2, [5, 6, 7], false, [5, 6, 1]], // PyTorch 1.13 reads a 3-D input to dropout2d as (N, C, L)
+    [3, [2, 3, 4, 5, 6], false, [2, 3, 1, 1, 1]],
+    [3, [3, 4, 5, 6], false, [3, 1, 1, 1]],
+    [2, [2, 6, 7, 5], true, [2, 1, 1, 5]],
+    [1, [10, 6], true, [1, 6]],
+    [0, [2, 3, 4], false, [2, 3, 1]],
+  ] as const)('%i-D of %j (channelsLast %s) → %j', (dims, shape, channelsLast, expected) => {
+    expect(spatialNoiseShape(dims, shape, channelsLast)).toEqual(expected);
+  });
+  test('wrong ranks are refused', () => {
+    expect(() => spatialNoiseShape(2, [3, 4])).toThrow(/rank 3 or 4/);
+  });
+  test('collapse merges neighbours and drops size-1 dimensions', () => {
+    expect(collapse([8, 16, 32, 32], [8, 16, 1, 1])).toEqual({ sizes: [1024, 128], strides: [0, 1], maskSize: 128 });
+    expect(collapse([4, 33, 20], [4, 1, 20])).toEqual({ sizes: [20, 33, 4], strides: [1, 0, 20], maskSize: 80 });
+    expect(collapse([2, 1, 5], [1, 1, 1])).toEqual({ sizes: [10], strides: [0], maskSize: 1 });
   });
 });

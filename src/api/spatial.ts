@@ -1,0 +1,27 @@
+import { DropoutArgumentError } from '../errors.js';
+import { checkShape } from '../shape.js';
+
+/**
+ * The noise shape of PyTorch's Dropout1d/2d/3d (and FeatureAlphaDropout): one mask value per
+ * (sample, channel), shared over the spatial dimensions.
+ * - 1-D: (N, C, L) → (N, C, 1); unbatched (C, L) → (C, 1)
+ * - 2-D: (N, C, H, W) → (N, C, 1, 1); a 3-D input is read as (N, C, L), as PyTorch 1.13 does
+ * - 3-D: (N, C, D, H, W) → (N, C, 1, 1, 1); unbatched (C, D, H, W) → (C, 1, 1, 1)
+ * With `channelsLast` the channel is the last dimension instead ((N, H, W, C) → (N, 1, 1, C)), as
+ * TensorFlow.js's spatialDropout layers use.
+ * `spatialDims` 0 means any rank >= 2 with the channel second (FeatureAlphaDropout).
+ * @example spatialNoiseShape(2, [8, 16, 32, 32]) // [8, 16, 1, 1]
+ */
+export function spatialNoiseShape(spatialDims: 0 | 1 | 2 | 3, shape: readonly number[], channelsLast = false): number[] {
+  const checked = checkShape('shape', shape);
+  const rank = checked.length;
+  const ranks: Record<number, number[]> = { 0: [2, 3, 4, 5, 6, 7, 8], 1: [2, 3], 2: [3, 4], 3: [4, 5] };
+  if (!ranks[spatialDims]!.includes(rank)) {
+    throw new DropoutArgumentError('shape', shape, `a shape of rank ${ranks[spatialDims]!.join(' or ')} for ${spatialDims ? `${spatialDims}-D spatial` : 'feature'} dropout`);
+  }
+  // Unbatched inputs have one dimension fewer than batched ones (2-D dropout of a 3-D input is
+  // batched 1-D dropout, as in PyTorch).
+  const batched = spatialDims === 0 || spatialDims === 2 || rank === spatialDims + 2;
+  const channel = channelsLast ? rank - 1 : batched ? 1 : 0;
+  return checked.map((size, d) => (d === channel || (batched && d === 0) ? size : 1));
+}

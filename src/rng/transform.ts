@@ -1,0 +1,54 @@
+// What a dropout call does to each element, as a function of the convention, direction, p and
+// the training flag. Shared by the GPU host and the CPU reference so both agree by construction.
+import { DropoutArgumentError } from '../errors.js';
+import { dropRate, type DropRate } from './threshold.js';
+
+/**
+ * - `inverted` (default, PyTorch/Keras): kept values scaled by 1/(1-p) in training, eval is the identity.
+ * - `legacy` (the original paper's convention): no scaling in training, outputs multiplied by (1-p) in eval.
+ * - `alpha` (AlphaDropout for SELU networks): dropped units set to SELU's negative saturation,
+ *   then an affine correction that keeps mean and variance.
+ */
+export type DropoutMode = 'inverted' | 'legacy' | 'alpha';
+export type Direction = 'forward' | 'backward';
+
+/** SELU's scale·alpha: the negative saturation value is -SELU_ALPHA_PRIME. */
+export const SELU_ALPHA_PRIME = 1.7580993408473766;
+
+export type Transform =
+  /** output = input (a copy) */
+  | { kind: 'identity' }
+  /** output = f32(input * scale), nothing dropped */
+  | { kind: 'scale'; scale: number }
+  /** kept: f32(input * scale) (+ bias), dropped: +0 (or `dropped`) */
+  | { kind: 'mask'; rate: DropRate; scale: number; affine?: { bias: number; dropped: number } };
+
+export function checkMode(mode: unknown): DropoutMode {
+  if (mode === undefined) return 'inverted';
+  if (mode !== 'inverted' && mode !== 'legacy' && mode !== 'alpha') throw new DropoutArgumentError('mode', mode, `'inverted', 'legacy' or 'alpha'`);
+  return mode;
+}
+
+/** Alpha dropout's constants, computed in float64 and rounded once to f32 (PyTorch's formulas). */
+export function alphaConstants(p: number): { a: number; bias: number; dropped: number } {
+  const alpha = SELU_ALPHA_PRIME;
+  const a = 1 / Math.sqrt((alpha * alpha * p + 1) * (1 - p));
+  return { a: Math.fround(a), bias: Math.fround(alpha * a * p), dropped: Math.fround(alpha * a * (p - 1)) };
+}
+
+export function transformFor(mode: DropoutMode, direction: Direction, rate: DropRate, training: boolean): Transform {
+  if (!training) {
+    if (mode === 'legacy' && rate.p > 0) return { kind: 'scale', scale: Math.fround(1 - rate.p) };
+    return { kind: 'identity' };
+  }
+  if (rate.keepsAll) return { kind: 'identity' };
+  if (rate.dropsAll) return { kind: 'mask', rate, scale: 0 }; // everything +0, values and gradients
+  if (mode === 'legacy') return { kind: 'mask', rate, scale: 1 };
+  if (mode === 'alpha') {
+    const { a, bias, dropped } = alphaConstants(rate.p);
+    return direction === 'forward' ? { kind: 'mask', rate, scale: a, affine: { bias, dropped } } : { kind: 'mask', rate, scale: a };
+  }
+  return { kind: 'mask', rate, scale: rate.scale };
+}
+
+export { dropRate };
