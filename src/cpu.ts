@@ -8,6 +8,7 @@ export { keepMask, elementUniform, maskBit, type DrawKey } from './rng/mask.js';
 export { elementSlot, slotElement, TILE_ELEMENTS, BLOCK_ELEMENTS, MAX_ELEMENTS_PER_DRAW, type ElementSlot } from './rng/layout.js';
 export { dropRate, type DropRate } from './rng/threshold.js';
 export { dropoutCPU, dropoutBackwardCPU, applyMaskCPU, maskIndices, type CpuDropoutOptions, type CpuDropoutResult } from './cpu/reference.js';
+export { gaussianDropoutCPU, gaussianNoiseCPU, gaussianSigma, GAUSSIAN_STREAM } from './cpu/gaussian.js';
 export { alphaConstants, SELU_ALPHA_PRIME, type DropoutMode } from './rng/transform.js';
 export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';
 export * from './errors.js';

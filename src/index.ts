@@ -4,9 +4,12 @@
  * `webgpu-dropout/cpu`.
  * @packageDocumentation
  */
-export { dropout, dropoutBackward, type DropoutOptions, type DropoutBackwardOptions, type DropoutCallOptions } from './api/functional.js';
 export {
-  Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout, DropConnect,
+  dropout, dropoutBackward, gaussianDropout, gaussianDropoutBackward,
+  type DropoutOptions, type DropoutBackwardOptions, type DropoutCallOptions, type GaussianDropoutOptions, type GaussianDropoutBackwardOptions,
+} from './api/functional.js';
+export {
+  Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout, DropConnect, GaussianDropout,
   type DropoutModuleOptions, type SpatialDropoutOptions, type AlphaDropoutOptions, type DropoutRecord, type ForwardCallOptions,
 } from './api/module.js';
 export { spatialNoiseShape } from './api/spatial.js';

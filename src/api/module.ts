@@ -5,7 +5,9 @@ import { type WorkgroupSize } from '../kernels/dropout-family.js';
 import { PhiloxGenerator } from '../rng/generator.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkMode, type DropoutMode } from '../rng/transform.js';
-import { dropout, dropoutBackward } from './functional.js';
+import { dropout, dropoutBackward, gaussianDropout, gaussianDropoutBackward } from './functional.js';
+import { gaussianSigma } from '../cpu/gaussian.js';
+import { checkShape, product } from '../shape.js';
 import { spatialNoiseShape } from './spatial.js';
 import { checkWorkgroupSize } from './validate.js';
 
@@ -125,9 +127,19 @@ export class Dropout {
       x, y, ...shape, noiseShape, p: this.p, mode: this.mode, training, ...key,
       mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize,
     });
-    const record: DropoutRecord = { size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask };
+    return this.remember({ size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask });
+  }
+
+  protected remember(record: DropoutRecord): DropoutRecord {
     this.#last = record;
     return record;
+  }
+
+  /** `record`, else the latest forward's; a DropoutStateError before any forward. */
+  protected recordFor(record: DropoutRecord | undefined): DropoutRecord {
+    const found = record ?? this.#last;
+    if (!found) throw new DropoutStateError(`${this.constructor.name}.backward() was called before any forward(): there is no mask to differentiate through`);
+    return found;
   }
 
   /**
@@ -135,8 +147,7 @@ export class Dropout {
    * if that forward wrote one, else rebuilt from its (seed, offset).
    */
   async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
-    const record = options.record ?? this.#last;
-    if (!record) throw new DropoutStateError(`${this.constructor.name}.backward() was called before any forward(): there is no mask to differentiate through`);
+    const record = this.recordFor(options.record);
     await dropoutBackward(this.device, {
       dy, dx, ...sizeOptions(record.size), noiseShape: record.noiseShape, p: record.p, mode: record.mode,
       training: record.training, seed: record.seed, offset: record.offset, mask: record.mask,
@@ -222,3 +233,29 @@ export class FeatureAlphaDropout extends SpatialDropout {
  * await dc.backward(dMasked, dWeights);
  */
 export class DropConnect extends Dropout {}
+
+/**
+ * Gaussian dropout (Keras GaussianDropout): multiplies by 1 + sqrt(p / (1 - p)) · z, z standard
+ * normal, in training; the identity in eval. p in [0, 1). Backward rebuilds the same noise.
+ * @example await new GaussianDropout(device, { p: 0.2 }).forward(x, y, n);
+ */
+export class GaussianDropout extends Dropout {
+  constructor(device: GPUDevice, options: Omit<DropoutModuleOptions, 'mode' | 'noiseShape'> = {}) {
+    gaussianSigma(options.p ?? 0.5);
+    super(device, options);
+  }
+
+  override async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: Omit<ForwardCallOptions, 'mask'> = {}): Promise<DropoutRecord> {
+    const n = typeof size === 'number' ? size : product(checkShape('size', size));
+    const training = this.training;
+    const key = training && this.p > 0 ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
+    await gaussianDropout(this.device, { x, y, n, p: this.p, training, ...key, encoder: options.encoder, workgroupSize: this.workgroupSize });
+    return this.remember({ size, noiseShape: undefined, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: undefined });
+  }
+
+  override async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
+    const record = this.recordFor(options.record);
+    const n = typeof record.size === 'number' ? record.size : product(record.size);
+    await gaussianDropoutBackward(this.device, { dy, dx, n, p: record.p, training: record.training, seed: record.seed, offset: record.offset, encoder: options.encoder, workgroupSize: this.workgroupSize });
+  }
+}

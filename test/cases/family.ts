@@ -204,3 +204,40 @@ export const familyCases: Case[] = [
     },
   },
 ];
+
+familyCases.push({
+  name: 'GaussianDropout: noise within WGSL sin/cos/log accuracy of the CPU twin, N(1, p/(1-p)) statistics, backward reuses the noise',
+  async run({ device }, t) {
+    const { gaussianDropout, gaussianDropoutBackward, GaussianDropout } = await import('webgpu-dropout');
+    const { gaussianDropoutCPU, gaussianSigma } = await import('webgpu-dropout/cpu');
+    for (const [n, p] of [[1, 0.2], [7, 0.5], [4099, 0.1], [65536, 0.5]] as const) {
+      const x = testData(n, 21);
+      const xb = t.buffer(4 * n + 16, x);
+      const yb = t.buffer(4 * n + 16);
+      const key = { n, p, training: true, seed: 77n, offset: 5n };
+      await gaussianDropout(device, { ...key, x: xb, y: yb });
+      const y = await t.f32(yb, n);
+      const expected = gaussianDropoutCPU(x, key);
+      const sigma = gaussianSigma(p);
+      for (let i = 0; i < n; i++) {
+        // |z| <= 6 (u1 >= 2^-25), so WGSL's 2^-11 absolute error in sin/cos gives <= 6·2^-11 in z.
+        const tol = Math.abs(x[i]!) * sigma * 6 * 2 ** -11 + 4 * 2 ** -24 * Math.abs(expected[i]!) + 2 ** -126;
+        check(Math.abs(y[i]! - expected[i]!) <= tol, `gaussian n=${n} p=${p} [${i}]: expected ${expected[i]}, got ${y[i]} (tolerance ${tol})`);
+      }
+      const dxb = t.buffer(4 * n + 16);
+      await gaussianDropoutBackward(device, { ...key, dy: xb, dx: dxb });
+      checkF32(await t.f32(dxb, n), y, `gaussian backward with dy = x equals the forward (n=${n})`);
+    }
+    const n = 1 << 18;
+    const ones = t.buffer(4 * n, new Float32Array(n).fill(1));
+    const yb = t.buffer(4 * n);
+    await new GaussianDropout(device, { p: 0.2 }).forward(ones, yb, n);
+    const y = await t.f32(yb, n);
+    const mean = y.reduce((s, v) => s + v, 0) / n;
+    const variance = y.reduce((s, v) => s + (v - mean) ** 2, 0) / n;
+    check(Math.abs(mean - 1) < 0.005 && Math.abs(variance - 0.25) < 0.01, `multiplier ~ N(1, 0.25): mean ${mean.toFixed(4)}, variance ${variance.toFixed(4)}`);
+    const eb = t.buffer(4 * n);
+    await new GaussianDropout(device, { p: 0.2 }).eval().forward(ones, eb, n);
+    checkF32(await t.f32(eb, n), new Float32Array(n).fill(1), 'gaussian eval is the identity');
+  },
+});

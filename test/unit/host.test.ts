@@ -29,6 +29,16 @@ describe('broadcast uniform layout', () => {
   });
 });
 
+describe('gaussian uniform layout', () => {
+  test('GAUSSIAN_FIELDS mirrors struct Params in shaders/gaussian.wgsl', async () => {
+    const { GAUSSIAN_FIELDS, GAUSSIAN_PARAMS_BYTES } = await import('../../src/kernels/gaussian.js');
+    const wgsl = readFileSync(new URL('../../shaders/gaussian.wgsl', import.meta.url), 'utf8');
+    const body = /struct Params \{([\s\S]*?)\n\}/.exec(wgsl)![1]!;
+    expect([...body.matchAll(/^\s*(\w+)\s*:\s*(u32|f32)\s*,/gm)].map((m) => m[1])).toEqual([...GAUSSIAN_FIELDS]);
+    expect(GAUSSIAN_PARAMS_BYTES).toBe(4 * GAUSSIAN_FIELDS.length);
+  });
+});
+
 describe('dispatch geometry', () => {
   test.each([[0, 65535], [1, 65535], [65535, 65535], [65536, 65535], [200_000, 65535], [10, 3], [9, 3], [7, 1]])('%i workgroups, max %i per dimension', (workgroups, max) => {
     const [x, y] = dispatchGrid(workgroups, max);

@@ -1,0 +1,51 @@
+// CPU twin of shaders/gaussian.wgsl: the same Philox words and Box–Muller mapping, in float64.
+// The GPU's f32 sin/cos/log differ by about r · 2^-11 in z (WGSL accuracy), which is the
+// tolerance the tests use; the Philox words themselves are identical.
+import { DropoutArgumentError } from '../errors.js';
+import { checkCount, type DrawKey } from '../rng/mask.js';
+import { philox4x32 } from '../rng/philox.js';
+import { toU64, u64Words } from '../rng/seed.js';
+
+/** Philox counter word 1 of Gaussian noise blocks (Bernoulli draws use levels 0..3). */
+export const GAUSSIAN_STREAM = 0x100;
+
+/** sigma = sqrt(p / (1 - p)) as f32, for p in [0, 1). */
+export function gaussianSigma(p: unknown): number {
+  if (typeof p !== 'number' || Number.isNaN(p) || p < 0 || p >= 1) throw new DropoutArgumentError('p', p, 'a number in [0, 1) (Gaussian dropout has infinite variance at p = 1)');
+  return Math.fround(Math.sqrt(p / (1 - p)));
+}
+
+/** The standard-normal z of elements 0 … n-1 of a draw. */
+export function gaussianNoiseCPU(key: DrawKey, n: number): Float64Array {
+  checkCount('n', n);
+  const seed = u64Words(toU64('seed', key.seed));
+  const [lo, hi] = u64Words(toU64('offset', key.offset));
+  const z = new Float64Array(n);
+  const w = new Uint32Array(4);
+  for (let block = 0; block * 4 < n; block++) {
+    philox4x32([block, GAUSSIAN_STREAM, lo, hi], seed, w);
+    for (let pair = 0; pair < 2; pair++) {
+      const u1 = (Math.floor(w[2 * pair]! / 256) + 0.5) / 2 ** 24;
+      const u2 = Math.floor(w[2 * pair + 1]! / 256) / 2 ** 24;
+      const r = Math.sqrt(-2 * Math.log(u1));
+      const t = 2 * Math.PI * u2 - Math.PI;
+      const e = 4 * block + 2 * pair;
+      if (e < n) z[e] = r * Math.cos(t);
+      if (e + 1 < n) z[e + 1] = r * Math.sin(t);
+    }
+  }
+  return z;
+}
+
+/**
+ * Gaussian dropout on the CPU: y = x · (1 + sigma · z) in training, y = x in eval. Also the
+ * backward (dx = dy · (1 + sigma · z)), which is the same function of dy.
+ * @example const y = gaussianDropoutCPU(x, { p: 0.2, seed: 1n, offset: 0n });
+ */
+export function gaussianDropoutCPU(x: Float32Array, options: DrawKey & { p: number; training?: boolean }): Float32Array {
+  if (!(x instanceof Float32Array)) throw new DropoutArgumentError('x', x, 'a Float32Array');
+  const sigma = gaussianSigma(options.p);
+  if (options.training === false || sigma === 0) return Float32Array.from(x);
+  const z = gaussianNoiseCPU(options, x.length);
+  return x.map((v, e) => Math.fround(v * (1 + sigma * z[e]!)));
+}

@@ -1,0 +1,116 @@
+// Shared driver for one-vec4-per-invocation kernels over a tensor (shaders/broadcast.wgsl,
+// shaders/gaussian.wgsl): chunk the tensor into bindings, write one uniform struct per chunk,
+// dispatch `<family>_apply` over whole vec4s and `<family>_apply_tail` for a partial last vec4.
+import ioVec4Source from '../../shaders/io-vec4.wgsl?raw';
+import ioScalarSource from '../../shaders/io-scalar.wgsl?raw';
+import { type BufferRange } from '../gpu/buffers.js';
+import { chunkElements, elementBinding, planChunks, vec4Ready, type Binding, type Chunk } from '../gpu/chunks.js';
+import { limitsOf, type DeviceState } from '../gpu/device-state.js';
+import { dispatchGrid } from '../gpu/geometry.js';
+import { getPipeline, layoutFor, type LayoutSpec } from '../gpu/pipeline-cache.js';
+import { specialize } from '../gpu/specialize.js';
+import { uniformSlot, uniformsFor, type Recorder } from '../gpu/submit.js';
+import { type WorkgroupSize } from './dropout-family.js';
+
+const COMPUTE = 0x4;
+
+/** Bindings 0 (uniform params), 1 (src) and 2 (dst), then the family's own. */
+export function elementwiseLayout(name: string, paramsBytes: number, extra: GPUBindGroupLayoutEntry[] = []): LayoutSpec {
+  return {
+    name,
+    entries: [
+      { binding: 0, visibility: COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: paramsBytes } },
+      { binding: 1, visibility: COMPUTE, buffer: { type: 'read-only-storage' } },
+      { binding: 2, visibility: COMPUTE, buffer: { type: 'storage' } },
+      ...extra,
+    ],
+  };
+}
+
+export interface ElementwiseJob {
+  /** Family name: entry points are `<family>_apply` and `<family>_apply_tail`. */
+  family: string;
+  /** The family's WGSL (after its own specialization), appended to Philox/io sources by `prefix`. */
+  source: string;
+  /** WGSL prepended before the io file (e.g. Philox). */
+  prefix?: string;
+  /** What the family's specialization chose, for the module key (e.g. 'out=affine:inner4'). */
+  variant: string;
+  layout: LayoutSpec;
+  paramsBytes: number;
+  /** Writes the uniform struct of one chunk at byte `at`. */
+  writeParams(view: DataView, at: number, chunk: Chunk, src: Binding, dst: Binding, groups: number): void;
+  /** Bindings past 2, the same for every chunk. */
+  extraBindings?: GPUBindGroupEntry[];
+  src: BufferRange;
+  dst: BufferRange;
+  n: number;
+  workgroupSize: WorkgroupSize;
+  operation: string;
+}
+
+export async function prepareElementwise(state: DeviceState, job: ElementwiseJob): Promise<Recorder> {
+  const device = state.device;
+  const limits = limitsOf(state);
+  const vec4 = vec4Ready(job.src, job.n) && vec4Ready(job.dst, job.n);
+  const work = planChunks(job.n, chunkElements(limits.maxBindingBytes, limits.storageAlign)).map((chunk) => ({
+    chunk,
+    src: elementBinding(job.src, chunk, limits.storageAlign, vec4),
+    dst: elementBinding(job.dst, chunk, limits.storageAlign, vec4),
+    groups: Math.ceil(Math.floor(chunk.count / 4) / job.workgroupSize),
+  }));
+  const shift = work.some((w) => w.src.shift !== 0 || w.dst.shift !== 0);
+  const io = vec4 ? (shift ? 'vec4+shift' : 'vec4') : 'scalar';
+  const moduleKey = `${job.family}:f32:io=${io}:${job.variant}`;
+  const code = (): string => {
+    const ioCode = vec4 ? specialize(ioVec4Source, { SHIFT: shift }, 'io-vec4.wgsl') : ioScalarSource;
+    return `${job.prefix ?? ''}\n${ioCode}\n${job.source}`;
+  };
+  const pipeline = (entry: string, constants: Record<string, number>) =>
+    getPipeline(state, { key: `${moduleKey}:${entry}:wg${constants.WORKGROUP_SIZE ?? 1}`, moduleKey, code, entry, layout: job.layout, constants });
+  const [main, tail] = await Promise.all([
+    pipeline(`${job.family}_apply`, { WORKGROUP_SIZE: job.workgroupSize }),
+    pipeline(`${job.family}_apply_tail`, {}),
+  ]);
+
+  return (target) => {
+    const slot = uniformSlot(state, job.paramsBytes);
+    const data = new ArrayBuffer(slot * work.length);
+    const view = new DataView(data);
+    work.forEach((w, i) => job.writeParams(view, i * slot, w.chunk, w.src, w.dst, w.groups));
+    const uniforms = uniformsFor(state, data, target, `${job.operation} params`);
+    const layout = layoutFor(state, job.layout).group;
+    work.forEach((w, i) => {
+      const bindGroup = device.createBindGroup({
+        label: job.operation,
+        layout,
+        entries: [
+          { binding: 0, resource: { buffer: uniforms, offset: 0, size: job.paramsBytes } },
+          { binding: 1, resource: w.src },
+          { binding: 2, resource: w.dst },
+          ...(job.extraBindings ?? []),
+        ],
+      });
+      const pass = target.encoder.beginComputePass({ label: job.operation });
+      pass.setBindGroup(0, bindGroup, [i * slot]);
+      if (w.groups > 0) {
+        pass.setPipeline(main);
+        const [x, y] = dispatchGrid(w.groups, limits.maxPerDimension);
+        pass.dispatchWorkgroups(x, y);
+      }
+      if (w.chunk.count % 4 !== 0) {
+        pass.setPipeline(tail);
+        pass.dispatchWorkgroups(1);
+      }
+      pass.end();
+    });
+  };
+}
+
+/** Writes scalar struct fields in order (f32 for names in `floats`, u32 otherwise). */
+export function writeScalars<F extends string>(view: DataView, at: number, fields: readonly F[], floats: ReadonlySet<string>, values: Record<F, number>): void {
+  fields.forEach((name, i) => {
+    if (floats.has(name)) view.setFloat32(at + 4 * i, values[name], true);
+    else view.setUint32(at + 4 * i, values[name] >>> 0, true);
+  });
+}

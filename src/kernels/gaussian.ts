@@ -1,0 +1,46 @@
+// Gaussian (multiplicative) dropout: shaders/gaussian.wgsl.
+import gaussianSource from '../../shaders/gaussian.wgsl?raw';
+import { type BufferRange } from '../gpu/buffers.js';
+import { type DeviceState } from '../gpu/device-state.js';
+import { type Recorder } from '../gpu/submit.js';
+import { u64Words } from '../rng/seed.js';
+import { PHILOX_WGSL, type WorkgroupSize } from './dropout-family.js';
+import { elementwiseLayout, prepareElementwise, writeScalars } from './elementwise.js';
+
+/** Mirror of `struct Params` in shaders/gaussian.wgsl. */
+export const GAUSSIAN_FIELDS = [
+  'n', 'block_base', 'sigma', 'groups', 'seed_lo', 'seed_hi', 'offset_lo', 'offset_hi', 'src_shift', 'dst_shift', 'pad0', 'pad1',
+] as const;
+const FLOATS = new Set(['sigma']);
+export const GAUSSIAN_PARAMS_BYTES = 4 * GAUSSIAN_FIELDS.length;
+const LAYOUT = elementwiseLayout('gaussian', GAUSSIAN_PARAMS_BYTES);
+
+export interface GaussianJob {
+  src: BufferRange;
+  dst: BufferRange;
+  n: number;
+  sigma: number;
+  seed: bigint;
+  offset: bigint;
+  workgroupSize: WorkgroupSize;
+  operation: string;
+}
+
+export function prepareGaussian(state: DeviceState, job: GaussianJob): Promise<Recorder> {
+  const [seedLo, seedHi] = u64Words(job.seed);
+  const [offsetLo, offsetHi] = u64Words(job.offset);
+  return prepareElementwise(state, {
+    family: 'gaussian',
+    prefix: PHILOX_WGSL,
+    source: gaussianSource,
+    variant: 'box-muller',
+    layout: LAYOUT,
+    paramsBytes: GAUSSIAN_PARAMS_BYTES,
+    writeParams: (view, at, chunk, src, dst, groups) => writeScalars(view, at, GAUSSIAN_FIELDS, FLOATS, {
+      n: chunk.count, block_base: chunk.start / 4, sigma: job.sigma, groups,
+      seed_lo: seedLo, seed_hi: seedHi, offset_lo: offsetLo, offset_hi: offsetHi,
+      src_shift: src.shift, dst_shift: dst.shift, pad0: 0, pad1: 0,
+    }),
+    src: job.src, dst: job.dst, n: job.n, workgroupSize: job.workgroupSize, operation: job.operation,
+  });
+}
