@@ -9,6 +9,7 @@ export { elementSlot, slotElement, TILE_ELEMENTS, BLOCK_ELEMENTS, MAX_ELEMENTS_P
 export { dropRate, type DropRate } from './rng/threshold.js';
 export { dropoutCPU, dropoutBackwardCPU, applyMaskCPU, maskIndices, type CpuDropoutOptions, type CpuDropoutResult } from './cpu/reference.js';
 export { gaussianDropoutCPU, gaussianNoiseCPU, gaussianSigma, GAUSSIAN_STREAM } from './cpu/gaussian.js';
+export { dropBlockCPU, dropBlockMaskCPU, dropBlockGeometry, dropBlockScale, type DropBlockGeometry } from './cpu/dropblock.js';
 export { alphaConstants, SELU_ALPHA_PRIME, type DropoutMode } from './rng/transform.js';
 export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';
 export * from './errors.js';

@@ -5,11 +5,12 @@
  * @packageDocumentation
  */
 export {
-  dropout, dropoutBackward, gaussianDropout, gaussianDropoutBackward,
+  dropout, dropoutBackward, gaussianDropout, gaussianDropoutBackward, dropBlock, dropBlockBackward, type DropBlockOptions,
   type DropoutOptions, type DropoutBackwardOptions, type DropoutCallOptions, type GaussianDropoutOptions, type GaussianDropoutBackwardOptions,
 } from './api/functional.js';
 export {
-  Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout, DropConnect, GaussianDropout,
+  Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout, DropConnect, GaussianDropout, DropBlock2d, DropBlock3d,
+  type DropBlockModuleOptions,
   type DropoutModuleOptions, type SpatialDropoutOptions, type AlphaDropoutOptions, type DropoutRecord, type ForwardCallOptions,
 } from './api/module.js';
 export { spatialNoiseShape } from './api/spatial.js';

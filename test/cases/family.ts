@@ -241,3 +241,56 @@ familyCases.push({
     checkF32(await t.f32(eb, n), new Float32Array(n).fill(1), 'gaussian eval is the identity');
   },
 });
+
+familyCases.push({
+  name: 'DropBlock 2-D and 3-D: block masks bit-exact with the CPU twin, scale within 3 ulp, backward both ways',
+  async run({ device }, t) {
+    const { dropBlock, dropBlockBackward, DropBlock2d } = await import('webgpu-dropout');
+    const { dropBlockCPU } = await import('webgpu-dropout/cpu');
+    const specs: [number[], number, number][] = [
+      [[2, 3, 11, 13], 0.2, 3], [[1, 2, 16, 16], 0.1, 5], [[2, 2, 9, 7], 0.3, 7], [[1, 1, 5, 5], 0.2, 1],
+      [[3, 1, 12, 12], 0.15, 9], [[1, 2, 6, 7, 9], 0.1, 3], [[1, 1, 5, 5, 5], 0.05, 3],
+    ];
+    for (const [shape, p, blockSize] of specs) {
+      const n = product(shape);
+      const label = `shape [${shape}] p=${p} block ${blockSize}`;
+      const x = testData(n, n).map((v) => v || 0.5);
+      const dy = testData(n, n + 1);
+      const xb = t.buffer(4 * n + 16, x);
+      const yb = t.buffer(4 * n + 16);
+      const mb = t.buffer(4 * Math.ceil(n / 32) + 16);
+      const key = { shape, p, blockSize, training: true, seed: 2024n, offset: 9n };
+      await dropBlock(device, { ...key, x: xb, y: yb, mask: mb });
+      const ref = dropBlockCPU(x, key);
+      checkU32(await t.u32(mb, Math.ceil(n / 32)), ref.mask, `block mask (${label})`);
+      const y = await t.f32(yb, n);
+      for (let i = 0; i < n; i++) {
+        const tol = 3 * 2 ** -23 * Math.abs(ref.y[i]!);
+        check(Math.abs(y[i]! - ref.y[i]!) <= tol, `y (${label}) [${i}]: expected ${ref.y[i]}, got ${y[i]}`);
+      }
+      const dxRebuilt = t.buffer(4 * n + 16);
+      const dxMasked = t.buffer(4 * n + 16);
+      const dyb = t.buffer(4 * n + 16, dy);
+      await dropBlockBackward(device, { ...key, dy: dyb, dx: dxRebuilt });
+      await dropBlockBackward(device, { ...key, dy: dyb, dx: dxMasked, mask: mb });
+      const expectedDx = dropBlockCPU(dy, key).y;
+      const [a, b] = [await t.f32(dxRebuilt, n), await t.f32(dxMasked, n)];
+      checkF32(a, b, `dx rebuilt vs from mask (${label})`);
+      for (let i = 0; i < n; i++) check(Math.abs(a[i]! - expectedDx[i]!) <= 3 * 2 ** -23 * Math.abs(expectedDx[i]!), `dx (${label}) [${i}]`);
+    }
+    // A dropped block is a whole blockSize × blockSize square: check one map's shape of holes.
+    const shape = [1, 1, 32, 32];
+    const ones = t.buffer(4 * 1024, new Float32Array(1024).fill(1));
+    const out = t.buffer(4 * 1024);
+    const layer = new DropBlock2d(device, { p: 0.1, blockSize: 5, generator: new PhiloxGenerator(5n) });
+    await layer.forward(ones, out, shape);
+    const y = await t.f32(out, 1024);
+    const dropped = y.filter((v) => v === 0).length;
+    check(dropped > 0 && dropped < 1024, `some but not all dropped (${dropped})`);
+    const { checkThrows } = await import('./assert.js');
+    await checkThrows(() => dropBlock(device, { x: ones, y: out, shape: [1, 1, 4, 4], p: 0.1, blockSize: 5, training: true, seed: 1n, offset: 0n }), { code: 'INVALID_ARGUMENT', argument: 'blockSize', includes: ['odd'] }, 'even effective block size');
+    await checkThrows(() => dropBlock(device, { x: ones, y: out, shape: [1, 32, 32], p: 0.1, blockSize: 3, training: true, seed: 1n, offset: 0n }), { code: 'INVALID_ARGUMENT', argument: 'shape', includes: ['rank 4'] }, 'rank-3 input');
+    await layer.eval().forward(ones, out, shape);
+    checkF32(await t.f32(out, 1024), new Float32Array(1024).fill(1), 'DropBlock eval is the identity');
+  },
+});

@@ -29,13 +29,16 @@ describe('broadcast uniform layout', () => {
   });
 });
 
-describe('gaussian uniform layout', () => {
-  test('GAUSSIAN_FIELDS mirrors struct Params in shaders/gaussian.wgsl', async () => {
-    const { GAUSSIAN_FIELDS, GAUSSIAN_PARAMS_BYTES } = await import('../../src/kernels/gaussian.js');
-    const wgsl = readFileSync(new URL('../../shaders/gaussian.wgsl', import.meta.url), 'utf8');
+describe('scalar-only uniform layouts', () => {
+  test.each([
+    ['gaussian.wgsl', async () => { const m = await import('../../src/kernels/gaussian.js'); return [m.GAUSSIAN_FIELDS, m.GAUSSIAN_PARAMS_BYTES] as const; }],
+    ['dropblock.wgsl', async () => { const m = await import('../../src/kernels/dropblock.js'); return [m.DROPBLOCK_FIELDS, m.DROPBLOCK_PARAMS_BYTES] as const; }],
+  ])('the host mirror of struct Params in shaders/%s matches it field by field', async (file, load) => {
+    const [fields, bytes] = await load();
+    const wgsl = readFileSync(new URL(`../../shaders/${file}`, import.meta.url), 'utf8');
     const body = /struct Params \{([\s\S]*?)\n\}/.exec(wgsl)![1]!;
-    expect([...body.matchAll(/^\s*(\w+)\s*:\s*(u32|f32)\s*,/gm)].map((m) => m[1])).toEqual([...GAUSSIAN_FIELDS]);
-    expect(GAUSSIAN_PARAMS_BYTES).toBe(4 * GAUSSIAN_FIELDS.length);
+    expect([...body.matchAll(/^\s*(\w+)\s*:\s*(u32|f32)\s*,/gm)].map((m) => m[1])).toEqual([...fields]);
+    expect(bytes).toBe(4 * fields.length);
   });
 });
 

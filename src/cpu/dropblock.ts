@@ -1,0 +1,89 @@
+// CPU twin of shaders/dropblock.wgsl: torchvision's drop_block2d/3d on the Philox seed draw.
+import { DropoutArgumentError } from '../errors.js';
+import { keepMask, maskBit, type DrawKey } from '../rng/mask.js';
+import { checkShape, product } from '../shape.js';
+
+export interface DropBlockGeometry {
+  /** N·C */
+  planes: number;
+  depth: number;
+  height: number;
+  width: number;
+  /** Effective block size min(blockSize, H, W [, D]); odd. */
+  blockSize: number;
+  /** 1 for 2-D, else blockSize. */
+  blockDepth: number;
+  /** Seed probability: p · volume / (block volume · seed positions), as torchvision computes it. */
+  gamma: number;
+  seedShape: number[];
+  numel: number;
+}
+
+/** Validates a DropBlock call's shape, p and block size and derives its geometry. */
+export function dropBlockGeometry(shape: unknown, p: number, blockSize: unknown, dims: 2 | 3): DropBlockGeometry {
+  const s = checkShape('shape', shape);
+  if (s.length !== dims + 2) throw new DropoutArgumentError('shape', shape, `an (N, C, ${dims === 2 ? 'H, W' : 'D, H, W'}) shape of rank ${dims + 2}`);
+  if (typeof blockSize !== 'number' || !Number.isInteger(blockSize) || blockSize < 1 || blockSize > 32) {
+    throw new DropoutArgumentError('blockSize', blockSize, 'an integer in [1, 32]');
+  }
+  const [n, c] = s as [number, number];
+  const [depth, height, width] = dims === 2 ? [1, s[2]!, s[3]!] : [s[2]!, s[3]!, s[4]!];
+  const bs = Math.min(blockSize, height, width, dims === 3 ? depth : Infinity);
+  if (bs % 2 === 0) {
+    throw new DropoutArgumentError('blockSize', blockSize, 'an odd effective block size', `min(blockSize, spatial sizes) = ${bs}; torchvision's DropBlock only works for odd sizes`);
+  }
+  const bd = dims === 3 ? bs : 1;
+  const positions = (depth - bd + 1) * (height - bs + 1) * (width - bs + 1);
+  // gamma <= p: bs · (L - bs + 1) >= L for every 1 <= bs <= L.
+  const gamma = (p * depth * height * width) / (bs ** dims * positions);
+  return {
+    planes: n * c, depth, height, width, blockSize: bs, blockDepth: bd, gamma,
+    seedShape: [n * c, depth - bd + 1, height - bs + 1, width - bs + 1], numel: product(s),
+  };
+}
+
+/** The block keep mask (packed, over the whole map) and its kept count. */
+export function dropBlockMaskCPU(key: DrawKey, g: DropBlockGeometry): { mask: Uint32Array; kept: number } {
+  const seeds = keepMask(key, g.gamma, product(g.seedShape)); // a seed is an element this draw drops
+  const [, sd, sh, sw] = g.seedShape as [number, number, number, number];
+  const mask = new Uint32Array(Math.ceil(g.numel / 32));
+  let kept = 0;
+  let e = 0;
+  for (let nc = 0; nc < g.planes; nc++) {
+    for (let d = 0; d < g.depth; d++) {
+      for (let h = 0; h < g.height; h++) {
+        for (let w = 0; w < g.width; w++, e++) {
+          let dropped = false;
+          for (let i = Math.max(0, d - g.blockDepth + 1); i <= Math.min(d, sd - 1) && !dropped; i++) {
+            for (let j = Math.max(0, h - g.blockSize + 1); j <= Math.min(h, sh - 1) && !dropped; j++) {
+              for (let k = Math.max(0, w - g.blockSize + 1); k <= Math.min(w, sw - 1); k++) {
+                if (!maskBit(seeds, ((nc * sd + i) * sh + j) * sw + k)) { dropped = true; break; }
+              }
+            }
+          }
+          if (!dropped) { mask[e >>> 5]! |= 1 << (e & 31); kept++; }
+        }
+      }
+    }
+  }
+  return { mask, kept };
+}
+
+/** f32(numel) / f32(f32(eps) + f32(kept)), as torchvision computes normalize_scale in f32. */
+export function dropBlockScale(numel: number, kept: number, eps: number): number {
+  return Math.fround(Math.fround(numel) / Math.fround(Math.fround(eps) + Math.fround(kept)));
+}
+
+/**
+ * DropBlock on the CPU (training mode): y = keep ? f32(x · scale) : 0.
+ * @example dropBlockCPU(x, { shape: [1, 1, 8, 8], p: 0.2, blockSize: 3, seed: 1n, offset: 0n })
+ */
+export function dropBlockCPU(x: Float32Array, options: DrawKey & { shape: readonly number[]; p: number; blockSize: number; eps?: number; training?: boolean }): { y: Float32Array; mask: Uint32Array; scale: number } {
+  const dims = options.shape.length === 5 ? 3 : 2;
+  const g = dropBlockGeometry(options.shape, options.p, options.blockSize, dims);
+  if (x.length !== g.numel) throw new DropoutArgumentError('x', x, `a Float32Array of ${g.numel} elements`);
+  if (options.training === false || options.p === 0) return { y: Float32Array.from(x), mask: keepMask(options, 0, g.numel), scale: 1 };
+  const { mask, kept } = dropBlockMaskCPU(options, g);
+  const scale = dropBlockScale(g.numel, kept, options.eps ?? 1e-6);
+  return { y: x.map((v, e) => (maskBit(mask, e) ? Math.fround(v * scale) : 0)), mask, scale };
+}
