@@ -6,7 +6,7 @@
 //              j in [h - bs + 1, h], k in [w - bs + 1, w] (a seed drops the block whose corner
 //              it is — torchvision's padded max-pool); writes the packed keep mask and adds its
 //              population count to `kept` (integer atomics: the same total every run)
-//   apply      y = keep ? x * scale : 0 with scale = numel / (eps + kept), computed here in f32
+//   apply      y = keep ? x * scale : 0 with scale = (1 / (eps + kept)) * numel, computed here in f32
 // CPU twin: src/cpu/dropblock.ts.
 
 override WORKGROUP_SIZE: u32 = 256u;
@@ -93,8 +93,10 @@ fn dropblock_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   if (li == 0u) { atomicAdd(&kept, atomicLoad(&group_kept)); }
 }
 
+// PyTorch evaluates numel / (eps + kept) as a reciprocal times numel; so do we (WGSL's
+// division is accurate to 2.5 ulp, not correctly rounded, hence the tests' 3-ulp tolerance).
 fn dropblock_scale() -> f32 {
-  return params.numel / (params.eps + f32(kept_total));
+  return (1.0 / (params.eps + f32(kept_total))) * params.numel;
 }
 
 fn keep4(e: u32) -> vec4<bool> {

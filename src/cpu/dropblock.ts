@@ -69,9 +69,14 @@ export function dropBlockMaskCPU(key: DrawKey, g: DropBlockGeometry): { mask: Ui
   return { mask, kept };
 }
 
-/** f32(numel) / f32(f32(eps) + f32(kept)), as torchvision computes normalize_scale in f32. */
+/**
+ * torchvision's normalize_scale = numel / (eps + kept) as PyTorch evaluates it in f32: an int over a
+ * tensor is the tensor's reciprocal times the int, f32(f32(1 / f32(f32(eps) + kept)) · numel)
+ * (checked against PyTorch by scripts/dev/pytorch-crosscheck.mjs).
+ */
 export function dropBlockScale(numel: number, kept: number, eps: number): number {
-  return Math.fround(Math.fround(numel) / Math.fround(Math.fround(eps) + Math.fround(kept)));
+  const denominator = Math.fround(Math.fround(eps) + Math.fround(kept));
+  return Math.fround(Math.fround(1 / denominator) * Math.fround(numel));
 }
 
 /**
