@@ -7,6 +7,8 @@
 //   TIES        the draw's threshold can tie on the top byte, so ties are logged and resolved
 //   AFFINE      kept values are x * scale + bias and dropped ones `dropped` (alpha dropout);
 //               otherwise kept are x * scale and dropped +0
+//   INPLACE     dst is src (the io file reads dst); tied elements are held unchanged by the
+//               first pass so dropout_ties can still read them
 // The mask contract (README, "Mask contract") and its CPU twin (src/rng/mask.ts) define which
 // elements are kept; this file only walks it in parallel.
 //
@@ -79,7 +81,15 @@ struct Decision {
   k2: vec4<bool>,
   k3: vec4<bool>,
   tie: bool, // some top byte equals the threshold's: deeper levels must decide it
+// #if INPLACE
+  t0: vec4<bool>, // tied elements of vec4 N, held unchanged for dropout_ties
+  t1: vec4<bool>,
+  t2: vec4<bool>,
+  t3: vec4<bool>,
+// #endif
 }
+
+const NO_HOLD = vec4<bool>(false);
 
 fn decide(block: u32) -> Decision {
   let r = draw(block, 0u);
@@ -88,10 +98,22 @@ fn decide(block: u32) -> Decision {
   let b2 = (r >> vec4<u32>(16u)) & vec4<u32>(0xffu);
   let b3 = r >> vec4<u32>(24u);
   let keep_from = vec4<u32>(params.keep_from);
-  var d = Decision(b0 >= keep_from, b1 >= keep_from, b2 >= keep_from, b3 >= keep_from, false);
+  var d: Decision;
+  d.k0 = b0 >= keep_from;
+  d.k1 = b1 >= keep_from;
+  d.k2 = b2 >= keep_from;
+  d.k3 = b3 >= keep_from;
 // #if TIES
   let tie = vec4<u32>(params.tie_byte);
+// #if INPLACE
+  d.t0 = b0 == tie;
+  d.t1 = b1 == tie;
+  d.t2 = b2 == tie;
+  d.t3 = b3 == tie;
+  d.tie = any(d.t0 | d.t1 | d.t2 | d.t3);
+// #else
   d.tie = any((b0 == tie) | (b1 == tie) | (b2 == tie) | (b3 == tie));
+// #endif
 // #endif
   return d;
 }
@@ -113,21 +135,30 @@ fn dropped_value() -> vec4<f32> {
 // #endif
 }
 
-fn apply4(e: u32, keep: vec4<bool>) {
+// `hold`: elements written back unchanged (in-place tied elements; NO_HOLD otherwise).
+fn output4(x: vec4<f32>, keep: vec4<bool>, hold: vec4<bool>) -> vec4<f32> {
+// #if INPLACE
+  return select(select(dropped_value(), kept_value(x), keep), x, hold);
+// #else
+  return select(dropped_value(), kept_value(x), keep);
+// #endif
+}
+
+fn apply4(e: u32, keep: vec4<bool>, hold: vec4<bool>) {
 // #if DATA
-  store4(e, select(dropped_value(), kept_value(load4(e)), keep));
+  store4(e, output4(load4(e), keep, hold));
 // #endif
 }
 
 // apply4 for any e: elements at or past n are left alone.
-fn apply4_guarded(e: u32, keep: vec4<bool>) {
+fn apply4_guarded(e: u32, keep: vec4<bool>, hold: vec4<bool>) {
 // #if DATA
   let n = params.n;
   if (e + 3u < n) {
-    apply4(e, keep);
+    apply4(e, keep, hold);
   } else if (e < n) {
     let count = n - e;
-    store_partial(e, select(dropped_value(), kept_value(load_partial(e, count)), keep), count);
+    store_partial(e, output4(load_partial(e, count), keep, hold), count);
   }
 // #endif
 }
@@ -174,10 +205,17 @@ fn dropout_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let block = tile * 64u + li % 64u;
   let first = tile * 1024u + (li % 64u) * 4u;
   let d = decide(block);
-  apply4(first, d.k0);
-  apply4(first + 256u, d.k1);
-  apply4(first + 512u, d.k2);
-  apply4(first + 768u, d.k3);
+// #if INPLACE
+  apply4(first, d.k0, d.t0);
+  apply4(first + 256u, d.k1, d.t1);
+  apply4(first + 512u, d.k2, d.t2);
+  apply4(first + 768u, d.k3, d.t3);
+// #else
+  apply4(first, d.k0, NO_HOLD);
+  apply4(first + 256u, d.k1, NO_HOLD);
+  apply4(first + 512u, d.k2, NO_HOLD);
+  apply4(first + 768u, d.k3, NO_HOLD);
+// #endif
 // #if TIES
   if (d.tie) { log_tie(block); }
 // #endif
@@ -196,10 +234,17 @@ fn dropout_main_tail(@builtin(local_invocation_index) li: u32) {
   let first = tile * 1024u + (li % 64u) * 4u;
   if (first >= params.n) { return; }
   let d = decide(block);
-  apply4_guarded(first, d.k0);
-  apply4_guarded(first + 256u, d.k1);
-  apply4_guarded(first + 512u, d.k2);
-  apply4_guarded(first + 768u, d.k3);
+// #if INPLACE
+  apply4_guarded(first, d.k0, d.t0);
+  apply4_guarded(first + 256u, d.k1, d.t1);
+  apply4_guarded(first + 512u, d.k2, d.t2);
+  apply4_guarded(first + 768u, d.k3, d.t3);
+// #else
+  apply4_guarded(first, d.k0, NO_HOLD);
+  apply4_guarded(first + 256u, d.k1, NO_HOLD);
+  apply4_guarded(first + 512u, d.k2, NO_HOLD);
+  apply4_guarded(first + 768u, d.k3, NO_HOLD);
+// #endif
 // #if TIES
   if (d.tie) { log_tie(block); }
 // #endif
@@ -232,8 +277,8 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   let r = draw(block, 0u);
   let first = (block / 64u) * 1024u + (block % 64u) * 4u;
   // Bit j = 4 * k + c stands for component c of vec4 k of the block. The first pass wrote the
-  // dropped value for every tied element (keep_from is one above tie_byte); here the kept ones
-  // get theirs.
+  // dropped value for every tied element (keep_from is one above tie_byte), or held it unchanged
+  // when in place; here every tied element gets its final value.
   var pending = 0u;
   for (var j = 0u; j < 16u; j++) {
     let b = (pick(r, j & 3u) >> (8u * (j >> 2u))) & 0xffu;
@@ -241,6 +286,7 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
       pending |= 1u << j;
     }
   }
+  var tied = pending;
   var kept = 0u;
   for (var level = 1u; level < 4u && pending != 0u; level++) {
     let rl = draw(block, level);
@@ -257,15 +303,16 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     }
   }
   kept |= pending; // equal to T in all four bytes: u >= T holds
-  while (kept != 0u) {
-    let j = firstTrailingBit(kept);
-    kept &= kept - 1u;
+  while (tied != 0u) {
+    let j = firstTrailingBit(tied);
+    tied &= tied - 1u;
     let e = first + 256u * (j >> 2u) + (j & 3u);
+    let keep = (kept & (1u << j)) != 0u;
 // #if DATA
-    store1(e, kept_value(vec4<f32>(load1(e))).x);
+    store1(e, select(dropped_value(), kept_value(vec4<f32>(load1(e))), keep).x);
 // #endif
 // #if WRITE_MASK
-    atomicOr(&mask_atomic[params.mask_shift + (e >> 5u)], 1u << (e & 31u));
+    if (keep) { atomicOr(&mask_atomic[params.mask_shift + (e >> 5u)], 1u << (e & 31u)); }
 // #endif
   }
 }
@@ -282,10 +329,10 @@ fn dropout_apply_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   let group = wid.x + wid.y * nwg.x;
   if (group >= params.main_groups) { return; }
   let first = (group * (WORKGROUP_SIZE / 64u) + li / 64u) * 1024u + (li % 64u) * 4u;
-  apply4(first, mask_keep(first));
-  apply4(first + 256u, mask_keep(first + 256u));
-  apply4(first + 512u, mask_keep(first + 512u));
-  apply4(first + 768u, mask_keep(first + 768u));
+  apply4(first, mask_keep(first), NO_HOLD);
+  apply4(first + 256u, mask_keep(first + 256u), NO_HOLD);
+  apply4(first + 512u, mask_keep(first + 512u), NO_HOLD);
+  apply4(first + 768u, mask_keep(first + 768u), NO_HOLD);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -293,7 +340,7 @@ fn dropout_apply_mask_tail(@builtin(local_invocation_index) li: u32) {
   let first = (params.tail_tile + li / 64u) * 1024u + (li % 64u) * 4u;
   for (var k = 0u; k < 4u; k++) {
     let e = first + 256u * k;
-    if (e < params.n) { apply4_guarded(e, mask_keep(e)); }
+    if (e < params.n) { apply4_guarded(e, mask_keep(e), NO_HOLD); }
   }
 }
 

@@ -3,9 +3,17 @@
 // load and one store. A length that is not a multiple of 4 needs 16 bytes of room after the
 // tensor: the partial vec4 is read whole and written back with the elements past n unchanged.
 // io-scalar.wgsl provides the same functions for any 4-byte-aligned offset.
+// INPLACE: the output is the input (binding 2 only); every element is read before it is written,
+// by the same invocation.
 
+// #if INPLACE
+@group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
+fn src_at(i: u32) -> vec4<f32> { return dst[i]; }
+// #else
 @group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
+fn src_at(i: u32) -> vec4<f32> { return src[i]; }
+// #endif
 
 const LANES = vec4<u32>(0u, 1u, 2u, 3u);
 
@@ -26,11 +34,11 @@ fn dst_vec(e: u32) -> u32 {
 // #endif
 }
 
-fn load4(e: u32) -> vec4<f32> { return src[src_vec(e)]; }
+fn load4(e: u32) -> vec4<f32> { return src_at(src_vec(e)); }
 fn store4(e: u32, v: vec4<f32>) { dst[dst_vec(e)] = v; }
 
 // The first `count` (1..3) elements at e.
-fn load_partial(e: u32, count: u32) -> vec4<f32> { return src[src_vec(e)]; }
+fn load_partial(e: u32, count: u32) -> vec4<f32> { return src_at(src_vec(e)); }
 fn store_partial(e: u32, v: vec4<f32>, count: u32) {
   let i = dst_vec(e);
   dst[i] = select(dst[i], v, LANES < vec4<u32>(count));
@@ -38,7 +46,7 @@ fn store_partial(e: u32, v: vec4<f32>, count: u32) {
 
 // Single elements, for the rare tied ones. No runtime component indexing: a masked select instead.
 fn load1(e: u32) -> f32 {
-  let v = src[src_vec(e)];
+  let v = src_at(src_vec(e));
   let hit = select(vec4<f32>(0.0), v, LANES == vec4<u32>(e & 3u));
   return hit.x + hit.y + hit.z + hit.w;
 }

@@ -14,7 +14,7 @@ import { toU64 } from '../rng/seed.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
 import { checkMode, transformFor, type Direction, type DropoutMode, type Transform } from '../rng/transform.js';
 import { checkNoiseShape, checkShape, collapse, product, type Collapsed } from '../shape.js';
-import { COPY_DST, COPY_SRC, checkDistinct, checkEncoder, checkTraining, checkWorkgroupSize, maskRange, tensorRange } from './validate.js';
+import { COPY_DST, COPY_SRC, checkDistinct, sameRange, checkEncoder, checkTraining, checkWorkgroupSize, maskRange, tensorRange } from './validate.js';
 
 /** Options shared by {@link dropout} and {@link dropoutBackward}. */
 export interface DropoutCallOptions {
@@ -116,6 +116,7 @@ function call(device: GPUDevice, options: DropoutCallOptions, operation: string)
 }
 
 function copyRecorder(src: BufferRange, dst: BufferRange): Recorder {
+  if (sameRange(src, dst)) return () => {}; // in place: the identity has nothing to copy
   for (const [range, bit, name] of [[src, COPY_SRC, 'COPY_SRC'], [dst, COPY_DST, 'COPY_DST']] as const) {
     if ((range.buffer.usage & bit) === 0) throw new DropoutArgumentError(`${range.name}.usage`, range.buffer.usage, `a usage including ${name}`, 'eval mode and p = 0 copy the input');
   }

@@ -33,17 +33,29 @@ export function maskRange(arg: BufferArg | undefined, n: number): BufferRange | 
   return arg === undefined ? null : bufferRange('mask', arg, Math.ceil(n / 32) * 4, STORAGE, 'STORAGE');
 }
 
-/** WebGPU tracks usage per buffer, not per range: a buffer written in a dispatch may not be bound twice. */
-export function checkDistinct(ranges: (BufferRange | null)[]): void {
-  const present = ranges.filter((r): r is BufferRange => r !== null);
+/** The output is the input: same buffer, same byte offset (an in-place call). */
+export function sameRange(a: BufferRange, b: BufferRange): boolean {
+  return a.buffer === b.buffer && a.byteOffset === b.byteOffset;
+}
+
+/**
+ * Aliasing rules. The output may be the input exactly (in place: same buffer and byteOffset) when
+ * `inPlace` allows it; every other sharing of a buffer is refused: WebGPU tracks usage per buffer,
+ * not per range, so a buffer written in a dispatch may not be bound twice, even at disjoint offsets.
+ */
+export function checkDistinct(ranges: (BufferRange | null)[], inPlace: [number, number] | null = [0, 1]): void {
+  const present = ranges.map((r, index) => ({ r, index })).filter((e): e is { r: BufferRange; index: number } => e.r !== null);
   for (let i = 0; i < present.length; i++) {
     for (let j = i + 1; j < present.length; j++) {
       const a = present[i]!;
       const b = present[j]!;
-      if (a.buffer === b.buffer) {
-        throw new DropoutArgumentError(b.name, b.buffer, `a GPUBuffer other than ${a.name}'s`,
-          overlaps(a, b) ? 'in-place dropout is not supported' : 'WebGPU forbids binding one buffer as both read and written in a dispatch, even at disjoint offsets');
-      }
+      if (a.r.buffer !== b.r.buffer) continue;
+      const pair = inPlace !== null && a.index === inPlace[0] && b.index === inPlace[1];
+      if (pair && sameRange(a.r, b.r)) continue;
+      const why = pair
+        ? (overlaps(a.r, b.r) ? 'in place means the same byteOffset; a shifted overlap would read elements already written' : 'WebGPU forbids binding one buffer twice when a dispatch writes it, even at disjoint offsets')
+        : inPlace === null && overlaps(a.r, b.r) ? 'this operation cannot run in place' : 'WebGPU forbids binding one buffer twice when a dispatch writes it, even at disjoint offsets';
+      throw new DropoutArgumentError(b.r.name, b.r.buffer, pair ? `${a.r.name}'s exact range (in place) or another GPUBuffer` : `a GPUBuffer other than ${a.r.name}'s`, why);
     }
   }
 }

@@ -1,15 +1,13 @@
 // DropBlock on the GPU (shaders/dropblock.wgsl): seed draw (dropout.wgsl, mask-only) → block
 // mask + kept count → apply with the scale the count gives. All in one submit or encoder.
 import dropblockSource from '../../shaders/dropblock.wgsl?raw';
-import ioVec4Source from '../../shaders/io-vec4.wgsl?raw';
 import { type DropBlockGeometry } from '../cpu/dropblock.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { ensureBuffer, limitsOf, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
 import { getPipeline, layoutFor, type LayoutSpec } from '../gpu/pipeline-cache.js';
-import { specialize } from '../gpu/specialize.js';
 import { uniformSlot, uniformsFor, type Recorder } from '../gpu/submit.js';
-import { type WorkgroupSize } from './dropout-family.js';
+import { ioSource, type WorkgroupSize } from './dropout-family.js';
 import { elementwiseLayout, prepareElementwise, writeScalars } from './elementwise.js';
 
 /** Mirror of `struct Params` in shaders/dropblock.wgsl. */
@@ -44,7 +42,8 @@ export interface DropBlockJob {
   operation: string;
 }
 
-const code = (): string => `${specialize(ioVec4Source, { SHIFT: true }, 'io-vec4.wgsl')}\n${dropblockSource}`;
+// The block-mask and count entries use no element access; any io file completes the module.
+const code = (): string => `${ioSource('vec4', true, false)}\n${dropblockSource}`;
 
 /** Records the block mask (or its count) and the apply pass; the seed draw is recorded before it. */
 export async function prepareDropBlock(state: DeviceState, job: DropBlockJob): Promise<Recorder[]> {

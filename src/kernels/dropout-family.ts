@@ -21,6 +21,8 @@ export interface DropoutKey {
   io: ElementAccess;
   /** Some binding starts before its chunk (a caller byte offset that is not 256-aligned). */
   shift: boolean;
+  /** The output is the input (binding 2 only). */
+  inPlace: boolean;
   /** The draw writes dst (false: a mask-only draw). */
   data: boolean;
   /** Kept values are x * scale + bias, dropped ones a constant (alpha dropout). */
@@ -37,14 +39,25 @@ export const PHILOX_WGSL: string = philoxSource;
 
 /** The family's WGSL for one module key (all entry points). */
 export function dropoutWgsl(key: Omit<DropoutKey, 'entry' | 'workgroupSize'>): string {
-  const flags = { DATA: key.data, AFFINE: key.affine, WRITE_MASK: key.writeMask, TIES: key.ties };
+  const flags = { DATA: key.data, AFFINE: key.affine, WRITE_MASK: key.writeMask, TIES: key.ties, INPLACE: key.inPlace };
   const body = specialize(dropoutSource, flags, 'dropout.wgsl');
-  const io = key.io === 'vec4' ? specialize(ioVec4Source, { SHIFT: key.shift }, 'io-vec4.wgsl') : ioScalarSource;
-  return `${philoxSource}\n${io}\n${body}`;
+  return `${philoxSource}\n${ioSource(key.io, key.shift, key.inPlace)}\n${body}`;
+}
+
+/** The element-access source: io-vec4.wgsl or io-scalar.wgsl, specialized. */
+export function ioSource(io: ElementAccess, shift: boolean, inPlace: boolean): string {
+  return io === 'vec4'
+    ? specialize(ioVec4Source, { SHIFT: shift, INPLACE: inPlace }, 'io-vec4.wgsl')
+    : specialize(ioScalarSource, { INPLACE: inPlace }, 'io-scalar.wgsl');
+}
+
+/** The io part of a module key, e.g. 'vec4', 'vec4+shift+inplace', 'scalar'. */
+export function ioKey(io: ElementAccess, shift: boolean, inPlace: boolean): string {
+  return `${io}${io === 'vec4' && shift ? '+shift' : ''}${inPlace ? '+inplace' : ''}`;
 }
 
 function moduleKey(key: DropoutKey): string {
-  const io = key.io === 'vec4' && key.shift ? 'vec4+shift' : key.io;
+  const io = ioKey(key.io, key.shift, key.inPlace);
   const out = !key.data ? 'mask-only' : key.affine ? 'affine' : 'scale';
   return `dropout:f32:io=${io}:out=${out}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}`;
 }

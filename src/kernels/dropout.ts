@@ -83,6 +83,7 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
   const chunks = planChunks(job.n, chunkElements(limits.maxBindingBytes, limits.storageAlign));
   const ties = job.kind === 'draw' && job.rate.tieByte !== 0x100;
   const vec4 = [job.src, job.dst].every((r) => r === null || vec4Ready(r, job.n));
+  const inPlace = job.src !== null && job.dst !== null && job.src.buffer === job.dst.buffer && job.src.byteOffset === job.dst.byteOffset;
   const tilesPerGroup = job.workgroupSize / 64;
   const [seedLo, seedHi] = u64Words(job.seed);
   const [offsetLo, offsetHi] = u64Words(job.offset);
@@ -123,7 +124,7 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
 
   const shift = work.some((w) => (w.src?.shift ?? 0) !== 0 || (w.dst?.shift ?? 0) !== 0);
   const keyFor = (entry: DropoutEntry): DropoutKey => ({
-    entry, io: vec4 ? 'vec4' : 'scalar', shift, workgroupSize: job.workgroupSize,
+    entry, io: vec4 ? 'vec4' : 'scalar', shift, inPlace, workgroupSize: job.workgroupSize,
     data: job.dst !== null, affine: job.affine !== undefined,
     writeMask: job.kind === 'draw' && job.mask !== null, ties,
   });
@@ -150,7 +151,7 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
             layout,
             entries: [
               { binding: 0, resource: { buffer: uniforms, offset: 0, size: PARAMS_BYTES } },
-              { binding: 1, resource: w.src ?? { buffer: placeholder(state, 1) } },
+              { binding: 1, resource: !inPlace && w.src ? w.src : { buffer: placeholder(state, 1) } },
               { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
               { binding: 3, resource: w.mask ?? { buffer: placeholder(state, 3) } },
               { binding: 4, resource: { buffer: tieLog ?? placeholder(state, 4) } },

@@ -1,16 +1,14 @@
 // Shared driver for one-vec4-per-invocation kernels over a tensor (shaders/broadcast.wgsl,
 // shaders/gaussian.wgsl): chunk the tensor into bindings, write one uniform struct per chunk,
 // dispatch `<family>_apply` over whole vec4s and `<family>_apply_tail` for a partial last vec4.
-import ioVec4Source from '../../shaders/io-vec4.wgsl?raw';
-import ioScalarSource from '../../shaders/io-scalar.wgsl?raw';
 import { type BufferRange } from '../gpu/buffers.js';
 import { chunkElements, elementBinding, planChunks, vec4Ready, type Binding, type Chunk } from '../gpu/chunks.js';
 import { limitsOf, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
 import { getPipeline, layoutFor, type LayoutSpec } from '../gpu/pipeline-cache.js';
-import { specialize } from '../gpu/specialize.js';
 import { uniformSlot, uniformsFor, type Recorder } from '../gpu/submit.js';
-import { type WorkgroupSize } from './dropout-family.js';
+import { ioKey, ioSource, type WorkgroupSize } from './dropout-family.js';
+import { placeholder } from '../gpu/device-state.js';
 
 const COMPUTE = 0x4;
 
@@ -60,12 +58,10 @@ export async function prepareElementwise(state: DeviceState, job: ElementwiseJob
     groups: Math.ceil(Math.floor(chunk.count / 4) / job.workgroupSize),
   }));
   const shift = work.some((w) => w.src.shift !== 0 || w.dst.shift !== 0);
-  const io = vec4 ? (shift ? 'vec4+shift' : 'vec4') : 'scalar';
-  const moduleKey = `${job.family}:f32:io=${io}:${job.variant}`;
-  const code = (): string => {
-    const ioCode = vec4 ? specialize(ioVec4Source, { SHIFT: shift }, 'io-vec4.wgsl') : ioScalarSource;
-    return `${job.prefix ?? ''}\n${ioCode}\n${job.source}`;
-  };
+  const inPlace = job.src.buffer === job.dst.buffer && job.src.byteOffset === job.dst.byteOffset;
+  const io = vec4 ? 'vec4' : 'scalar';
+  const moduleKey = `${job.family}:f32:io=${ioKey(io, shift, inPlace)}:${job.variant}`;
+  const code = (): string => `${job.prefix ?? ''}\n${ioSource(io, shift, inPlace)}\n${job.source}`;
   const pipeline = (entry: string, constants: Record<string, number>) =>
     getPipeline(state, { key: `${moduleKey}:${entry}:wg${constants.WORKGROUP_SIZE ?? 1}`, moduleKey, code, entry, layout: job.layout, constants });
   const [main, tail] = await Promise.all([
@@ -86,7 +82,7 @@ export async function prepareElementwise(state: DeviceState, job: ElementwiseJob
         layout,
         entries: [
           { binding: 0, resource: { buffer: uniforms, offset: 0, size: job.paramsBytes } },
-          { binding: 1, resource: w.src },
+          { binding: 1, resource: inPlace ? { buffer: placeholder(state, 1) } : w.src },
           { binding: 2, resource: w.dst },
           ...(job.extraBindings ?? []),
         ],

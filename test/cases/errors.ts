@@ -34,7 +34,8 @@ function badArguments(t: Tracker): [string, Record<string, unknown>, string, str
     ['byteOffset not a multiple of 4', { x: { buffer: t.buffer(4 * n + 8), byteOffset: 2 } }, 'x.byteOffset', ['2', 'multiple of 4']],
     ['x without STORAGE usage', { x: noStorage }, 'x.usage', ['STORAGE']],
     ['mask too small', { mask: { buffer: t.buffer(16), byteOffset: 4 } }, 'mask', ['20', 'has 16 bytes']],
-    ['y is x', { y: undefined, sameBuffer: true }, 'y', ['in-place']],
+    ['y overlaps x at another offset', { y: undefined, shifted: true }, 'y', ['same byteOffset']],
+    ['mask is x', { mask: undefined, maskIsX: true }, 'mask', ['WebGPU forbids']],
     ['workgroupSize 96', { workgroupSize: 96 }, 'workgroupSize', ['96', '64, 128 or 256']],
     ['encoder not an encoder', { encoder: {} }, 'encoder', ['GPUCommandEncoder']],
   ];
@@ -47,7 +48,12 @@ export const errorCases: Case[] = [
       for (const [what, override, argument, includes] of badArguments(t)) {
         const base = args(t);
         const call = { ...base, ...override } as Record<string, unknown>;
-        if (call.sameBuffer) call.y = base.x;
+        if (call.shifted) {
+          const shared = t.buffer(4 * n + 64);
+          call.x = shared;
+          call.y = { buffer: shared, byteOffset: 16 };
+        }
+        if (call.maskIsX) call.mask = base.x;
         await checkThrows(() => dropout(device, call as never), { code: 'INVALID_ARGUMENT', argument, includes }, `dropout: ${what}`);
         checkAll(await t.u32(base.y, n), SENTINEL_BITS, `dropout: ${what}: output untouched`);
         const back = { ...call, dy: call.x, dx: call.y };

@@ -1,5 +1,6 @@
 import { errorCases } from './errors.js';
 import { familyCases } from './family.js';
+import { inPlaceCases } from './inplace.js';
 import { forwardCases } from './forward.js';
 import { katCases } from './kat.js';
 import { limitCases } from './limits.js';
@@ -7,4 +8,4 @@ import { limitCases } from './limits.js';
 export { Tracker, type Case, type CaseEnv } from './env.js';
 
 /** Every GPU correctness case, run by test/gpu/cases.test.ts (Node) and test/browser (Chrome). */
-export const cases = [...katCases, ...forwardCases, ...limitCases, ...familyCases, ...errorCases];
+export const cases = [...katCases, ...forwardCases, ...limitCases, ...familyCases, ...inPlaceCases, ...errorCases];
