@@ -51,6 +51,10 @@ struct Params {
   tie_capacity: u32,  // blocks the tie log can hold
   tie_full_x_add: u32, // on overflow: added to the tie dispatch's x so it covers every block
   tie_full_y: u32,     // on overflow: the tie dispatch's y
+  pre0: u32,           // philoxUniformPart of level 0's counter words 2, 3 and the key
+  pre1: u32,
+  pre2: u32,
+  pre3: u32,
   main_groups: u32,    // workgroups of dropout_main / dropout_apply_mask (all whole tiles)
   tail_tile: u32,      // first tile of the *_tail entry points
   bias: f32,           // AFFINE: added to kept values
@@ -67,6 +71,12 @@ struct Params {
 @group(0) @binding(4) var<storage, read> tie_log: array<u32>;                  // dropout_ties
 
 const NIBBLE = vec4<u32>(1u, 2u, 4u, 8u);
+
+// Level 0 of a block: the hot path, with the uniform part of Philox precomputed.
+fn draw0(block: u32) -> vec4<u32> {
+  return philox4x32_10_varying_c0(params.block_base + block, vec4<u32>(params.pre0, params.pre1, params.pre2, params.pre3),
+                                  vec2<u32>(params.seed_lo, params.seed_hi));
+}
 
 fn draw(block: u32, level: u32) -> vec4<u32> {
   return philox4x32_10(
@@ -92,7 +102,7 @@ struct Decision {
 const NO_HOLD = vec4<bool>(false);
 
 fn decide(block: u32) -> Decision {
-  let r = draw(block, 0u);
+  let r = draw0(block);
   let b0 = r & vec4<u32>(0xffu);
   let b1 = (r >> vec4<u32>(8u)) & vec4<u32>(0xffu);
   let b2 = (r >> vec4<u32>(16u)) & vec4<u32>(0xffu);

@@ -3,7 +3,7 @@
  * tolerance (bit-exact, save flushed subnormals). Import from `webgpu-dropout/cpu`.
  * @packageDocumentation
  */
-export { philox4x32, mulhi32 } from './rng/philox.js';
+export { philox4x32, mulhi32, philoxUniformPart } from './rng/philox.js';
 export { keepMask, elementUniform, maskBit, type DrawKey } from './rng/mask.js';
 export { elementSlot, slotElement, TILE_ELEMENTS, BLOCK_ELEMENTS, MAX_ELEMENTS_PER_DRAW, type ElementSlot } from './rng/layout.js';
 export { dropRate, type DropRate } from './rng/threshold.js';

@@ -3,6 +3,7 @@
 // [ties (indirect)]; WebGPU keeps that order within a pass. Arguments were validated before this.
 import { type DropRate } from '../rng/threshold.js';
 import { u64Words } from '../rng/seed.js';
+import { philoxUniformPart } from '../rng/philox.js';
 import { TILE_ELEMENTS } from '../rng/layout.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, type Binding, type Chunk } from '../gpu/chunks.js';
@@ -87,6 +88,7 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
   const tilesPerGroup = job.workgroupSize / 64;
   const [seedLo, seedHi] = u64Words(job.seed);
   const [offsetLo, offsetHi] = u64Words(job.offset);
+  const [pre0, pre1, pre2, pre3] = philoxUniformPart(offsetLo, offsetHi, [seedLo, seedHi]);
 
   const work = chunks.map((chunk: Chunk): ChunkWork => {
     const tiles = Math.ceil(chunk.count / TILE_ELEMENTS);
@@ -114,6 +116,7 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
         tie_capacity: capacity,
         tie_full_x_add: fullX - Math.ceil(capacity / 64),
         tie_full_y: fullY,
+        pre0, pre1, pre2, pre3,
         main_groups: mainGroups,
         tail_tile: tailTile,
         bias: job.affine?.bias ?? 0,

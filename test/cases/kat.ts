@@ -1,5 +1,5 @@
 import { PHILOX_WGSL } from 'webgpu-dropout';
-import { philox4x32 } from 'webgpu-dropout/cpu';
+import { philox4x32, philoxUniformPart } from 'webgpu-dropout/cpu';
 import { checkU32 } from './assert.js';
 import { type Case } from './env.js';
 
@@ -33,6 +33,13 @@ async function gpuPhilox(device: GPUDevice, t: import('./env.js').Tracker, input
   return Uint32Array.from(inputs.flatMap((_, i) => [...out.subarray(8 * i, 8 * i + 4)]));
 }
 
+const VARYING_KERNEL = `${PHILOX_WGSL}
+@group(0) @binding(0) var<storage, read_write> io: array<vec4<u32>>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  let i = id.x;
+  if (i < arrayLength(&io) / 3u) { io[3u * i] = philox4x32_10_varying_c0(io[3u * i].x, io[3u * i + 1u], io[3u * i + 2u].xy); }
+}`;
+
 export const katCases: Case[] = [
   {
     name: 'philox: WGSL reproduces the Random123 known answers',
@@ -50,6 +57,33 @@ export const katCases: Case[] = [
       const out = await gpuPhilox(device, t, inputs);
       const expected = Uint32Array.from(inputs.flatMap(([c, k]) => [...philox4x32(c, k)]));
       checkU32(out, expected, 'GPU vs CPU Philox');
+    },
+  },
+  {
+    name: 'philox: the hoisted level-0 form (uniform words precomputed on the host) equals full Philox4x32-10',
+    async run({ device }, t) {
+      let s = 777;
+      const next = (): number => ((s = (Math.imul(s, 747796405) + 2891336453) >>> 0) ^ (s >>> 13)) >>> 0;
+      const count = 2048;
+      const words = new Uint32Array(count * 12);
+      const expected = new Uint32Array(count * 4);
+      for (let i = 0; i < count; i++) {
+        const [c0, c2, c3, k0, k1] = [next(), next(), next(), next(), next()];
+        words.set([c0, 0, 0, 0, ...philoxUniformPart(c2, c3, [k0, k1]), k0, k1, 0, 0], 12 * i);
+        expected.set(philox4x32([c0, 0, c2, c3], [k0, k1]), 4 * i);
+      }
+      const io = t.buffer(words.byteLength, words);
+      const module = device.createShaderModule({ code: VARYING_KERNEL });
+      const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: io } }] }));
+      pass.dispatchWorkgroups(count / 64);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+      const out = await t.u32(io, words.length);
+      checkU32(Uint32Array.from({ length: count * 4 }, (_, j) => out[12 * (j >> 2) + (j & 3)]!), expected, 'hoisted level-0 Philox');
     },
   },
 ];
