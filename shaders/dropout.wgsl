@@ -9,6 +9,8 @@
 //               otherwise kept are x * scale and dropped +0
 //   INPLACE     dst is src (the io file reads dst); tied elements are held unchanged by the
 //               first pass so dropout_ties can still read them
+//   SPARE       the main grid is 2-D with spare workgroups that must return at once (only
+//               past maxComputeWorkgroupsPerDimension; the check costs ~6% when present)
 // The mask contract (README, "Mask contract") and its CPU twin (src/rng/mask.ts) define which
 // elements are kept; this file only walks it in parallel.
 //
@@ -210,7 +212,9 @@ fn log_tie(block: u32) {
 fn dropout_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                 @builtin(local_invocation_index) li: u32) {
   let group = wid.x + wid.y * nwg.x;
-  if (group >= params.main_groups) { return; } // spare workgroups of a 2-D grid
+// #if SPARE
+  if (group >= params.main_groups) { return; }
+// #endif
   let tile = group * (WORKGROUP_SIZE / 64u) + li / 64u;
   let block = tile * 64u + li % 64u;
   let first = tile * 1024u + (li % 64u) * 4u;
@@ -337,7 +341,9 @@ fn mask_keep(e: u32) -> vec4<bool> {
 fn dropout_apply_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                       @builtin(local_invocation_index) li: u32) {
   let group = wid.x + wid.y * nwg.x;
+// #if SPARE
   if (group >= params.main_groups) { return; }
+// #endif
   let first = (group * (WORKGROUP_SIZE / 64u) + li / 64u) * 1024u + (li % 64u) * 4u;
   apply4(first, mask_keep(first), NO_HOLD);
   apply4(first + 256u, mask_keep(first + 256u), NO_HOLD);

@@ -23,6 +23,8 @@ export interface DropoutKey {
   shift: boolean;
   /** The output is the input (binding 2 only). */
   inPlace: boolean;
+  /** The main grid has spare workgroups (a 2-D grid past maxComputeWorkgroupsPerDimension). */
+  spare: boolean;
   /** The draw writes dst (false: a mask-only draw). */
   data: boolean;
   /** Kept values are x * scale + bias, dropped ones a constant (alpha dropout). */
@@ -39,7 +41,7 @@ export const PHILOX_WGSL: string = philoxSource;
 
 /** The family's WGSL for one module key (all entry points). */
 export function dropoutWgsl(key: Omit<DropoutKey, 'entry' | 'workgroupSize'>): string {
-  const flags = { DATA: key.data, AFFINE: key.affine, WRITE_MASK: key.writeMask, TIES: key.ties, INPLACE: key.inPlace };
+  const flags = { DATA: key.data, AFFINE: key.affine, WRITE_MASK: key.writeMask, TIES: key.ties, INPLACE: key.inPlace, SPARE: key.spare };
   const body = specialize(dropoutSource, flags, 'dropout.wgsl');
   return `${philoxSource}\n${ioSource(key.io, key.shift, key.inPlace)}\n${body}`;
 }
@@ -59,7 +61,7 @@ export function ioKey(io: ElementAccess, shift: boolean, inPlace: boolean): stri
 function moduleKey(key: DropoutKey): string {
   const io = ioKey(key.io, key.shift, key.inPlace);
   const out = !key.data ? 'mask-only' : key.affine ? 'affine' : 'scale';
-  return `dropout:f32:io=${io}:out=${out}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}`;
+  return `dropout:f32:io=${io}:out=${out}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}${key.spare ? ':spare' : ''}`;
 }
 
 const COMPUTE = 0x4; // GPUShaderStage.COMPUTE

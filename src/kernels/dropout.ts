@@ -126,8 +126,9 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
   });
 
   const shift = work.some((w) => (w.src?.shift ?? 0) !== 0 || (w.dst?.shift ?? 0) !== 0);
+  const spare = work.some((w) => w.dispatches.some((d) => d.grid !== 'indirect' && d.grid[0] * d.grid[1] > w.params.main_groups && (d.entry === 'dropout_main' || d.entry === 'dropout_apply_mask')));
   const keyFor = (entry: DropoutEntry): DropoutKey => ({
-    entry, io: vec4 ? 'vec4' : 'scalar', shift, inPlace, workgroupSize: job.workgroupSize,
+    entry, io: vec4 ? 'vec4' : 'scalar', shift, inPlace, spare, workgroupSize: job.workgroupSize,
     data: job.dst !== null, affine: job.affine !== undefined,
     writeMask: job.kind === 'draw' && job.mask !== null, ties,
   });
