@@ -4,15 +4,15 @@
  * `webgpu-dropout/cpu`.
  * @packageDocumentation
  */
+export { dropout, dropoutBackward, type DropoutOptions, type DropoutBackwardOptions, type DropoutCallOptions } from './api/functional.js';
+export { gaussianDropout, gaussianDropoutBackward, type GaussianDropoutOptions, type GaussianDropoutBackwardOptions } from './api/gaussian.js';
+export { dropBlock, dropBlockBackward, type DropBlockOptions } from './api/dropblock.js';
 export {
-  dropout, dropoutBackward, gaussianDropout, gaussianDropoutBackward, dropBlock, dropBlockBackward, type DropBlockOptions,
-  type DropoutOptions, type DropoutBackwardOptions, type DropoutCallOptions, type GaussianDropoutOptions, type GaussianDropoutBackwardOptions,
-} from './api/functional.js';
-export {
-  Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout, DropConnect, GaussianDropout, DropBlock2d, DropBlock3d,
-  type DropBlockModuleOptions,
+  Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout, DropConnect,
   type DropoutModuleOptions, type SpatialDropoutOptions, type AlphaDropoutOptions, type DropoutRecord, type ForwardCallOptions,
 } from './api/module.js';
+export { GaussianDropout } from './api/gaussian-module.js';
+export { DropBlock2d, DropBlock3d, type DropBlockModuleOptions } from './api/dropblock-module.js';
 export { spatialNoiseShape } from './api/spatial.js';
 export { type DropoutMode } from './rng/transform.js';
 export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';

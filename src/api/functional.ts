@@ -3,10 +3,6 @@ import { type BufferArg, type BufferRange } from '../gpu/buffers.js';
 import { deviceState, ensureBuffer, type DeviceState } from '../gpu/device-state.js';
 import { recordAndSubmit, type Recorder } from '../gpu/submit.js';
 import { prepareBroadcast } from '../kernels/broadcast.js';
-import { prepareGaussian } from '../kernels/gaussian.js';
-import { gaussianSigma } from '../cpu/gaussian.js';
-import { dropBlockGeometry } from '../cpu/dropblock.js';
-import { prepareDropBlock } from '../kernels/dropblock.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
 import { prepareJob, type JobKind } from '../kernels/dropout.js';
 import { checkCount } from '../rng/mask.js';
@@ -66,7 +62,8 @@ export interface DropoutBackwardOptions extends DropoutCallOptions {
   mask?: BufferArg;
 }
 
-interface Call {
+/** A validated call: what every variant's functional form starts from. */
+export interface Call {
   state: DeviceState;
   n: number;
   noise: Collapsed | null;
@@ -98,7 +95,7 @@ function sizeOf(options: DropoutCallOptions): { n: number; noise: Collapsed | nu
   return noise.sizes.every((_, i) => noise.strides[i] !== 0) ? { n, noise: null, maskSize: n } : { n, noise, maskSize: noise.maskSize };
 }
 
-function call(device: GPUDevice, options: DropoutCallOptions, operation: string): Call {
+export function call(device: GPUDevice, options: DropoutCallOptions, operation: string): Call {
   if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
   const state = deviceState(device);
   return {
@@ -115,7 +112,7 @@ function call(device: GPUDevice, options: DropoutCallOptions, operation: string)
   };
 }
 
-function copyRecorder(src: BufferRange, dst: BufferRange): Recorder {
+export function copyRecorder(src: BufferRange, dst: BufferRange): Recorder {
   if (sameRange(src, dst)) return () => {}; // in place: the identity has nothing to copy
   for (const [range, bit, name] of [[src, COPY_SRC, 'COPY_SRC'], [dst, COPY_DST, 'COPY_DST']] as const) {
     if ((range.buffer.usage & bit) === 0) throw new DropoutArgumentError(`${range.name}.usage`, range.buffer.usage, `a usage including ${name}`, 'eval mode and p = 0 copy the input');
@@ -128,7 +125,7 @@ function maskScratch(c: Call): BufferRange {
   return { buffer: ensureBuffer(c.state, 'mask scratch', Math.max(16, byteLength), 0x80), byteOffset: 0, byteLength, name: 'mask scratch' };
 }
 
-function job(c: Call, kind: JobKind, src: BufferRange | null, dst: BufferRange | null, mask: BufferRange | null, n: number, rate: DropRate, t?: Transform) {
+export function job(c: Call, kind: JobKind, src: BufferRange | null, dst: BufferRange | null, mask: BufferRange | null, n: number, rate: DropRate, t?: Transform) {
   const scale = t?.kind === 'mask' || t?.kind === 'scale' ? t.scale : rate.scale;
   return prepareJob(c.state, {
     kind, src, dst, mask, n, rate: { ...rate, scale }, affine: t?.kind === 'mask' ? t.affine : undefined,
@@ -205,112 +202,3 @@ export async function dropoutBackward(device: GPUDevice, options: DropoutBackwar
   await run(c, 'backward', options.dy, options.dx, options.mask);
 }
 
-export type GaussianDropoutOptions = Omit<DropoutOptions, 'mask' | 'noiseShape' | 'mode' | 'shape'>;
-export type GaussianDropoutBackwardOptions = Omit<DropoutBackwardOptions, 'mask' | 'noiseShape' | 'mode' | 'shape'>;
-
-async function runGaussian(device: GPUDevice, options: GaussianDropoutOptions | GaussianDropoutBackwardOptions, direction: Direction): Promise<void> {
-  const operation = direction === 'forward' ? 'gaussianDropout' : 'gaussianDropoutBackward';
-  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
-  const sigma = gaussianSigma(options.p);
-  const c = call(device, { ...options, p: 0 }, operation);
-  if (c.n >= 2 ** 34) throw new DropoutArgumentError('n', c.n, 'at most 2^34 - 1 elements for Gaussian dropout');
-  const [srcArg, dstArg] = 'x' in options ? [options.x, options.y] : [options.dy, options.dx];
-  const src = tensorRange(direction === 'forward' ? 'x' : 'dy', srcArg, c.n);
-  const dst = tensorRange(direction === 'forward' ? 'y' : 'dx', dstArg, c.n);
-  checkDistinct([src, dst]);
-  if (c.n === 0) return;
-  const record = !c.training || sigma === 0
-    ? copyRecorder(src, dst)
-    : await prepareGaussian(c.state, { src, dst, n: c.n, sigma, seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation });
-  await recordAndSubmit(c.state, operation, c.encoder, record);
-}
-
-/**
- * Gaussian (multiplicative) dropout, as Keras's and TensorFlow.js's GaussianDropout:
- * y = x · (1 + sqrt(p / (1 - p)) · z), z standard normal from the same Philox generator (README,
- * "Gaussian dropout"); eval mode and p = 0 copy x. p must be in [0, 1).
- * @example await gaussianDropout(device, { x, y, n, p: 0.2, training: true, seed: 1n, offset: 0n });
- */
-export async function gaussianDropout(device: GPUDevice, options: GaussianDropoutOptions): Promise<void> {
-  await runGaussian(device, options, 'forward');
-}
-
-/**
- * Backward of {@link gaussianDropout}: dx = dy · (1 + sigma · z) with the forward's noise, rebuilt
- * from (seed, offset).
- * @example await gaussianDropoutBackward(device, { dy, dx, n, p: 0.2, training: true, seed: 1n, offset: 0n });
- */
-export async function gaussianDropoutBackward(device: GPUDevice, options: GaussianDropoutBackwardOptions): Promise<void> {
-  await runGaussian(device, options, 'backward');
-}
-
-export interface DropBlockOptions {
-  /** (N, C, H, W) for 2-D DropBlock, (N, C, D, H, W) for 3-D. */
-  shape: readonly number[];
-  /** Drop probability in [0, 1]: the expected fraction of dropped elements, as in torchvision. */
-  p: number;
-  /** Block edge, an integer in [1, 32]; min(blockSize, spatial sizes) must be odd (as torchvision needs). */
-  blockSize: number;
-  /** Added to the kept count in the scale numel / (eps + kept); default 1e-6. */
-  eps?: number;
-  training: boolean;
-  seed: bigint | number;
-  offset: bigint | number;
-  encoder?: GPUCommandEncoder;
-  workgroupSize?: WorkgroupSize;
-}
-
-async function runDropBlock(device: GPUDevice, options: DropBlockOptions, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): Promise<void> {
-  const operation = direction === 'forward' ? 'dropBlock' : 'dropBlockBackward';
-  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
-  const rank = Array.isArray(options.shape) ? options.shape.length : 0;
-  const rate = dropRate(options.p);
-  const g = dropBlockGeometry(options.shape, rate.p, options.blockSize, rank === 5 ? 3 : 2);
-  const eps = options.eps ?? 1e-6;
-  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new DropoutArgumentError('eps', eps, 'a finite number >= 0');
-  const c = call(device, { ...options, shape: undefined, n: g.numel, p: rate.p }, operation);
-  if (g.numel >= 2 ** 32) throw new DropoutArgumentError('shape', options.shape, 'at most 2^32 - 1 elements for DropBlock');
-  const src = tensorRange(direction === 'forward' ? 'x' : 'dy', srcArg, c.n);
-  const dst = tensorRange(direction === 'forward' ? 'y' : 'dx', dstArg, c.n);
-  const words = Math.ceil(g.numel / 32);
-  const mask = maskRange(maskArg, g.numel);
-  checkDistinct([src, dst, mask]);
-  if (c.n === 0) return;
-  if (!c.training || rate.keepsAll) {
-    const fill = direction === 'forward' && mask ? [await job(c, 'fill-mask', null, null, mask, g.numel, dropRate(0))] : [];
-    await recordAndSubmit(c.state, operation, c.encoder, copyRecorder(src, dst), ...fill);
-    return;
-  }
-  const readMask = direction === 'backward' && mask !== null;
-  const blockMask = mask ?? { buffer: ensureBuffer(c.state, 'dropblock mask', 4 * words + 16, 0x80), byteOffset: 0, byteLength: 4 * words, name: 'dropblock mask' };
-  let seedDraw: Recorder[] = [];
-  let seeds: BufferRange | null = null;
-  if (!readMask) {
-    const seedCount = g.seedShape.reduce((a, b) => a * b, 1);
-    const seedBytes = 4 * Math.ceil(seedCount / 32);
-    seeds = { buffer: ensureBuffer(c.state, 'dropblock seeds', seedBytes + 16, 0x80), byteOffset: 0, byteLength: seedBytes, name: 'dropblock seeds' };
-    seedDraw = [await job(c, 'draw', null, null, seeds, seedCount, dropRate(g.gamma))];
-  }
-  const passes = await prepareDropBlock(c.state, { geometry: g, src, dst, mask: blockMask, seeds, eps, workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation });
-  await recordAndSubmit(c.state, operation, c.encoder, ...seedDraw, ...passes);
-}
-
-/**
- * DropBlock (Ghiasi et al. 2018) with torchvision's drop_block2d/3d semantics: seeds drawn with
- * rate gamma = p · volume / (blockSize^dims · seed positions) from the same Philox generator, each
- * seed drops the block it is the corner of, and kept values are scaled by numel / (eps + kept).
- * Eval mode and p = 0 copy x. `mask` receives the packed block mask (ceil(numel / 32) words).
- * @example await dropBlock(device, { x, y, shape: [8, 64, 28, 28], p: 0.1, blockSize: 7, training: true, seed: 1n, offset: 0n });
- */
-export async function dropBlock(device: GPUDevice, options: DropBlockOptions & { x: BufferArg; y: BufferArg; mask?: BufferArg }): Promise<void> {
-  await runDropBlock(device, options, 'forward', options.x, options.y, options.mask);
-}
-
-/**
- * Backward of {@link dropBlock}: dx = keep ? dy · scale : 0 with the forward's block mask and
- * scale — read from `mask` if given, else rebuilt from (seed, offset).
- * @example await dropBlockBackward(device, { dy, dx, shape, p: 0.1, blockSize: 7, training: true, seed: 1n, offset: 0n });
- */
-export async function dropBlockBackward(device: GPUDevice, options: DropBlockOptions & { dy: BufferArg; dx: BufferArg; mask?: BufferArg }): Promise<void> {
-  await runDropBlock(device, options, 'backward', options.dy, options.dx, options.mask);
-}

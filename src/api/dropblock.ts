@@ -1,0 +1,82 @@
+import { dropBlockGeometry } from '../cpu/dropblock.js';
+import { DropoutArgumentError } from '../errors.js';
+import { type BufferArg, type BufferRange } from '../gpu/buffers.js';
+import { ensureBuffer } from '../gpu/device-state.js';
+import { recordAndSubmit, type Recorder } from '../gpu/submit.js';
+import { prepareDropBlock } from '../kernels/dropblock.js';
+import { type WorkgroupSize } from '../kernels/dropout-family.js';
+import { dropRate } from '../rng/threshold.js';
+import { type Direction } from '../rng/transform.js';
+import { call, copyRecorder, job } from './functional.js';
+import { checkDistinct, maskRange, tensorRange } from './validate.js';
+
+export interface DropBlockOptions {
+  /** (N, C, H, W) for 2-D DropBlock, (N, C, D, H, W) for 3-D. */
+  shape: readonly number[];
+  /** Drop probability in [0, 1]: the expected fraction of dropped elements, as in torchvision. */
+  p: number;
+  /** Block edge, an integer in [1, 32]; min(blockSize, spatial sizes) must be odd (as torchvision needs). */
+  blockSize: number;
+  /** Added to the kept count in the scale numel / (eps + kept); default 1e-6. */
+  eps?: number;
+  training: boolean;
+  seed: bigint | number;
+  offset: bigint | number;
+  encoder?: GPUCommandEncoder;
+  workgroupSize?: WorkgroupSize;
+}
+
+async function runDropBlock(device: GPUDevice, options: DropBlockOptions, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): Promise<void> {
+  const operation = direction === 'forward' ? 'dropBlock' : 'dropBlockBackward';
+  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
+  const rank = Array.isArray(options.shape) ? options.shape.length : 0;
+  const rate = dropRate(options.p);
+  const g = dropBlockGeometry(options.shape, rate.p, options.blockSize, rank === 5 ? 3 : 2);
+  const eps = options.eps ?? 1e-6;
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new DropoutArgumentError('eps', eps, 'a finite number >= 0');
+  const c = call(device, { ...options, shape: undefined, n: g.numel, p: rate.p }, operation);
+  if (g.numel >= 2 ** 32) throw new DropoutArgumentError('shape', options.shape, 'at most 2^32 - 1 elements for DropBlock');
+  const src = tensorRange(direction === 'forward' ? 'x' : 'dy', srcArg, c.n);
+  const dst = tensorRange(direction === 'forward' ? 'y' : 'dx', dstArg, c.n);
+  const words = Math.ceil(g.numel / 32);
+  const mask = maskRange(maskArg, g.numel);
+  checkDistinct([src, dst, mask]);
+  if (c.n === 0) return;
+  if (!c.training || rate.keepsAll) {
+    const fill = direction === 'forward' && mask ? [await job(c, 'fill-mask', null, null, mask, g.numel, dropRate(0))] : [];
+    await recordAndSubmit(c.state, operation, c.encoder, copyRecorder(src, dst), ...fill);
+    return;
+  }
+  const readMask = direction === 'backward' && mask !== null;
+  const blockMask = mask ?? { buffer: ensureBuffer(c.state, 'dropblock mask', 4 * words + 16, 0x80), byteOffset: 0, byteLength: 4 * words, name: 'dropblock mask' };
+  let seedDraw: Recorder[] = [];
+  let seeds: BufferRange | null = null;
+  if (!readMask) {
+    const seedCount = g.seedShape.reduce((a, b) => a * b, 1);
+    const seedBytes = 4 * Math.ceil(seedCount / 32);
+    seeds = { buffer: ensureBuffer(c.state, 'dropblock seeds', seedBytes + 16, 0x80), byteOffset: 0, byteLength: seedBytes, name: 'dropblock seeds' };
+    seedDraw = [await job(c, 'draw', null, null, seeds, seedCount, dropRate(g.gamma))];
+  }
+  const passes = await prepareDropBlock(c.state, { geometry: g, src, dst, mask: blockMask, seeds, eps, workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation });
+  await recordAndSubmit(c.state, operation, c.encoder, ...seedDraw, ...passes);
+}
+
+/**
+ * DropBlock (Ghiasi et al. 2018) with torchvision's drop_block2d/3d semantics: seeds drawn with
+ * rate gamma = p · volume / (blockSize^dims · seed positions) from the same Philox generator, each
+ * seed drops the block it is the corner of, and kept values are scaled by numel / (eps + kept).
+ * Eval mode and p = 0 copy x. `mask` receives the packed block mask (ceil(numel / 32) words).
+ * @example await dropBlock(device, { x, y, shape: [8, 64, 28, 28], p: 0.1, blockSize: 7, training: true, seed: 1n, offset: 0n });
+ */
+export async function dropBlock(device: GPUDevice, options: DropBlockOptions & { x: BufferArg; y: BufferArg; mask?: BufferArg }): Promise<void> {
+  await runDropBlock(device, options, 'forward', options.x, options.y, options.mask);
+}
+
+/**
+ * Backward of {@link dropBlock}: dx = keep ? dy · scale : 0 with the forward's block mask and
+ * scale — read from `mask` if given, else rebuilt from (seed, offset).
+ * @example await dropBlockBackward(device, { dy, dx, shape, p: 0.1, blockSize: 7, training: true, seed: 1n, offset: 0n });
+ */
+export async function dropBlockBackward(device: GPUDevice, options: DropBlockOptions & { dy: BufferArg; dx: BufferArg; mask?: BufferArg }): Promise<void> {
+  await runDropBlock(device, options, 'backward', options.dy, options.dx, options.mask);
+}

@@ -1,0 +1,32 @@
+import { gaussianSigma } from '../cpu/gaussian.js';
+import { type BufferArg } from '../gpu/buffers.js';
+import { checkShape, product } from '../shape.js';
+import { gaussianDropout, gaussianDropoutBackward } from './gaussian.js';
+import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCallOptions } from './module.js';
+
+/**
+ * Gaussian dropout (Keras GaussianDropout): multiplies by 1 + sqrt(p / (1 - p)) · z, z standard
+ * normal, in training; the identity in eval. p in [0, 1). Backward rebuilds the same noise.
+ * @example await new GaussianDropout(device, { p: 0.2 }).forward(x, y, n);
+ */
+export class GaussianDropout extends Dropout {
+  constructor(device: GPUDevice, options: Omit<DropoutModuleOptions, 'mode' | 'noiseShape'> = {}) {
+    gaussianSigma(options.p ?? 0.5);
+    super(device, options);
+  }
+
+  override async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: Omit<ForwardCallOptions, 'mask'> = {}): Promise<DropoutRecord> {
+    const n = typeof size === 'number' ? size : product(checkShape('size', size));
+    const training = this.training;
+    const key = training && this.p > 0 ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
+    await gaussianDropout(this.device, { x, y, n, p: this.p, training, ...key, encoder: options.encoder, workgroupSize: this.workgroupSize });
+    return this.remember({ size, noiseShape: undefined, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: undefined });
+  }
+
+  override async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
+    const record = this.recordFor(options.record);
+    const n = typeof record.size === 'number' ? record.size : product(record.size);
+    await gaussianDropoutBackward(this.device, { dy, dx, n, p: record.p, training: record.training, seed: record.seed, offset: record.offset, encoder: options.encoder, workgroupSize: this.workgroupSize });
+  }
+}
+

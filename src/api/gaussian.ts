@@ -1,0 +1,47 @@
+import { gaussianSigma } from '../cpu/gaussian.js';
+import { DropoutArgumentError } from '../errors.js';
+import { recordAndSubmit } from '../gpu/submit.js';
+import { prepareGaussian } from '../kernels/gaussian.js';
+import { type Direction } from '../rng/transform.js';
+import { call, copyRecorder, type DropoutBackwardOptions, type DropoutOptions } from './functional.js';
+import { checkDistinct, tensorRange } from './validate.js';
+
+export type GaussianDropoutOptions = Omit<DropoutOptions, 'mask' | 'noiseShape' | 'mode' | 'shape'>;
+export type GaussianDropoutBackwardOptions = Omit<DropoutBackwardOptions, 'mask' | 'noiseShape' | 'mode' | 'shape'>;
+
+async function runGaussian(device: GPUDevice, options: GaussianDropoutOptions | GaussianDropoutBackwardOptions, direction: Direction): Promise<void> {
+  const operation = direction === 'forward' ? 'gaussianDropout' : 'gaussianDropoutBackward';
+  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
+  const sigma = gaussianSigma(options.p);
+  const c = call(device, { ...options, p: 0 }, operation);
+  if (c.n >= 2 ** 34) throw new DropoutArgumentError('n', c.n, 'at most 2^34 - 1 elements for Gaussian dropout');
+  const [srcArg, dstArg] = 'x' in options ? [options.x, options.y] : [options.dy, options.dx];
+  const src = tensorRange(direction === 'forward' ? 'x' : 'dy', srcArg, c.n);
+  const dst = tensorRange(direction === 'forward' ? 'y' : 'dx', dstArg, c.n);
+  checkDistinct([src, dst]);
+  if (c.n === 0) return;
+  const record = !c.training || sigma === 0
+    ? copyRecorder(src, dst)
+    : await prepareGaussian(c.state, { src, dst, n: c.n, sigma, seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation });
+  await recordAndSubmit(c.state, operation, c.encoder, record);
+}
+
+/**
+ * Gaussian (multiplicative) dropout, as Keras's and TensorFlow.js's GaussianDropout:
+ * y = x · (1 + sqrt(p / (1 - p)) · z), z standard normal from the same Philox generator (README,
+ * "Gaussian dropout"); eval mode and p = 0 copy x. p must be in [0, 1).
+ * @example await gaussianDropout(device, { x, y, n, p: 0.2, training: true, seed: 1n, offset: 0n });
+ */
+export async function gaussianDropout(device: GPUDevice, options: GaussianDropoutOptions): Promise<void> {
+  await runGaussian(device, options, 'forward');
+}
+
+/**
+ * Backward of {@link gaussianDropout}: dx = dy · (1 + sigma · z) with the forward's noise, rebuilt
+ * from (seed, offset).
+ * @example await gaussianDropoutBackward(device, { dy, dx, n, p: 0.2, training: true, seed: 1n, offset: 0n });
+ */
+export async function gaussianDropoutBackward(device: GPUDevice, options: GaussianDropoutBackwardOptions): Promise<void> {
+  await runGaussian(device, options, 'backward');
+}
+
