@@ -10,6 +10,7 @@ export { dropRate, type DropRate } from './rng/threshold.js';
 export { dropoutCPU, dropoutBackwardCPU, applyMaskCPU, maskIndices, type CpuDropoutOptions, type CpuDropoutResult } from './cpu/reference.js';
 export { gaussianDropoutCPU, gaussianNoiseCPU, gaussianSigma, GAUSSIAN_STREAM } from './cpu/gaussian.js';
 export { dropBlockCPU, dropBlockMaskCPU, dropBlockGeometry, dropBlockScale, type DropBlockGeometry } from './cpu/dropblock.js';
+export { mcDropoutCPU, type McOptions } from './cpu/mc.js';
 export { alphaConstants, SELU_ALPHA_PRIME, type DropoutMode } from './rng/transform.js';
 export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';
 export * from './errors.js';

@@ -7,6 +7,7 @@
 export { dropout, dropoutBackward, type DropoutOptions, type DropoutBackwardOptions, type DropoutCallOptions } from './api/functional.js';
 export { gaussianDropout, gaussianDropoutBackward, type GaussianDropoutOptions, type GaussianDropoutBackwardOptions } from './api/gaussian.js';
 export { dropBlock, dropBlockBackward, type DropBlockOptions } from './api/dropblock.js';
+export { mcDropout, type McDropoutOptions } from './api/mc.js';
 export {
   Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout, DropConnect,
   type DropoutModuleOptions, type SpatialDropoutOptions, type AlphaDropoutOptions, type DropoutRecord, type ForwardCallOptions,

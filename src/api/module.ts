@@ -6,6 +6,7 @@ import { PhiloxGenerator } from '../rng/generator.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkMode, type DropoutMode } from '../rng/transform.js';
 import { dropout, dropoutBackward } from './functional.js';
+import { mcDropout, type McDropoutOptions } from './mc.js';
 import { spatialNoiseShape } from './spatial.js';
 import { checkWorkgroupSize } from './validate.js';
 
@@ -138,6 +139,22 @@ export class Dropout {
     const found = record ?? this.#last;
     if (!found) throw new DropoutStateError(`${this.constructor.name}.backward() was called before any forward(): there is no mask to differentiate through`);
     return found;
+  }
+
+  /**
+   * Monte Carlo dropout at inference: K stochastic passes of x (masks at K consecutive offsets of
+   * this layer's generator, whatever train/eval says), returning the outputs and/or per-element
+   * mean and variance. Element-wise inverted dropout only.
+   * @example await drop.monteCarlo(x, n, { samples: 30, mean, variance });
+   */
+  async monteCarlo(x: BufferArg, n: number, options: Pick<McDropoutOptions, 'samples' | 'out' | 'mean' | 'variance' | 'unbiased' | 'encoder'>): Promise<{ seed: bigint; offset: bigint; samples: number }> {
+    if (this.#noiseShape !== undefined || this.mode !== 'inverted' || this.constructor !== Dropout) {
+      throw new DropoutArgumentError('this', this.constructor.name, 'an element-wise inverted Dropout for Monte Carlo sampling');
+    }
+    if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object with samples');
+    const key = this.generator.next(typeof options.samples === 'number' && options.samples >= 1 ? options.samples : 1);
+    await mcDropout(this.device, { ...options, x, n, p: this.p, ...key, workgroupSize: this.workgroupSize });
+    return { ...key, samples: options.samples };
   }
 
   /**

@@ -1,0 +1,71 @@
+import { checkSamples } from '../cpu/mc.js';
+import { DropoutArgumentError } from '../errors.js';
+import { type BufferArg } from '../gpu/buffers.js';
+import { deviceState } from '../gpu/device-state.js';
+import { recordAndSubmit } from '../gpu/submit.js';
+import { type WorkgroupSize } from '../kernels/dropout-family.js';
+import { prepareMc } from '../kernels/mc.js';
+import { checkCount } from '../rng/mask.js';
+import { toU64 } from '../rng/seed.js';
+import { dropRate } from '../rng/threshold.js';
+import { checkDistinct, checkEncoder, checkWorkgroupSize, tensorRange } from './validate.js';
+
+export interface McDropoutOptions {
+  /** Input: n f32 values. */
+  x: BufferArg;
+  /** Number of elements, an integer in [0, 2^36]. */
+  n: number;
+  /** Drop probability in [0, 1]. */
+  p: number;
+  /** K, the number of stochastic passes, an integer in [1, 65535]. */
+  samples: number;
+  /** 64-bit seed. */
+  seed: bigint | number;
+  /** Offset of sample 0; sample s uses offset + s (so it equals dropout() at that offset). */
+  offset: bigint | number;
+  /** All K outputs, sample-major: K · n f32 values. */
+  out?: BufferArg;
+  /** Per-element mean over the samples: n f32 values. */
+  mean?: BufferArg;
+  /** Per-element variance over the samples: n f32 values. */
+  variance?: BufferArg;
+  /** Unbiased variance (divide by K - 1) instead of the population one (K); default false. */
+  unbiased?: boolean;
+  encoder?: GPUCommandEncoder;
+  workgroupSize?: WorkgroupSize;
+}
+
+/**
+ * Monte Carlo dropout: K stochastic forward passes of one input in one dispatch (masks at offsets
+ * offset … offset + K - 1), returning the K outputs and/or their per-element mean and variance,
+ * computed on the GPU in the same pass (exactly: a sample is either f32(x · scale) or 0). Sample s
+ * is bit-identical to `dropout()` at offset + s. Every buffer must fit one storage binding.
+ * @example
+ * await mcDropout(device, { x, n, p: 0.1, samples: 30, seed: 1n, offset: 0n, mean, variance });
+ */
+export async function mcDropout(device: GPUDevice, options: McDropoutOptions): Promise<void> {
+  const operation = 'mcDropout';
+  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object for mcDropout');
+  const state = deviceState(device);
+  const n = checkCount('n', options.n);
+  const rate = dropRate(options.p);
+  const unbiased = options.unbiased ?? false;
+  if (typeof unbiased !== 'boolean') throw new DropoutArgumentError('unbiased', unbiased, 'true or false');
+  const samples = checkSamples(options.samples, unbiased);
+  const seed = toU64('seed', options.seed);
+  const offset = toU64('offset', options.offset);
+  const encoder = checkEncoder(options.encoder);
+  const workgroupSize = checkWorkgroupSize(options.workgroupSize);
+  if (options.out === undefined && options.mean === undefined && options.variance === undefined) {
+    throw new DropoutArgumentError('out', undefined, 'at least one of out, mean or variance');
+  }
+  if (n * samples >= 2 ** 32) throw new DropoutArgumentError('samples', samples, `at most (2^32 - 1) / n = ${Math.floor((2 ** 32 - 1) / Math.max(1, n))} for n = ${n}`);
+  const x = tensorRange('x', options.x, n);
+  const out = options.out === undefined ? null : tensorRange('out', options.out, n * samples);
+  const mean = options.mean === undefined ? null : tensorRange('mean', options.mean, n);
+  const variance = options.variance === undefined ? null : tensorRange('variance', options.variance, n);
+  checkDistinct([x, out, mean, variance], null);
+  if (n === 0) return;
+  const record = await prepareMc(state, { x, out, mean, variance, n, samples, unbiased, rate, seed, offset, workgroupSize, operation });
+  await recordAndSubmit(state, operation, encoder, record);
+}

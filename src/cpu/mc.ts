@@ -1,0 +1,61 @@
+// CPU twin of shaders/mc.wgsl: K draws at offsets offset … offset + K - 1 and, per element, the
+// mean and variance computed with the same f32 operations in the same order.
+import { DropoutArgumentError } from '../errors.js';
+import { keepMask, maskBit, type DrawKey } from '../rng/mask.js';
+import { addU64, toU64 } from '../rng/seed.js';
+import { dropRate } from '../rng/threshold.js';
+
+export interface McOptions extends DrawKey {
+  p: number;
+  /** K, an integer in [1, 65535]. */
+  samples: number;
+  /** Unbiased (K - 1) variance instead of the population one; default false. */
+  unbiased?: boolean;
+}
+
+export function checkSamples(samples: unknown, unbiased: boolean): number {
+  if (typeof samples !== 'number' || !Number.isInteger(samples) || samples < 1 || samples > 65535) {
+    throw new DropoutArgumentError('samples', samples, 'an integer in [1, 65535]');
+  }
+  if (unbiased && samples < 2) throw new DropoutArgumentError('samples', samples, 'at least 2 for the unbiased variance');
+  return samples;
+}
+
+/** f32 constants the kernel uses: 1/K and the variance factor. */
+export function mcConstants(samples: number, unbiased: boolean): { invK: number; varFactor: number } {
+  return { invK: Math.fround(1 / samples), varFactor: unbiased ? Math.fround(samples / (samples - 1)) : 1 };
+}
+
+/**
+ * Monte Carlo dropout on the CPU: the K sample outputs (sample-major) and the per-element mean and
+ * variance, bit-exact with the GPU.
+ * @example const { mean, variance } = mcDropoutCPU(x, { p: 0.1, samples: 20, seed: 1n, offset: 0n });
+ */
+export function mcDropoutCPU(x: Float32Array, options: McOptions): { samples: Float32Array; mean: Float32Array; variance: Float32Array } {
+  if (!(x instanceof Float32Array)) throw new DropoutArgumentError('x', x, 'a Float32Array');
+  const k = checkSamples(options.samples, options.unbiased ?? false);
+  const rate = dropRate(options.p);
+  const { invK, varFactor } = mcConstants(k, options.unbiased ?? false);
+  const n = x.length;
+  const counts = new Uint32Array(n);
+  const samples = new Float32Array(k * n);
+  const offset = toU64('offset', options.offset);
+  for (let s = 0; s < k; s++) {
+    const mask = keepMask({ seed: options.seed, offset: addU64(offset, BigInt(s)) }, rate.p, n);
+    for (let e = 0; e < n; e++) {
+      if (!maskBit(mask, e)) continue;
+      counts[e]!++;
+      samples[s * n + e] = Math.fround(x[e]! * rate.scale);
+    }
+  }
+  const f32 = Math.fround;
+  const mean = new Float32Array(n);
+  const variance = new Float32Array(n);
+  for (let e = 0; e < n; e++) {
+    const v = counts[e]! > 0 ? f32(x[e]! * rate.scale) : 0;
+    const f = f32(f32(counts[e]!) * invK);
+    mean[e] = f32(v * f);
+    variance[e] = f32(f32(f32(v * v) * f32(f * f32(1 - f))) * varFactor);
+  }
+  return { samples, mean, variance };
+}

@@ -1,0 +1,102 @@
+// Monte Carlo dropout on the GPU (shaders/mc.wgsl).
+import mcSource from '../../shaders/mc.wgsl?raw';
+import { mcConstants } from '../cpu/mc.js';
+import { DropoutArgumentError } from '../errors.js';
+import { type BufferRange } from '../gpu/buffers.js';
+import { limitsOf, placeholder, type DeviceState } from '../gpu/device-state.js';
+import { dispatchGrid } from '../gpu/geometry.js';
+import { getPipeline, layoutFor, type LayoutSpec } from '../gpu/pipeline-cache.js';
+import { specialize } from '../gpu/specialize.js';
+import { uniformSlot, uniformsFor, type Recorder } from '../gpu/submit.js';
+import { blocksFor } from '../rng/layout.js';
+import { u64Words } from '../rng/seed.js';
+import { type DropRate } from '../rng/threshold.js';
+import { PHILOX_WGSL, type WorkgroupSize } from './dropout-family.js';
+import { writeScalars } from './elementwise.js';
+
+/** Mirror of `struct Params` in shaders/mc.wgsl. */
+export const MC_FIELDS = [
+  'n', 'samples', 'threshold', 'keep_from', 'tie_byte', 'scale', 'inv_k', 'var_factor',
+  'seed_lo', 'seed_hi', 'offset_lo', 'offset_hi', 'x_shift', 'out_shift', 'mean_shift', 'var_shift',
+] as const;
+const FLOATS = new Set(['scale', 'inv_k', 'var_factor']);
+export const MC_PARAMS_BYTES = 4 * MC_FIELDS.length;
+
+const COMPUTE = 0x4;
+const LAYOUT: LayoutSpec = {
+  name: 'mc',
+  entries: [
+    { binding: 0, visibility: COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: MC_PARAMS_BYTES } },
+    { binding: 1, visibility: COMPUTE, buffer: { type: 'read-only-storage' } },
+    { binding: 2, visibility: COMPUTE, buffer: { type: 'storage' } },
+    { binding: 3, visibility: COMPUTE, buffer: { type: 'storage' } },
+    { binding: 4, visibility: COMPUTE, buffer: { type: 'storage' } },
+  ],
+};
+
+export interface McJob {
+  x: BufferRange;
+  /** K outputs, sample-major (K·n values), or null. */
+  out: BufferRange | null;
+  mean: BufferRange | null;
+  variance: BufferRange | null;
+  n: number;
+  samples: number;
+  unbiased: boolean;
+  rate: DropRate;
+  seed: bigint;
+  offset: bigint;
+  workgroupSize: WorkgroupSize;
+  operation: string;
+}
+
+/** A whole range as one binding: aligned start, element shift; refused past the binding limit. */
+function binding(state: DeviceState, range: BufferRange): { resource: GPUBufferBinding; shift: number } {
+  const limits = limitsOf(state);
+  const start = range.byteOffset - (range.byteOffset % limits.storageAlign);
+  const size = range.byteOffset + range.byteLength - start;
+  if (size > limits.maxBindingBytes) {
+    throw new DropoutArgumentError(range.name, range.buffer, `a tensor of at most maxStorageBufferBindingSize = ${limits.maxBindingBytes} bytes for Monte Carlo dropout`, `it needs ${size}`);
+  }
+  return { resource: { buffer: range.buffer, offset: start, size: Math.max(4, size) }, shift: (range.byteOffset - start) / 4 };
+}
+
+export async function prepareMc(state: DeviceState, job: McJob): Promise<Recorder> {
+  const flags = { SAMPLES: job.out !== null, STATS: job.mean !== null || job.variance !== null };
+  const moduleKey = `mc:f32:${flags.SAMPLES ? 'samples' : ''}${flags.STATS ? '+stats' : ''}`;
+  const pipeline = await getPipeline(state, {
+    key: `${moduleKey}:mc_dropout:wg${job.workgroupSize}`, moduleKey, entry: 'mc_dropout', layout: LAYOUT,
+    code: () => `${PHILOX_WGSL}\n${specialize(mcSource, flags, 'mc.wgsl')}`, constants: { WORKGROUP_SIZE: job.workgroupSize },
+  });
+  const x = binding(state, job.x);
+  const bound = [job.out, job.mean, job.variance].map((r, i) => (r ? binding(state, r) : { resource: { buffer: placeholder(state, i + 2) }, shift: 0 }));
+  const [seedLo, seedHi] = u64Words(job.seed);
+  const [offsetLo, offsetHi] = u64Words(job.offset);
+  const { invK, varFactor } = mcConstants(job.samples, job.unbiased);
+  const workgroups = Math.ceil(blocksFor(job.n) / job.workgroupSize);
+  const grid = dispatchGrid(workgroups, limitsOf(state).maxPerDimension);
+  return (target) => {
+    const data = new ArrayBuffer(uniformSlot(state, MC_PARAMS_BYTES));
+    writeScalars(new DataView(data), 0, MC_FIELDS, FLOATS, {
+      n: job.n, samples: job.samples, threshold: Math.min(job.rate.threshold, 0xffffffff), keep_from: job.rate.keepFrom,
+      tie_byte: job.rate.tieByte, scale: job.rate.scale, inv_k: invK, var_factor: varFactor,
+      seed_lo: seedLo, seed_hi: seedHi, offset_lo: offsetLo, offset_hi: offsetHi,
+      x_shift: x.shift, out_shift: bound[0]!.shift, mean_shift: bound[1]!.shift, var_shift: bound[2]!.shift,
+    });
+    const uniforms = uniformsFor(state, data, target, `${job.operation} params`);
+    const bindGroup = state.device.createBindGroup({
+      label: job.operation,
+      layout: layoutFor(state, LAYOUT).group,
+      entries: [
+        { binding: 0, resource: { buffer: uniforms, offset: 0, size: MC_PARAMS_BYTES } },
+        { binding: 1, resource: x.resource },
+        ...bound.map((b, i) => ({ binding: i + 2, resource: b.resource })),
+      ],
+    });
+    const pass = target.encoder.beginComputePass({ label: job.operation });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup, [0]);
+    pass.dispatchWorkgroups(grid[0], grid[1]);
+    pass.end();
+  };
+}
