@@ -11,6 +11,11 @@
 //               first pass so dropout_ties can still read them
 //   SPARE       the main grid is 2-D with spare workgroups that must return at once (only
 //               past maxComputeWorkgroupsPerDimension; the check costs ~6% when present)
+//   EPILOGUE    fused forward y = residual + dropout(act(x + bias)): bias (binding 5) broadcast
+//               over the last dimension, residual (binding 6) only with RESIDUAL
+//   EPILOGUE_BACKWARD  dx = dropout'(dy) * act'(x + bias), x read from binding 6
+//   ACT_RELU, ACT_GELU, ACT_GELU_TANH, ACT_SILU  the activation (none: identity)
+//   BIAS4       the last dimension is a multiple of 4: a vec4 reads its bias as one vec4
 // The mask contract (README, "Mask contract") and its CPU twin (src/rng/mask.ts) define which
 // elements are kept; this file only walks it in parallel.
 //
@@ -57,6 +62,10 @@ struct Params {
   pre1: u32,
   pre2: u32,
   pre3: u32,
+  cols: u32,           // EPILOGUE: size of the last dimension (the bias length)
+  col_base: u32,       // EPILOGUE: column of the chunk's first element
+  bias_shift: u32,     // EPILOGUE: element index of bias[0] inside its binding
+  aux_shift: u32,      // EPILOGUE: the same for the residual (forward) or x (backward)
   main_groups: u32,    // workgroups of dropout_main / dropout_apply_mask (all whole tiles)
   tail_tile: u32,      // first tile of the *_tail entry points
   bias: f32,           // AFFINE: added to kept values
@@ -130,35 +139,129 @@ fn decide(block: u32) -> Decision {
   return d;
 }
 
-// The output of kept and of dropped elements. f32 products are correctly rounded in WGSL; the
-// CPU twin (src/cpu/reference.ts) rounds the same way.
-fn kept_value(x: vec4<f32>) -> vec4<f32> {
+// #if EPILOGUE
+@group(0) @binding(5) var<storage, read> bias: array<f32>;
+@group(0) @binding(6) var<storage, read> aux: array<f32>; // the residual (forward) or x (backward)
+
+// The bias of the four elements at chunk element e (a multiple of 4).
+fn bias4(e: u32) -> vec4<f32> {
+  let c = (params.col_base + e) % params.cols;
+  let b = params.bias_shift;
+// #if BIAS4
+  return vec4<f32>(bias[b + c], bias[b + c + 1u], bias[b + c + 2u], bias[b + c + 3u]);
+// #else
+  let cols = params.cols;
+  return vec4<f32>(bias[b + c], bias[b + (c + 1u) % cols], bias[b + (c + 2u) % cols], bias[b + (c + 3u) % cols]);
+// #endif
+}
+
+fn aux4(e: u32) -> vec4<f32> {
+  let i = params.aux_shift + e;
+  return vec4<f32>(aux[i], aux[i + 1u], aux[i + 2u], aux[i + 3u]);
+}
+
+// Activations and their derivatives. erf has no WGSL builtin: Abramowitz–Stegun 7.1.26
+// (absolute error below 1.5e-7). tanh's argument is clamped to ±15, where f32 tanh is ±1 already,
+// because WGSL's tanh may overflow to NaN for large |x|. CPU twin: src/cpu/epilogue.ts.
+const SQRT1_2 = 0.70710678118654752;
+const INV_SQRT_2PI = 0.39894228040143268;
+const SQRT_2_OVER_PI = 0.79788456080286536;
+
+fn erf4(x: vec4<f32>) -> vec4<f32> {
+  let a = abs(x);
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return sign(x) * (1.0 - poly * exp(-a * a));
+}
+
+fn act(h: vec4<f32>) -> vec4<f32> {
+// #if ACT_RELU
+  return max(h, vec4<f32>(0.0));
+// #else
+// #if ACT_GELU
+  return 0.5 * h * (1.0 + erf4(h * SQRT1_2));
+// #else
+// #if ACT_GELU_TANH
+  return 0.5 * h * (1.0 + tanh(clamp(SQRT_2_OVER_PI * (h + 0.044715 * h * h * h), vec4<f32>(-15.0), vec4<f32>(15.0))));
+// #else
+// #if ACT_SILU
+  return h / (1.0 + exp(-h));
+// #else
+  return h;
+// #endif
+// #endif
+// #endif
+// #endif
+}
+
+fn act_grad(h: vec4<f32>) -> vec4<f32> {
+// #if ACT_RELU
+  return select(vec4<f32>(0.0), vec4<f32>(1.0), h > vec4<f32>(0.0));
+// #else
+// #if ACT_GELU
+  return 0.5 * (1.0 + erf4(h * SQRT1_2)) + h * INV_SQRT_2PI * exp(-0.5 * h * h);
+// #else
+// #if ACT_GELU_TANH
+  let t = tanh(clamp(SQRT_2_OVER_PI * (h + 0.044715 * h * h * h), vec4<f32>(-15.0), vec4<f32>(15.0)));
+  return 0.5 * (1.0 + t) + 0.5 * h * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044715 * h * h);
+// #else
+// #if ACT_SILU
+  let s = 1.0 / (1.0 + exp(-h));
+  return s + h * s * (1.0 - s);
+// #else
+  return vec4<f32>(1.0);
+// #endif
+// #endif
+// #endif
+// #endif
+}
+// #endif
+
+// The output of kept and of dropped elements at chunk element e (x: the four inputs there). f32
+// products are correctly rounded in WGSL; the CPU twin (src/cpu/reference.ts) rounds the same way.
+fn kept_value(x: vec4<f32>, e: u32) -> vec4<f32> {
+// #if EPILOGUE_BACKWARD
+  return (x * params.scale) * act_grad(aux4(e) + bias4(e));
+// #else
+// #if EPILOGUE
+// #if RESIDUAL
+  return act(x + bias4(e)) * params.scale + aux4(e);
+// #else
+  return act(x + bias4(e)) * params.scale;
+// #endif
+// #else
 // #if AFFINE
   return x * params.scale + params.bias;
 // #else
   return x * params.scale;
 // #endif
+// #endif
+// #endif
 }
-fn dropped_value() -> vec4<f32> {
+fn dropped_value(e: u32) -> vec4<f32> {
 // #if AFFINE
   return vec4<f32>(params.dropped);
 // #else
+// #if RESIDUAL
+  return aux4(e);
+// #else
   return vec4<f32>(0.0);
+// #endif
 // #endif
 }
 
 // `hold`: elements written back unchanged (in-place tied elements; NO_HOLD otherwise).
-fn output4(x: vec4<f32>, keep: vec4<bool>, hold: vec4<bool>) -> vec4<f32> {
+fn output4(x: vec4<f32>, e: u32, keep: vec4<bool>, hold: vec4<bool>) -> vec4<f32> {
 // #if INPLACE
-  return select(select(dropped_value(), kept_value(x), keep), x, hold);
+  return select(select(dropped_value(e), kept_value(x, e), keep), x, hold);
 // #else
-  return select(dropped_value(), kept_value(x), keep);
+  return select(dropped_value(e), kept_value(x, e), keep);
 // #endif
 }
 
 fn apply4(e: u32, keep: vec4<bool>, hold: vec4<bool>) {
 // #if DATA
-  store4(e, output4(load4(e), keep, hold));
+  store4(e, output4(load4(e), e, keep, hold));
 // #endif
 }
 
@@ -170,7 +273,7 @@ fn apply4_guarded(e: u32, keep: vec4<bool>, hold: vec4<bool>) {
     apply4(e, keep, hold);
   } else if (e < n) {
     let count = n - e;
-    store_partial(e, output4(load_partial(e, count), keep, hold), count);
+    store_partial(e, output4(load_partial(e, count), e, keep, hold), count);
   }
 // #endif
 }
@@ -323,7 +426,7 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     let e = first + 256u * (j >> 2u) + (j & 3u);
     let keep = (kept & (1u << j)) != 0u;
 // #if DATA
-    store1(e, select(dropped_value(), kept_value(vec4<f32>(load1(e))), keep).x);
+    store1(e, select(dropped_value(e), kept_value(vec4<f32>(load1(e)), e), keep).x);
 // #endif
 // #if WRITE_MASK
     if (keep) { atomicOr(&mask_atomic[params.mask_shift + (e >> 5u)], 1u << (e & 31u)); }

@@ -11,6 +11,7 @@ export { dropoutCPU, dropoutBackwardCPU, applyMaskCPU, maskIndices, type CpuDrop
 export { gaussianDropoutCPU, gaussianNoiseCPU, gaussianSigma, GAUSSIAN_STREAM } from './cpu/gaussian.js';
 export { dropBlockCPU, dropBlockMaskCPU, dropBlockGeometry, dropBlockScale, type DropBlockGeometry } from './cpu/dropblock.js';
 export { mcDropoutCPU, type McOptions } from './cpu/mc.js';
+export { fusedDropoutCPU, fusedDropoutBackwardCPU, columnSumsCPU, activation, activationGrad, ACTIVATIONS, type Activation, type EpilogueOptions } from './cpu/epilogue.js';
 export { alphaConstants, SELU_ALPHA_PRIME, type DropoutMode } from './rng/transform.js';
 export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';
 export * from './errors.js';

@@ -8,6 +8,8 @@ export { dropout, dropoutBackward, type DropoutOptions, type DropoutBackwardOpti
 export { gaussianDropout, gaussianDropoutBackward, type GaussianDropoutOptions, type GaussianDropoutBackwardOptions } from './api/gaussian.js';
 export { dropBlock, dropBlockBackward, type DropBlockOptions } from './api/dropblock.js';
 export { mcDropout, type McDropoutOptions } from './api/mc.js';
+export { fusedDropout, fusedDropoutBackward, type FusedDropoutOptions, type FusedDropoutBackwardOptions, type FusedDropoutCallOptions } from './api/fused.js';
+export { type Activation } from './cpu/epilogue.js';
 export {
   Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout, DropConnect,
   type DropoutModuleOptions, type SpatialDropoutOptions, type AlphaDropoutOptions, type DropoutRecord, type ForwardCallOptions,

@@ -60,3 +60,8 @@ export function vec4Ready(range: BufferRange, n: number): boolean {
 export function maskBinding(range: BufferRange, chunk: Chunk, align: number): Binding {
   return bindingFor(range, (chunk.start / 32) * 4, Math.ceil(chunk.count / 32) * 4, align, 4);
 }
+
+/** One binding over a whole range (its start aligned down, the rest as `shift` elements). */
+export function wholeBinding(range: BufferRange, align: number): Binding {
+  return bindingFor(range, 0, range.byteLength, align, 4);
+}

@@ -7,6 +7,7 @@ import ioVec4Source from '../../shaders/io-vec4.wgsl?raw';
 import ioScalarSource from '../../shaders/io-scalar.wgsl?raw';
 import { type LayoutSpec, type PipelineSpec } from '../gpu/pipeline-cache.js';
 import { specialize } from '../gpu/specialize.js';
+import { type Activation } from '../cpu/epilogue.js';
 import { PARAMS_BYTES } from './dropout-params.js';
 
 export type DropoutEntry =
@@ -25,6 +26,8 @@ export interface DropoutKey {
   inPlace: boolean;
   /** The main grid has spare workgroups (a 2-D grid past maxComputeWorkgroupsPerDimension). */
   spare: boolean;
+  /** Fused epilogue: its direction, activation, whether a residual is added, and vec4 bias reads. */
+  epilogue: { direction: 'forward' | 'backward'; act: Activation; residual: boolean; bias4: boolean } | null;
   /** The draw writes dst (false: a mask-only draw). */
   data: boolean;
   /** Kept values are x * scale + bias, dropped ones a constant (alpha dropout). */
@@ -41,7 +44,12 @@ export const PHILOX_WGSL: string = philoxSource;
 
 /** The family's WGSL for one module key (all entry points). */
 export function dropoutWgsl(key: Omit<DropoutKey, 'entry' | 'workgroupSize'>): string {
-  const flags = { DATA: key.data, AFFINE: key.affine, WRITE_MASK: key.writeMask, TIES: key.ties, INPLACE: key.inPlace, SPARE: key.spare };
+  const e = key.epilogue;
+  const flags = {
+    DATA: key.data, AFFINE: key.affine, WRITE_MASK: key.writeMask, TIES: key.ties, INPLACE: key.inPlace, SPARE: key.spare,
+    EPILOGUE: e !== null, EPILOGUE_BACKWARD: e?.direction === 'backward', RESIDUAL: e?.direction === 'forward' && e.residual,
+    BIAS4: e?.bias4 ?? false, ACT_RELU: e?.act === 'relu', ACT_GELU: e?.act === 'gelu', ACT_GELU_TANH: e?.act === 'gelu_tanh', ACT_SILU: e?.act === 'silu',
+  };
   const body = specialize(dropoutSource, flags, 'dropout.wgsl');
   return `${philoxSource}\n${ioSource(key.io, key.shift, key.inPlace)}\n${body}`;
 }
@@ -60,29 +68,40 @@ export function ioKey(io: ElementAccess, shift: boolean, inPlace: boolean): stri
 
 function moduleKey(key: DropoutKey): string {
   const io = ioKey(key.io, key.shift, key.inPlace);
-  const out = !key.data ? 'mask-only' : key.affine ? 'affine' : 'scale';
+  const e = key.epilogue;
+  const out = !key.data ? 'mask-only' : key.affine ? 'affine' : e ? `epilogue-${e.direction === 'forward' ? 'fwd' : 'bwd'}-${e.act}${e.residual ? '+res' : ''}${e.bias4 ? '+bias4' : ''}` : 'scale';
   return `dropout:f32:io=${io}:out=${out}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}${key.spare ? ':spare' : ''}`;
 }
 
 const COMPUTE = 0x4; // GPUShaderStage.COMPUTE
 
-function layoutEntries(tieLog: GPUBufferBindingType): GPUBindGroupLayoutEntry[] {
+function layoutEntries(tieLog: GPUBufferBindingType, epilogue: boolean): GPUBindGroupLayoutEntry[] {
+  const extra: GPUBindGroupLayoutEntry[] = epilogue
+    ? [5, 6].map((binding) => ({ binding, visibility: COMPUTE, buffer: { type: 'read-only-storage' as const } }))
+    : [];
   return [
     { binding: 0, visibility: COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: PARAMS_BYTES } },
     { binding: 1, visibility: COMPUTE, buffer: { type: 'read-only-storage' } },
     { binding: 2, visibility: COMPUTE, buffer: { type: 'storage' } },
     { binding: 3, visibility: COMPUTE, buffer: { type: 'storage' } },
     { binding: 4, visibility: COMPUTE, buffer: { type: tieLog } },
+    ...extra,
   ];
 }
 
 // Forward and backward share `main`; the tie pass reads the log it is also dispatched from
 // (INDIRECT), which WebGPU allows only for a read-only binding, hence its own layout.
-const MAIN_LAYOUT: LayoutSpec = { name: 'dropout:main', entries: layoutEntries('storage') };
-const TIES_LAYOUT: LayoutSpec = { name: 'dropout:ties', entries: layoutEntries('read-only-storage') };
+// Fused epilogues add the bias and the residual (or x) at bindings 5 and 6.
+const LAYOUTS = {
+  main: { name: 'dropout:main', entries: layoutEntries('storage', false) },
+  ties: { name: 'dropout:ties', entries: layoutEntries('read-only-storage', false) },
+  mainEpilogue: { name: 'dropout:main+epilogue', entries: layoutEntries('storage', true) },
+  tiesEpilogue: { name: 'dropout:ties+epilogue', entries: layoutEntries('read-only-storage', true) },
+} satisfies Record<string, LayoutSpec>;
 
-export function dropoutLayout(entry: DropoutEntry): LayoutSpec {
-  return entry === 'dropout_ties' ? TIES_LAYOUT : MAIN_LAYOUT;
+export function dropoutLayout(entry: DropoutEntry, epilogue = false): LayoutSpec {
+  if (entry === 'dropout_ties') return epilogue ? LAYOUTS.tiesEpilogue : LAYOUTS.ties;
+  return epilogue ? LAYOUTS.mainEpilogue : LAYOUTS.main;
 }
 
 /** The pipeline spec of a key, e.g. key `dropout:f32:io=vec4:out=scale:mask=bits:ties:dropout_main:wg64`. */
@@ -94,7 +113,7 @@ export function dropoutPipeline(key: DropoutKey): PipelineSpec {
     moduleKey: module,
     code: () => dropoutWgsl(key),
     entry: key.entry,
-    layout: dropoutLayout(key.entry),
+    layout: dropoutLayout(key.entry, key.epilogue !== null),
     constants: fixedWorkgroup ? {} : { WORKGROUP_SIZE: key.workgroupSize },
   };
 }

@@ -6,7 +6,8 @@ import { u64Words } from '../rng/seed.js';
 import { philoxUniformPart } from '../rng/philox.js';
 import { TILE_ELEMENTS } from '../rng/layout.js';
 import { type BufferRange } from '../gpu/buffers.js';
-import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, type Binding, type Chunk } from '../gpu/chunks.js';
+import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, wholeBinding, type Binding, type Chunk } from '../gpu/chunks.js';
+import { type Activation } from '../cpu/epilogue.js';
 import { ensureBuffer, limitsOf, placeholder, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
 import { getPipeline, layoutFor } from '../gpu/pipeline-cache.js';
@@ -25,6 +26,11 @@ export interface Job {
   kind: JobKind;
   /** Alpha dropout: kept → x * scale + bias, dropped → `dropped` (else kept → x * scale, dropped → +0). */
   affine?: { bias: number; dropped: number } | undefined;
+  /**
+   * Fused epilogue: forward y = residual + dropout(act(x + bias)) (aux: the residual, or null), or
+   * backward dx = dropout'(dy) · act'(x + bias) (aux: x). `cols` is the bias length.
+   */
+  epilogue?: { direction: 'forward' | 'backward'; act: Activation; bias: BufferRange; aux: BufferRange | null; cols: number } | undefined;
   src: BufferRange | null;
   dst: BufferRange | null;
   mask: BufferRange | null;
@@ -47,6 +53,7 @@ interface ChunkWork {
   src: Binding | null;
   dst: Binding | null;
   mask: Binding | null;
+  aux: Binding | null;
   dispatches: Dispatch[];
 }
 
@@ -89,6 +96,7 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
   const [seedLo, seedHi] = u64Words(job.seed);
   const [offsetLo, offsetHi] = u64Words(job.offset);
   const [pre0, pre1, pre2, pre3] = philoxUniformPart(offsetLo, offsetHi, [seedLo, seedHi]);
+  const biasBinding = job.epilogue ? wholeBinding(job.epilogue.bias, limits.storageAlign) : null;
 
   const work = chunks.map((chunk: Chunk): ChunkWork => {
     const tiles = Math.ceil(chunk.count / TILE_ELEMENTS);
@@ -99,8 +107,9 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
     const src = job.src && elementBinding(job.src, chunk, limits.storageAlign, vec4);
     const dst = job.dst && elementBinding(job.dst, chunk, limits.storageAlign, vec4);
     const mask = job.mask && maskBinding(job.mask, chunk, limits.storageAlign);
+    const aux = job.epilogue?.aux ? elementBinding(job.epilogue.aux, chunk, limits.storageAlign) : null;
     return {
-      src, dst, mask,
+      src, dst, mask, aux,
       dispatches: dispatchesFor(job, ties, chunk.count, mainGroups, tailTile, limits.maxPerDimension),
       params: {
         n: chunk.count,
@@ -117,6 +126,10 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
         tie_full_x_add: fullX - Math.ceil(capacity / 64),
         tie_full_y: fullY,
         pre0, pre1, pre2, pre3,
+        cols: job.epilogue?.cols ?? 1,
+        col_base: job.epilogue ? chunk.start % job.epilogue.cols : 0,
+        bias_shift: biasBinding?.shift ?? 0,
+        aux_shift: aux?.shift ?? 0,
         main_groups: mainGroups,
         tail_tile: tailTile,
         bias: job.affine?.bias ?? 0,
@@ -130,6 +143,7 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
   const keyFor = (entry: DropoutEntry): DropoutKey => ({
     entry, io: vec4 ? 'vec4' : 'scalar', shift, inPlace, spare, workgroupSize: job.workgroupSize,
     data: job.dst !== null, affine: job.affine !== undefined,
+    epilogue: job.epilogue ? { direction: job.epilogue.direction, act: job.epilogue.act, residual: job.epilogue.aux !== null, bias4: job.epilogue.cols % 4 === 0 } : null,
     writeMask: job.kind === 'draw' && job.mask !== null, ties,
   });
   const entries = [...new Set(work.flatMap((w) => w.dispatches.map((d) => d.entry)))];
@@ -147,7 +161,7 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
     work.forEach((w, i) => {
       const groups = new Map<GPUBindGroupLayout, GPUBindGroup>();
       const bindGroup = (entry: DropoutEntry): GPUBindGroup => {
-        const layout = layoutFor(state, dropoutLayout(entry)).group;
+        const layout = layoutFor(state, dropoutLayout(entry, job.epilogue !== undefined)).group;
         let group = groups.get(layout);
         if (!group) {
           group = device.createBindGroup({
@@ -159,6 +173,10 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
               { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
               { binding: 3, resource: w.mask ?? { buffer: placeholder(state, 3) } },
               { binding: 4, resource: { buffer: tieLog ?? placeholder(state, 4) } },
+              ...(biasBinding ? [
+                { binding: 5, resource: biasBinding },
+                { binding: 6, resource: w.aux ?? { buffer: placeholder(state, 6) } },
+              ] : []),
             ],
           });
           groups.set(layout, group);

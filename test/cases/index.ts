@@ -2,6 +2,7 @@ import { errorCases } from './errors.js';
 import { familyCases } from './family.js';
 import { inPlaceCases } from './inplace.js';
 import { mcCases } from './mc.js';
+import { fusedCases } from './fused.js';
 import { forwardCases } from './forward.js';
 import { katCases } from './kat.js';
 import { limitCases } from './limits.js';
@@ -9,4 +10,4 @@ import { limitCases } from './limits.js';
 export { Tracker, type Case, type CaseEnv } from './env.js';
 
 /** Every GPU correctness case, run by test/gpu/cases.test.ts (Node) and test/browser (Chrome). */
-export const cases = [...katCases, ...forwardCases, ...limitCases, ...familyCases, ...inPlaceCases, ...mcCases, ...errorCases];
+export const cases = [...katCases, ...forwardCases, ...limitCases, ...familyCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...errorCases];

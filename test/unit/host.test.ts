@@ -34,6 +34,7 @@ describe('scalar-only uniform layouts', () => {
     ['gaussian.wgsl', async () => { const m = await import('../../src/kernels/gaussian.js'); return [m.GAUSSIAN_FIELDS, m.GAUSSIAN_PARAMS_BYTES] as const; }],
     ['dropblock.wgsl', async () => { const m = await import('../../src/kernels/dropblock.js'); return [m.DROPBLOCK_FIELDS, m.DROPBLOCK_PARAMS_BYTES] as const; }],
     ['mc.wgsl', async () => { const m = await import('../../src/kernels/mc.js'); return [m.MC_FIELDS, m.MC_PARAMS_BYTES] as const; }],
+    ['reduce.wgsl', async () => [['rows', 'cols', 'blocks', 'src_shift', 'out_shift', 'pad0', 'pad1', 'pad2'], 32] as const],
   ])('the host mirror of struct Params in shaders/%s matches it field by field', async (file, load) => {
     const [fields, bytes] = await load();
     const wgsl = readFileSync(new URL(`../../shaders/${file}`, import.meta.url), 'utf8');

@@ -1,0 +1,107 @@
+import { checkActivation, type Activation } from '../cpu/epilogue.js';
+import { DropoutArgumentError } from '../errors.js';
+import { type BufferArg } from '../gpu/buffers.js';
+import { recordAndSubmit } from '../gpu/submit.js';
+import { prepareJob } from '../kernels/dropout.js';
+import { prepareColumnSums } from '../kernels/reduce.js';
+import { dropRate } from '../rng/threshold.js';
+import { call, type DropoutCallOptions } from './functional.js';
+import { checkDistinct, maskRange, tensorRange } from './validate.js';
+
+export interface FusedDropoutCallOptions extends Omit<DropoutCallOptions, 'noiseShape' | 'mode' | 'n'> {
+  /** (…, cols): the bias is broadcast over the last dimension. */
+  shape: readonly number[];
+  /** 'none' (default), 'relu', 'gelu' (erf), 'gelu_tanh' or 'silu'. */
+  activation?: Activation;
+}
+
+export interface FusedDropoutOptions extends FusedDropoutCallOptions {
+  /** The pre-activation x. */
+  x: BufferArg;
+  /** cols f32 values added to every row of x. */
+  bias: BufferArg;
+  /** Optional residual added after dropout. */
+  residual?: BufferArg;
+  /** y = residual + dropout(act(x + bias)). */
+  y: BufferArg;
+  /** Optional packed keep mask output. */
+  mask?: BufferArg;
+}
+
+export interface FusedDropoutBackwardOptions extends FusedDropoutCallOptions {
+  dy: BufferArg;
+  /** The forward's pre-activation x (not its output): the activation's derivative is rebuilt from it. */
+  x: BufferArg;
+  bias: BufferArg;
+  /** dL/dx, written. */
+  dx: BufferArg;
+  /** dL/dbias (cols values), written: the column sums of dx in a fixed order (the same every run). */
+  dbias: BufferArg;
+}
+
+function cols(shape: readonly number[]): number {
+  const last = shape[shape.length - 1];
+  if (!last) throw new DropoutArgumentError('shape', shape, 'a shape whose last dimension (the bias length) is at least 1');
+  return last;
+}
+
+/**
+ * Fused epilogue: y = residual + dropout(act(x + bias)) in one pass — one read of each input, one
+ * write — with the mask contract of {@link dropout} on the element index. In eval mode the dropout
+ * is the identity but the bias, activation and residual still apply.
+ * @example
+ * await fusedDropout(device, { x, bias, residual, y, shape: [tokens, hidden], activation: 'gelu', p: 0.1, training: true, seed: 1n, offset: 0n });
+ */
+export async function fusedDropout(device: GPUDevice, options: FusedDropoutOptions): Promise<void> {
+  const operation = 'fusedDropout';
+  const c = call(device, { ...options, noiseShape: undefined }, operation);
+  const act = checkActivation(options.activation);
+  const width = cols(options.shape);
+  const x = tensorRange('x', options.x, c.n);
+  const y = tensorRange('y', options.y, c.n);
+  const bias = tensorRange('bias', options.bias, width);
+  const residual = options.residual === undefined ? null : tensorRange('residual', options.residual, c.n);
+  const mask = maskRange(options.mask, c.n);
+  checkDistinct([x, y, bias, residual, mask], null);
+  if (c.n === 0) return;
+  const rate = c.training ? c.rate : dropRate(0);
+  const record = await prepareJob(c.state, {
+    kind: 'draw', src: x, dst: y, mask, n: c.n, rate, seed: c.seed, offset: c.offset,
+    epilogue: { direction: 'forward', act, bias, aux: residual, cols: width },
+    workgroupSize: c.workgroupSize, encoder: c.encoder, operation,
+  });
+  await recordAndSubmit(c.state, operation, c.encoder, record);
+}
+
+/**
+ * Backward of {@link fusedDropout}: dx = dropout'(dy) · act'(x + bias) with the mask rebuilt from
+ * (seed, offset) and the activation's derivative rebuilt from the pre-activation x (no stored
+ * activation), and dbias = column sums of dx in a fixed order. The residual's gradient is dy
+ * itself: it is returned as `dresidual`, nothing is copied.
+ * @example
+ * const { dresidual } = await fusedDropoutBackward(device, { dy, x, bias, dx, dbias, shape, activation: 'gelu', p: 0.1, training: true, seed: 1n, offset: 0n });
+ */
+export async function fusedDropoutBackward(device: GPUDevice, options: FusedDropoutBackwardOptions): Promise<{ dresidual: BufferArg }> {
+  const operation = 'fusedDropoutBackward';
+  const c = call(device, { ...options, noiseShape: undefined }, operation);
+  const act = checkActivation(options.activation);
+  const width = cols(options.shape);
+  const dy = tensorRange('dy', options.dy, c.n);
+  const x = tensorRange('x', options.x, c.n);
+  const bias = tensorRange('bias', options.bias, width);
+  const dx = tensorRange('dx', options.dx, c.n);
+  const dbias = tensorRange('dbias', options.dbias, width);
+  checkDistinct([dy, x, bias, dx, dbias], null);
+  if (c.n === 0) return { dresidual: options.dy };
+  const rate = c.training ? c.rate : dropRate(0);
+  const [grad, sums] = await Promise.all([
+    prepareJob(c.state, {
+      kind: 'draw', src: dy, dst: dx, mask: null, n: c.n, rate, seed: c.seed, offset: c.offset,
+      epilogue: { direction: 'backward', act, bias, aux: x, cols: width },
+      workgroupSize: c.workgroupSize, encoder: c.encoder, operation,
+    }),
+    prepareColumnSums(c.state, dx, dbias, c.n / width, width, operation),
+  ]);
+  await recordAndSubmit(c.state, operation, c.encoder, grad, sums);
+  return { dresidual: options.dy };
+}
