@@ -5,14 +5,22 @@
 // io-scalar.wgsl provides the same functions for any 4-byte-aligned offset.
 // INPLACE: the output is the input (binding 2 only); every element is read before it is written,
 // by the same invocation.
+// F16: the tensors hold f16 (the module starts with `enable f16;`); arithmetic stays f32, values
+// are converted on load and rounded to f16 on store.
+
+// #if F16
+alias Packed = vec4<f16>;
+// #else
+alias Packed = vec4<f32>;
+// #endif
 
 // #if INPLACE
-@group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
-fn src_at(i: u32) -> vec4<f32> { return dst[i]; }
+@group(0) @binding(2) var<storage, read_write> dst: array<Packed>;
+fn src_at(i: u32) -> vec4<f32> { return vec4<f32>(dst[i]); }
 // #else
-@group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
-fn src_at(i: u32) -> vec4<f32> { return src[i]; }
+@group(0) @binding(1) var<storage, read> src: array<Packed>;
+@group(0) @binding(2) var<storage, read_write> dst: array<Packed>;
+fn src_at(i: u32) -> vec4<f32> { return vec4<f32>(src[i]); }
 // #endif
 
 const LANES = vec4<u32>(0u, 1u, 2u, 3u);
@@ -35,13 +43,13 @@ fn dst_vec(e: u32) -> u32 {
 }
 
 fn load4(e: u32) -> vec4<f32> { return src_at(src_vec(e)); }
-fn store4(e: u32, v: vec4<f32>) { dst[dst_vec(e)] = v; }
+fn store4(e: u32, v: vec4<f32>) { dst[dst_vec(e)] = Packed(v); }
 
 // The first `count` (1..3) elements at e.
 fn load_partial(e: u32, count: u32) -> vec4<f32> { return src_at(src_vec(e)); }
 fn store_partial(e: u32, v: vec4<f32>, count: u32) {
   let i = dst_vec(e);
-  dst[i] = select(dst[i], v, LANES < vec4<u32>(count));
+  dst[i] = select(dst[i], Packed(v), LANES < vec4<u32>(count));
 }
 
 // Single elements, for the rare tied ones. No runtime component indexing: a masked select instead.
@@ -52,5 +60,5 @@ fn load1(e: u32) -> f32 {
 }
 fn store1(e: u32, value: f32) {
   let i = dst_vec(e);
-  dst[i] = select(dst[i], vec4<f32>(value), LANES == vec4<u32>(e & 3u));
+  dst[i] = select(dst[i], Packed(vec4<f32>(value)), LANES == vec4<u32>(e & 3u));
 }

@@ -10,7 +10,7 @@ import { toU64 } from '../rng/seed.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
 import { checkMode, transformFor, type Direction, type DropoutMode, type Transform } from '../rng/transform.js';
 import { checkNoiseShape, checkShape, collapse, product, type Collapsed } from '../shape.js';
-import { COPY_DST, COPY_SRC, checkDistinct, sameRange, checkEncoder, checkTraining, checkWorkgroupSize, maskRange, tensorRange } from './validate.js';
+import { COPY_DST, COPY_SRC, checkDistinct, checkDtype, sameRange, type DType, checkEncoder, checkTraining, checkWorkgroupSize, maskRange, tensorRange } from './validate.js';
 
 /** Options shared by {@link dropout} and {@link dropoutBackward}. */
 export interface DropoutCallOptions {
@@ -39,6 +39,12 @@ export interface DropoutCallOptions {
   encoder?: GPUCommandEncoder;
   /** Invocations per workgroup: 64 (default), 128 or 256. Never changes the result. */
   workgroupSize?: WorkgroupSize;
+  /**
+   * Element type: 'f32' (default) or 'f16' — f16 needs the device feature 'shader-f16', a
+   * byteOffset that is a multiple of 8 and room to the next multiple of 4 elements; arithmetic is
+   * f32, the mask the same as for f32. Supported by dropout and dropoutBackward only.
+   */
+  dtype?: DType;
 }
 
 export interface DropoutOptions extends DropoutCallOptions {
@@ -75,6 +81,7 @@ export interface Call {
   offset: bigint;
   encoder: GPUCommandEncoder | undefined;
   workgroupSize: WorkgroupSize;
+  dtype: DType;
   operation: string;
 }
 
@@ -95,7 +102,7 @@ function sizeOf(options: DropoutCallOptions): { n: number; noise: Collapsed | nu
   return noise.sizes.every((_, i) => noise.strides[i] !== 0) ? { n, noise: null, maskSize: n } : { n, noise, maskSize: noise.maskSize };
 }
 
-export function call(device: GPUDevice, options: DropoutCallOptions, operation: string): Call {
+export function call(device: GPUDevice, options: DropoutCallOptions, operation: string, supportsF16 = false): Call {
   if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
   const state = deviceState(device);
   return {
@@ -108,6 +115,7 @@ export function call(device: GPUDevice, options: DropoutCallOptions, operation: 
     offset: toU64('offset', options.offset),
     encoder: checkEncoder(options.encoder),
     workgroupSize: checkWorkgroupSize(options.workgroupSize),
+    dtype: checkDtype(options.dtype, state.device, operation, supportsF16),
     operation,
   };
 }
@@ -128,15 +136,20 @@ function maskScratch(c: Call): BufferRange {
 export function job(c: Call, kind: JobKind, src: BufferRange | null, dst: BufferRange | null, mask: BufferRange | null, n: number, rate: DropRate, t?: Transform) {
   const scale = t?.kind === 'mask' || t?.kind === 'scale' ? t.scale : rate.scale;
   return prepareJob(c.state, {
-    kind, src, dst, mask, n, rate: { ...rate, scale }, affine: t?.kind === 'mask' ? t.affine : undefined,
+    kind, src, dst, mask, n, rate: { ...rate, scale }, affine: t?.kind === 'mask' ? t.affine : undefined, f16: c.dtype === 'f16',
     seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize, encoder: c.encoder, operation: c.operation,
   });
 }
 
 /** Records the whole call: the mask (drawn, read or rebuilt) and its application. */
-async function recorders(c: Call, direction: Direction, src: BufferRange, dst: BufferRange, mask: BufferRange | null): Promise<Recorder[]> {
-  const t = transformFor(c.mode, direction, c.rate, c.training);
+async function recorders(c: Call, direction: Direction, src: BufferRange, dst: BufferRange, mask: BufferRange | null, forced?: Transform): Promise<Recorder[]> {
+  const t = forced ?? transformFor(c.mode, direction, c.rate, c.training);
   const keepAll = dropRate(0);
+  if (t.kind === 'identity' && c.dtype === 'f16' && !sameRange(src, dst)) {
+    // 2n bytes need not be a multiple of 4, as copyBufferToBuffer wants: multiply by 1 instead
+    // (exact for every f16 value).
+    return recorders(c, direction, src, dst, mask, { kind: 'scale', scale: 1 });
+  }
   if (t.kind === 'identity') {
     const fill = direction === 'forward' && mask ? [await job(c, 'fill-mask', null, null, mask, c.maskSize, keepAll)] : [];
     return [copyRecorder(src, dst), ...fill];
@@ -154,7 +167,7 @@ async function recorders(c: Call, direction: Direction, src: BufferRange, dst: B
   const bits = mask && (direction === 'forward' || readMask) ? mask : maskScratch(c);
   const draw = readMask ? [] : [await job(c, 'draw', null, null, bits, c.maskSize, t.rate)];
   const apply = await prepareBroadcast(c.state, {
-    src, dst, mask: bits, n: c.n, collapsed: c.noise, scale: t.scale, affine: t.affine,
+    src, dst, mask: bits, n: c.n, collapsed: c.noise, scale: t.scale, affine: t.affine, f16: c.dtype === 'f16',
     workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation: c.operation,
   });
   return [...draw, apply];
@@ -162,8 +175,8 @@ async function recorders(c: Call, direction: Direction, src: BufferRange, dst: B
 
 async function run(c: Call, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): Promise<void> {
   const [srcName, dstName] = direction === 'forward' ? ['x', 'y'] : ['dy', 'dx'];
-  const src = tensorRange(srcName, srcArg, c.n);
-  const dst = tensorRange(dstName, dstArg, c.n);
+  const src = tensorRange(srcName, srcArg, c.n, c.dtype);
+  const dst = tensorRange(dstName, dstArg, c.n, c.dtype);
   const mask = maskRange(maskArg, c.maskSize);
   checkDistinct([src, dst, mask]);
   if (c.n === 0) return;
@@ -185,7 +198,7 @@ async function run(c: Call, direction: Direction, srcArg: BufferArg, dstArg: Buf
  * await dropout(device, { x, y, shape: [8, 16, 32, 32], noiseShape: [8, 16, 1, 1], p: 0.2, training: true, seed: 42n, offset: 1n });
  */
 export async function dropout(device: GPUDevice, options: DropoutOptions): Promise<void> {
-  const c = call(device, options, 'dropout');
+  const c = call(device, options, 'dropout', true);
   await run(c, 'forward', options.x, options.y, options.mask);
 }
 
@@ -198,7 +211,7 @@ export async function dropout(device: GPUDevice, options: DropoutOptions): Promi
  * await dropoutBackward(device, { dy, dx, n: 1024, p: 0.1, training: true, seed: 42n, offset: 0n });
  */
 export async function dropoutBackward(device: GPUDevice, options: DropoutBackwardOptions): Promise<void> {
-  const c = call(device, options, 'dropoutBackward');
+  const c = call(device, options, 'dropoutBackward', true);
   await run(c, 'backward', options.dy, options.dx, options.mask);
 }
 

@@ -8,7 +8,7 @@ import { prepareMc } from '../kernels/mc.js';
 import { checkCount } from '../rng/mask.js';
 import { toU64 } from '../rng/seed.js';
 import { dropRate } from '../rng/threshold.js';
-import { checkDistinct, checkEncoder, checkWorkgroupSize, tensorRange } from './validate.js';
+import { checkDistinct, checkDtype, checkEncoder, checkWorkgroupSize, tensorRange } from './validate.js';
 
 export interface McDropoutOptions {
   /** Input: n f32 values. */
@@ -47,6 +47,7 @@ export async function mcDropout(device: GPUDevice, options: McDropoutOptions): P
   const operation = 'mcDropout';
   if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object for mcDropout');
   const state = deviceState(device);
+  checkDtype((options as { dtype?: unknown }).dtype, device, operation, false);
   const n = checkCount('n', options.n);
   const rate = dropRate(options.p);
   const unbiased = options.unbiased ?? false;

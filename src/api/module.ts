@@ -8,7 +8,7 @@ import { checkMode, type DropoutMode } from '../rng/transform.js';
 import { dropout, dropoutBackward } from './functional.js';
 import { mcDropout, type McDropoutOptions } from './mc.js';
 import { spatialNoiseShape } from './spatial.js';
-import { checkWorkgroupSize } from './validate.js';
+import { checkWorkgroupSize, type DType } from './validate.js';
 
 /** What backward needs to know about a forward call. Keep it to run backward later. */
 export interface DropoutRecord {
@@ -35,6 +35,8 @@ export interface DropoutModuleOptions {
   noiseShape?: readonly number[];
   /** Invocations per workgroup (64, 128 or 256); never changes results. */
   workgroupSize?: WorkgroupSize;
+  /** 'f32' (default) or 'f16' (needs the device feature 'shader-f16'); element-wise and noise-shape dropout. */
+  dtype?: DType;
 }
 
 export interface ForwardCallOptions {
@@ -68,6 +70,7 @@ export class Dropout {
   readonly mode: DropoutMode;
   readonly workgroupSize: WorkgroupSize;
   readonly #noiseShape: readonly number[] | undefined;
+  readonly #dtype: DType | undefined;
   #training = true;
   #last: DropoutRecord | null = null;
 
@@ -83,6 +86,7 @@ export class Dropout {
     this.mode = mode;
     this.workgroupSize = checkWorkgroupSize(options.workgroupSize);
     this.#noiseShape = options.noiseShape;
+    this.#dtype = options.dtype;
   }
 
   /** True in training mode (the default). */
@@ -124,7 +128,7 @@ export class Dropout {
     const key = draws ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
     await dropout(this.device, {
       x, y, ...shape, noiseShape, p: this.p, mode: this.mode, training, ...key,
-      mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize,
+      mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.#dtype,
     });
     return this.remember({ size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask });
   }

@@ -1,4 +1,5 @@
-import { DropoutArgumentError } from '../errors.js';
+import { DropoutArgumentError, DropoutUnsupportedError } from '../errors.js';
+import { vec4Ready } from '../gpu/chunks.js';
 import { bufferRange, overlaps, type BufferArg, type BufferRange } from '../gpu/buffers.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
 
@@ -25,8 +26,25 @@ export function checkEncoder(value: unknown): GPUCommandEncoder | undefined {
   return value as GPUCommandEncoder;
 }
 
-export function tensorRange(name: string, arg: BufferArg | undefined, n: number): BufferRange {
-  return bufferRange(name, arg, n * 4, STORAGE, 'STORAGE');
+/** Element type of a tensor: 'f32' (default) or 'f16' (needs the device feature 'shader-f16'). */
+export type DType = 'f32' | 'f16';
+
+export function checkDtype(value: unknown, device: GPUDevice, operation: string, supportsF16 = true): DType {
+  if (value === undefined || value === 'f32') return 'f32';
+  if (value !== 'f16') throw new DropoutArgumentError('dtype', value, `'f32' or 'f16'`);
+  if (!supportsF16) throw new DropoutUnsupportedError(`${operation} supports dtype 'f32' only; dtype 'f16' is supported by dropout and dropoutBackward (with or without a noise shape)`);
+  if (!device.features.has('shader-f16')) {
+    throw new DropoutUnsupportedError(`dtype 'f16' needs the device feature 'shader-f16', which this device lacks: request it with requestDevice({ requiredFeatures: ['shader-f16'] }) on an adapter that has it, or use 'f32'`);
+  }
+  return 'f16';
+}
+
+export function tensorRange(name: string, arg: BufferArg | undefined, n: number, dtype: DType = 'f32'): BufferRange {
+  const range = bufferRange(name, arg, n * (dtype === 'f16' ? 2 : 4), STORAGE, 'STORAGE');
+  if (dtype === 'f16' && !vec4Ready(range, n, 2)) {
+    throw new DropoutArgumentError(`${name}.byteOffset`, range.byteOffset, 'a multiple of 8 in a buffer that extends to the next multiple of 4 elements (f16 tensors are read four at a time)', `buffer of ${range.buffer.size} bytes, n = ${n}`);
+  }
+  return range;
 }
 
 export function maskRange(arg: BufferArg | undefined, n: number): BufferRange | null {

@@ -8,6 +8,7 @@ import { keepMask, maskBit, checkCount, type DrawKey } from '../rng/mask.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkMode, transformFor, type Direction, type DropoutMode } from '../rng/transform.js';
 import { checkNoiseShape, checkShape, product } from '../shape.js';
+import { fromF16Array, toF16Array } from './f16.js';
 
 export interface CpuDropoutOptions extends DrawKey {
   /** Drop probability in [0, 1]. */
@@ -111,4 +112,16 @@ export function applyMaskCPU(input: Float32Array, mask: Uint32Array, p: number):
   const out = new Float32Array(n);
   for (let e = 0; e < n; e++) out[e] = maskBit(mask, e) ? Math.fround(input[e]! * scale) : 0;
   return out;
+}
+
+/**
+ * Dropout of an f16 tensor on the CPU (values as f16 bits): the GPU's f16 path computes in f32 and
+ * rounds to f16 on store, so y = f16(f32(x · scale)); the mask is the f32 mask. Within 1 f16 ulp of
+ * the GPU (WGSL does not pin the f32 → f16 rounding direction).
+ * @example const { y } = dropoutF16CPU(toF16Array([1, 2, 3]), { p: 0.5, seed: 1n, offset: 0n });
+ */
+export function dropoutF16CPU(x: Uint16Array, options: CpuDropoutOptions): { y: Uint16Array; mask: Uint32Array } {
+  if (!(x instanceof Uint16Array)) throw new DropoutArgumentError('x', x, 'a Uint16Array of f16 bits');
+  const { y, mask } = run(fromF16Array(x), options, 'forward');
+  return { y: toF16Array(y), mask };
 }

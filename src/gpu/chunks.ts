@@ -40,20 +40,22 @@ function bindingFor(range: BufferRange, firstByte: number, byteLength: number, a
 }
 
 /**
- * Binding of an f32 tensor's elements [chunk.start, chunk.start + chunk.count); with `padToVec4`
- * it extends to the end of the last partial vec4 (the caller checked there is room).
+ * Binding of a tensor's elements [chunk.start, chunk.start + chunk.count) (elementBytes 4 for
+ * f32, 2 for f16); with `padToVec4` it extends to the end of the last partial vec4 (the caller
+ * checked there is room).
  */
-export function elementBinding(range: BufferRange, chunk: Chunk, align: number, padToVec4 = false): Binding {
+export function elementBinding(range: BufferRange, chunk: Chunk, align: number, padToVec4 = false, elementBytes = 4): Binding {
   const count = padToVec4 ? Math.ceil(chunk.count / 4) * 4 : chunk.count;
-  return bindingFor(range, chunk.start * 4, count * 4, align, 4);
+  return bindingFor(range, chunk.start * elementBytes, count * elementBytes, align, elementBytes);
 }
 
 /**
- * Whether a tensor can use vec4 element access: it starts 16-byte aligned and its last partial
- * vec4, if any, lies inside the buffer.
+ * Whether a tensor can use vec4 element access: it starts aligned to a vec4 (16 bytes for f32, 8
+ * for f16) and its last partial vec4, if any, lies inside the buffer.
  */
-export function vec4Ready(range: BufferRange, n: number): boolean {
-  return range.byteOffset % 16 === 0 && range.byteOffset + Math.ceil(n / 4) * 16 <= range.buffer.size;
+export function vec4Ready(range: BufferRange, n: number, elementBytes = 4): boolean {
+  const vec = 4 * elementBytes;
+  return range.byteOffset % vec === 0 && range.byteOffset + Math.ceil(n / 4) * vec <= range.buffer.size;
 }
 
 /** Binding of the packed-mask words that cover the chunk. */

@@ -29,6 +29,7 @@ export interface BroadcastJob {
   collapsed: Collapsed;
   scale: number;
   affine?: { bias: number; dropped: number } | undefined;
+  f16?: boolean | undefined;
   workgroupSize: WorkgroupSize;
   operation: string;
 }
@@ -56,6 +57,6 @@ export function prepareBroadcast(state: DeviceState, job: BroadcastJob): Promise
       job.collapsed.strides.forEach((stride, i) => view.setUint32(at + SIZES_AT + 32 + 4 * i, stride, true));
     },
     extraBindings: [{ binding: 3, resource: { buffer: job.mask.buffer, offset: maskStart, size: maskBytes } }],
-    src: job.src, dst: job.dst, n: job.n, workgroupSize: job.workgroupSize, operation: job.operation,
+    src: job.src, dst: job.dst, n: job.n, f16: job.f16, workgroupSize: job.workgroupSize, operation: job.operation,
   });
 }

@@ -24,6 +24,8 @@ export interface DropoutKey {
   shift: boolean;
   /** The output is the input (binding 2 only). */
   inPlace: boolean;
+  /** Tensors hold f16 (vec4 access only; needs the shader-f16 feature). */
+  f16: boolean;
   /** The main grid has spare workgroups (a 2-D grid past maxComputeWorkgroupsPerDimension). */
   spare: boolean;
   /** Fused epilogue: its direction, activation, whether a residual is added, and vec4 bias reads. */
@@ -51,17 +53,17 @@ export function dropoutWgsl(key: Omit<DropoutKey, 'entry' | 'workgroupSize'>): s
     BIAS4: e?.bias4 ?? false, ACT_RELU: e?.act === 'relu', ACT_GELU: e?.act === 'gelu', ACT_GELU_TANH: e?.act === 'gelu_tanh', ACT_SILU: e?.act === 'silu',
   };
   const body = specialize(dropoutSource, flags, 'dropout.wgsl');
-  return `${philoxSource}\n${ioSource(key.io, key.shift, key.inPlace)}\n${body}`;
+  return `${key.f16 ? 'enable f16;\n' : ''}${philoxSource}\n${ioSource(key.io, key.shift, key.inPlace, key.f16)}\n${body}`;
 }
 
 /** The element-access source: io-vec4.wgsl or io-scalar.wgsl, specialized. */
-export function ioSource(io: ElementAccess, shift: boolean, inPlace: boolean): string {
+export function ioSource(io: ElementAccess, shift: boolean, inPlace: boolean, f16 = false): string {
   return io === 'vec4'
-    ? specialize(ioVec4Source, { SHIFT: shift, INPLACE: inPlace }, 'io-vec4.wgsl')
+    ? specialize(ioVec4Source, { SHIFT: shift, INPLACE: inPlace, F16: f16 }, 'io-vec4.wgsl')
     : specialize(ioScalarSource, { INPLACE: inPlace }, 'io-scalar.wgsl');
 }
 
-/** The io part of a module key, e.g. 'vec4', 'vec4+shift+inplace', 'scalar'. */
+/** The io part of a module key, e.g. 'vec4', 'vec4+shift+inplace', 'scalar'; the dtype is separate. */
 export function ioKey(io: ElementAccess, shift: boolean, inPlace: boolean): string {
   return `${io}${io === 'vec4' && shift ? '+shift' : ''}${inPlace ? '+inplace' : ''}`;
 }
@@ -70,7 +72,7 @@ function moduleKey(key: DropoutKey): string {
   const io = ioKey(key.io, key.shift, key.inPlace);
   const e = key.epilogue;
   const out = !key.data ? 'mask-only' : key.affine ? 'affine' : e ? `epilogue-${e.direction === 'forward' ? 'fwd' : 'bwd'}-${e.act}${e.residual ? '+res' : ''}${e.bias4 ? '+bias4' : ''}` : 'scale';
-  return `dropout:f32:io=${io}:out=${out}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}${key.spare ? ':spare' : ''}`;
+  return `dropout:${key.f16 ? 'f16' : 'f32'}:io=${io}:out=${out}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}${key.spare ? ':spare' : ''}`;
 }
 
 const COMPUTE = 0x4; // GPUShaderStage.COMPUTE

@@ -24,6 +24,8 @@ export type JobKind = 'draw' | 'apply-mask' | 'fill-mask';
 
 export interface Job {
   kind: JobKind;
+  /** Tensors (src, dst) hold f16; they must be vec4-ready (checked by the caller). */
+  f16?: boolean | undefined;
   /** Alpha dropout: kept → x * scale + bias, dropped → `dropped` (else kept → x * scale, dropped → +0). */
   affine?: { bias: number; dropped: number } | undefined;
   /**
@@ -90,7 +92,8 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
   const limits = limitsOf(state);
   const chunks = planChunks(job.n, chunkElements(limits.maxBindingBytes, limits.storageAlign));
   const ties = job.kind === 'draw' && job.rate.tieByte !== 0x100;
-  const vec4 = [job.src, job.dst].every((r) => r === null || vec4Ready(r, job.n));
+  const elementBytes = job.f16 ? 2 : 4;
+  const vec4 = [job.src, job.dst].every((r) => r === null || vec4Ready(r, job.n, elementBytes));
   const inPlace = job.src !== null && job.dst !== null && job.src.buffer === job.dst.buffer && job.src.byteOffset === job.dst.byteOffset;
   const tilesPerGroup = job.workgroupSize / 64;
   const [seedLo, seedHi] = u64Words(job.seed);
@@ -104,8 +107,8 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
     const tailTile = mainGroups * tilesPerGroup;
     const [fullX, fullY] = dispatchGrid(tiles, limits.maxPerDimension);
     const capacity = ties ? tieCapacity(state, tiles * 64, fullX) : 0;
-    const src = job.src && elementBinding(job.src, chunk, limits.storageAlign, vec4);
-    const dst = job.dst && elementBinding(job.dst, chunk, limits.storageAlign, vec4);
+    const src = job.src && elementBinding(job.src, chunk, limits.storageAlign, vec4, elementBytes);
+    const dst = job.dst && elementBinding(job.dst, chunk, limits.storageAlign, vec4, elementBytes);
     const mask = job.mask && maskBinding(job.mask, chunk, limits.storageAlign);
     const aux = job.epilogue?.aux ? elementBinding(job.epilogue.aux, chunk, limits.storageAlign) : null;
     return {
@@ -141,7 +144,7 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
   const shift = work.some((w) => (w.src?.shift ?? 0) !== 0 || (w.dst?.shift ?? 0) !== 0);
   const spare = work.some((w) => w.dispatches.some((d) => d.grid !== 'indirect' && d.grid[0] * d.grid[1] > w.params.main_groups && (d.entry === 'dropout_main' || d.entry === 'dropout_apply_mask')));
   const keyFor = (entry: DropoutEntry): DropoutKey => ({
-    entry, io: vec4 ? 'vec4' : 'scalar', shift, inPlace, spare, workgroupSize: job.workgroupSize,
+    entry, io: vec4 ? 'vec4' : 'scalar', shift, inPlace, spare, f16: job.f16 ?? false, workgroupSize: job.workgroupSize,
     data: job.dst !== null, affine: job.affine !== undefined,
     epilogue: job.epilogue ? { direction: job.epilogue.direction, act: job.epilogue.act, residual: job.epilogue.aux !== null, bias4: job.epilogue.cols % 4 === 0 } : null,
     writeMask: job.kind === 'draw' && job.mask !== null, ties,

@@ -43,6 +43,8 @@ export interface ElementwiseJob {
   src: BufferRange;
   dst: BufferRange;
   n: number;
+  /** f16 tensors (vec4 access only, checked by the caller). */
+  f16?: boolean | undefined;
   workgroupSize: WorkgroupSize;
   operation: string;
 }
@@ -50,18 +52,19 @@ export interface ElementwiseJob {
 export async function prepareElementwise(state: DeviceState, job: ElementwiseJob): Promise<Recorder> {
   const device = state.device;
   const limits = limitsOf(state);
-  const vec4 = vec4Ready(job.src, job.n) && vec4Ready(job.dst, job.n);
+  const elementBytes = job.f16 ? 2 : 4;
+  const vec4 = vec4Ready(job.src, job.n, elementBytes) && vec4Ready(job.dst, job.n, elementBytes);
   const work = planChunks(job.n, chunkElements(limits.maxBindingBytes, limits.storageAlign)).map((chunk) => ({
     chunk,
-    src: elementBinding(job.src, chunk, limits.storageAlign, vec4),
-    dst: elementBinding(job.dst, chunk, limits.storageAlign, vec4),
+    src: elementBinding(job.src, chunk, limits.storageAlign, vec4, elementBytes),
+    dst: elementBinding(job.dst, chunk, limits.storageAlign, vec4, elementBytes),
     groups: Math.ceil(Math.floor(chunk.count / 4) / job.workgroupSize),
   }));
   const shift = work.some((w) => w.src.shift !== 0 || w.dst.shift !== 0);
   const inPlace = job.src.buffer === job.dst.buffer && job.src.byteOffset === job.dst.byteOffset;
   const io = vec4 ? 'vec4' : 'scalar';
-  const moduleKey = `${job.family}:f32:io=${ioKey(io, shift, inPlace)}:${job.variant}`;
-  const code = (): string => `${job.prefix ?? ''}\n${ioSource(io, shift, inPlace)}\n${job.source}`;
+  const moduleKey = `${job.family}:${job.f16 ? 'f16' : 'f32'}:io=${ioKey(io, shift, inPlace)}:${job.variant}`;
+  const code = (): string => `${job.f16 ? 'enable f16;\n' : ''}${job.prefix ?? ''}\n${ioSource(io, shift, inPlace, job.f16)}\n${job.source}`;
   const pipeline = (entry: string, constants: Record<string, number>) =>
     getPipeline(state, { key: `${moduleKey}:${entry}:wg${constants.WORKGROUP_SIZE ?? 1}`, moduleKey, code, entry, layout: job.layout, constants });
   const [main, tail] = await Promise.all([

@@ -3,6 +3,7 @@ import { familyCases } from './family.js';
 import { inPlaceCases } from './inplace.js';
 import { mcCases } from './mc.js';
 import { fusedCases } from './fused.js';
+import { f16Cases } from './f16.js';
 import { forwardCases } from './forward.js';
 import { katCases } from './kat.js';
 import { limitCases } from './limits.js';
@@ -10,4 +11,4 @@ import { limitCases } from './limits.js';
 export { Tracker, type Case, type CaseEnv } from './env.js';
 
 /** Every GPU correctness case, run by test/gpu/cases.test.ts (Node) and test/browser (Chrome). */
-export const cases = [...katCases, ...forwardCases, ...limitCases, ...familyCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...errorCases];
+export const cases = [...katCases, ...forwardCases, ...limitCases, ...familyCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...f16Cases, ...errorCases];
