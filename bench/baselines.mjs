@@ -86,3 +86,46 @@ export async function naiveKernels(device) {
     pass.end();
   };
 }
+
+const ELEMENTWISE_WGSL = /* wgsl */ `
+struct P { n: u32, cols: u32 }
+@group(0) @binding(0) var<uniform> params: P;
+@group(0) @binding(1) var<storage, read> a: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
+fn index(id: vec3<u32>, nwg: vec3<u32>) -> u32 { return id.x + id.y * nwg.x * 256u; }
+// a + bias (b holds the bias; cols is a multiple of 4)
+@compute @workgroup_size(256) fn bias_add(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = index(id, nwg);
+  if (i < params.n / 4u) { out[i] = a[i] + b[i % (params.cols / 4u)]; }
+}
+// tanh-approximated GELU of a
+@compute @workgroup_size(256) fn gelu(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = index(id, nwg);
+  if (i < params.n / 4u) { let h = a[i]; out[i] = 0.5 * h * (1.0 + tanh(clamp(0.7978845608 * (h + 0.044715 * h * h * h), vec4<f32>(-15.0), vec4<f32>(15.0)))); }
+}
+// a + b
+@compute @workgroup_size(256) fn add(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = index(id, nwg);
+  if (i < params.n / 4u) { out[i] = a[i] + b[i]; }
+}`;
+
+/** Bias-add, GELU and residual-add as separate passes (the unfused epilogue around our dropout). */
+export async function elementwiseKernels(device) {
+  const module = device.createShaderModule({ label: 'bench elementwise', code: ELEMENTWISE_WGSL });
+  const names = ['bias_add', 'gelu', 'add'];
+  const pipelines = Object.fromEntries(await Promise.all(names.map(async (entryPoint) => [entryPoint,
+    await device.createComputePipelineAsync({ label: `bench ${entryPoint}`, layout: 'auto', compute: { module, entryPoint } })])));
+  const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  return (encoder, entry, n, cols, a, b, out) => {
+    device.queue.writeBuffer(params, 0, new Uint32Array([n, cols, 0, 0]));
+    const pipeline = pipelines[entry];
+    const entries = [{ binding: 0, resource: { buffer: params } }, { binding: 1, resource: { buffer: a, size: n * 4 } }, { binding: 3, resource: { buffer: out, size: n * 4 } }];
+    if (entry !== 'gelu') entries.push({ binding: 2, resource: { buffer: b } });
+    const pass = encoder.beginComputePass({ label: `bench ${entry}` });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
+    pass.dispatchWorkgroups(...grid(device, Math.ceil(n / 4 / 256)));
+    pass.end();
+  };
+}

@@ -1,5 +1,5 @@
 // Our kernels and the same-device baselines as benchmark implementations.
-import { copyKernel, naiveKernels } from './baselines.mjs';
+import { copyKernel, elementwiseKernels, naiveKernels } from './baselines.mjs';
 
 function data(n) {
   const x = new Float32Array(n);
@@ -31,5 +31,70 @@ export function ourImplementations(lib, device) {
     { name: 'backward (rebuild)', prepare: call(lib.dropoutBackward, (t) => ({ dy: t.x, dx: t.y })) },
     { name: 'backward (mask)', prepare: call(lib.dropoutBackward, (t) => ({ dy: t.x, dx: t.y, mask: t.mask })) },
     { name: 'naive 3-kernel', prepare: async (n, p) => { const naive = await naiveKernels(device); const t = tensors(lib, device, n); return { encode: (e) => naive(e, t.x, t.y, n, p), dispose: t.dispose }; } },
+  ];
+}
+
+/**
+ * The dropout family on the same bytes as the copy kernel: element-wise, channel (spatial), alpha,
+ * Gaussian, DropBlock (7×7 blocks on 64×64 maps), Monte Carlo (mean+variance of 8 samples).
+ */
+export function familyImplementations(lib, device) {
+  let offset = 1n << 40n;
+  const run = (body) => (n, p) => {
+    const t = tensors(lib, device, n);
+    const extra = lib.createStorageBuffer(device, n, 'bench extra');
+    return { encode: (encoder) => body({ t, extra, n, p, encoder, offset: offset++ }), dispose: () => { t.dispose(); extra.destroy(); } };
+  };
+  const key = (a) => ({ training: true, seed: 99n, offset: a.offset, encoder: a.encoder });
+  return [
+    { name: 'copy', prepare: async (n) => { const copy = await copyKernel(device); const t = tensors(lib, device, n); return { encode: (e) => copy(e, t.x, t.y, n), dispose: t.dispose }; } },
+    { name: 'dropout', prepare: run((a) => lib.dropout(device, { ...key(a), x: a.t.x, y: a.t.y, n: a.n, p: a.p })) },
+    { name: 'channel (N,C,1,1)', prepare: run((a) => lib.dropout(device, { ...key(a), x: a.t.x, y: a.t.y, shape: [a.n / 4096, 1, 64, 64].map((d, i) => (i === 1 ? 1 : d)), noiseShape: [a.n / 4096, 1, 1, 1], p: a.p })) },
+    { name: 'alpha', prepare: run((a) => lib.dropout(device, { ...key(a), x: a.t.x, y: a.t.y, n: a.n, p: a.p, mode: 'alpha' })) },
+    { name: 'gaussian', prepare: run((a) => lib.gaussianDropout(device, { ...key(a), x: a.t.x, y: a.t.y, n: a.n, p: a.p })) },
+    { name: 'dropblock 7x7', prepare: run((a) => lib.dropBlock(device, { ...key(a), x: a.t.x, y: a.t.y, shape: [a.n / 4096, 1, 64, 64], p: a.p, blockSize: 7 })) },
+    { name: 'mc mean+var (K=8)', prepare: run((a) => lib.mcDropout(device, { ...key(a), x: a.t.x, n: a.n, p: a.p, samples: 8, mean: a.t.y, variance: a.extra })) },
+  ];
+}
+
+/**
+ * The fused epilogue y = residual + dropout(gelu_tanh(x + bias)) against the same four steps as
+ * separate passes of our own kernels (bias-add, GELU, dropout, residual-add), rows of 1024.
+ */
+export function epilogueImplementations(lib, device) {
+  let offset = 1n << 41n;
+  const cols = 1024;
+  const setup = (n) => {
+    const t = tensors(lib, device, n);
+    const bias = lib.uploadFloat32(device, new Float32Array(cols).fill(0.25), 'bench bias');
+    const residual = lib.createStorageBuffer(device, n, 'bench residual');
+    const tmp = [lib.createStorageBuffer(device, n, 'bench tmp 1'), lib.createStorageBuffer(device, n, 'bench tmp 2')];
+    return { t, bias, residual, tmp, dispose: () => { t.dispose(); [bias, residual, ...tmp].forEach((b) => b.destroy()); } };
+  };
+  return [
+    { name: 'copy', prepare: async (n) => { const copy = await copyKernel(device); const t = tensors(lib, device, n); return { encode: (e) => copy(e, t.x, t.y, n), dispose: t.dispose }; } },
+    {
+      name: 'fused epilogue',
+      prepare: async (n, p) => {
+        const s = setup(n);
+        return { encode: (encoder) => lib.fusedDropout(device, { x: s.t.x, bias: s.bias, residual: s.residual, y: s.t.y, shape: [n / cols, cols], activation: 'gelu_tanh', p, training: true, seed: 5n, offset: offset++, encoder }), dispose: s.dispose };
+      },
+    },
+    {
+      name: 'separate passes',
+      prepare: async (n, p) => {
+        const s = setup(n);
+        const kernels = await elementwiseKernels(device);
+        return {
+          encode: async (encoder) => {
+            kernels(encoder, 'bias_add', n, cols, s.t.x, s.bias, s.tmp[0]);
+            kernels(encoder, 'gelu', n, cols, s.tmp[0], null, s.tmp[1]);
+            await lib.dropout(device, { x: s.tmp[1], y: s.tmp[0], n, p, training: true, seed: 5n, offset: offset++, encoder });
+            kernels(encoder, 'add', n, cols, s.tmp[0], s.residual, s.t.y);
+          },
+          dispose: s.dispose,
+        };
+      },
+    },
   ];
 }

@@ -1,11 +1,13 @@
 // `npm run bench:node`: our kernels against a copy kernel and a naive 3-kernel shader on the same
 // device, in Node through the `webgpu` package (Dawn; SwiftShader when there is no GPU).
-// Options: --quick (fewer sizes and samples), --samples N, --sizes 16,20,24, --rates 0.1,0.5
+// Options: --quick (fewer sizes and samples), --samples N, --sizes 16,20,24, --rates 0.1,0.5,
+// --suite core|family|epilogue (core: our kernels vs copy and a naive shader; family: every
+// dropout variant vs copy; epilogue: the fused epilogue vs the same steps as separate passes)
 import { writeFileSync, mkdirSync } from 'node:fs';
 import * as lib from '../dist/index.js';
 import { requestNodeAdapter } from '../dist/node.js';
 import { formatTable, runSuite } from './core.mjs';
-import { ourImplementations } from './impls.mjs';
+import { epilogueImplementations, familyImplementations, ourImplementations } from './impls.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
@@ -13,6 +15,9 @@ const quick = args.includes('--quick');
 const sizes = option('sizes', quick ? '16,20,22' : '16,18,20,22,24').split(',').map((s) => 2 ** Number(s));
 const rates = option('rates', '0.1,0.5').split(',').map(Number);
 const samples = Number(option('samples', quick ? 5 : 10));
+const suite = option('suite', 'core');
+const suites = { core: ourImplementations, family: familyImplementations, epilogue: epilogueImplementations };
+if (!suites[suite]) { console.error(`--suite must be one of ${Object.keys(suites).join(', ')}`); process.exit(1); }
 
 const adapter = await requestNodeAdapter();
 const device = await adapter.requestDevice({
@@ -21,10 +26,10 @@ const device = await adapter.requestDevice({
 });
 const info = adapter.info ?? {};
 const adapterName = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unknown adapter';
-console.log(`webgpu-dropout bench (Node, Dawn) on ${adapterName}; sizes ${sizes.map((n) => `2^${Math.log2(n)}`).join(', ')}; p ${rates.join(', ')}; ${samples} samples`);
+console.log(`webgpu-dropout bench (Node, Dawn, suite ${suite}) on ${adapterName}; sizes ${sizes.map((n) => `2^${Math.log2(n)}`).join(', ')}; p ${rates.join(', ')}; ${samples} samples`);
 const started = Date.now();
 const { timing, results } = await runSuite({
-  device, impls: ourImplementations(lib, device), sizes, rates, samples,
+  device, impls: suites[suite](lib, device), sizes, rates, samples,
   progress: ({ n, p, round, samples: total, done, total: cells }) => {
     const line = `  [${done + 1}/${cells}] n=2^${Math.log2(n)} p=${p} round ${round}/${total}`;
     if (process.stdout.isTTY) process.stdout.write(`\r${line}   `);
@@ -33,9 +38,9 @@ const { timing, results } = await runSuite({
 });
 if (process.stdout.isTTY) process.stdout.write(`\r${' '.repeat(60)}\r`);
 console.log(`timing: ${timing}; ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-console.log(formatTable(results, { baseline: 'copy', peers: ['naive 3-kernel'] }));
+console.log(formatTable(results, { baseline: 'copy', peers: suite === 'core' ? ['naive 3-kernel'] : suite === 'epilogue' ? ['separate passes'] : [] }));
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-const file = new URL(`./results/${new Date().toISOString().slice(0, 10)}-node-${adapterName.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), runtime: `node ${process.version}`, adapter: info, timing, sizes, rates, samples, results }, null, 1));
+const file = new URL(`./results/${new Date().toISOString().slice(0, 10)}-node-${suite === 'core' ? '' : `${suite}-`}${adapterName.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.json`, import.meta.url);
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), runtime: `node ${process.version}`, suite, adapter: info, timing, sizes, rates, samples, results }, null, 1));
 console.log(`\nsamples written to ${file.pathname}`);
 device.destroy();
