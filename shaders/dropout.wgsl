@@ -15,7 +15,8 @@
 //               over the last dimension, residual (binding 6) only with RESIDUAL
 //   EPILOGUE_BACKWARD  dx = dropout'(dy) * act'(x + bias), x read from binding 6
 //   ACT_RELU, ACT_GELU, ACT_GELU_TANH, ACT_SILU  the activation (none: identity)
-//   BIAS4       the last dimension is a multiple of 4: a vec4 reads its bias as one vec4
+//   BIAS4       the last dimension is a multiple of 4 and the bias 16-byte aligned: vec4 bias reads
+//   AUX4        the residual (or x) is 16-byte aligned with room: vec4 reads
 // The mask contract (README, "Mask contract") and its CPU twin (src/rng/mask.ts) define which
 // elements are kept; this file only walks it in parallel.
 //
@@ -64,6 +65,7 @@ struct Params {
   pre3: u32,
   cols: u32,           // EPILOGUE: size of the last dimension (the bias length)
   col_base: u32,       // EPILOGUE: column of the chunk's first element
+  col_step: u32,       // EPILOGUE: 256 % cols, the column step between an invocation's vec4s
   bias_shift: u32,     // EPILOGUE: element index of bias[0] inside its binding
   aux_shift: u32,      // EPILOGUE: the same for the residual (forward) or x (backward)
   main_groups: u32,    // workgroups of dropout_main / dropout_apply_mask (all whole tiles)
@@ -140,24 +142,79 @@ fn decide(block: u32) -> Decision {
 }
 
 // #if EPILOGUE
+// #if BIAS4
+@group(0) @binding(5) var<storage, read> bias: array<vec4<f32>>;
+// #else
 @group(0) @binding(5) var<storage, read> bias: array<f32>;
-@group(0) @binding(6) var<storage, read> aux: array<f32>; // the residual (forward) or x (backward)
+// #endif
+// #if AUX4
+@group(0) @binding(6) var<storage, read> aux: array<vec4<f32>>; // the residual (forward) or x (backward)
+// #else
+@group(0) @binding(6) var<storage, read> aux: array<f32>;
+// #endif
+
+// The column of chunk element e. Integer division is slow on SwiftShader (it measured as costly
+// as the rest of the epilogue), so one is done per invocation: dropout_main visits
+// e = first, first + 256, first + 512, first + 768, and each step adds 256 % cols.
+var<private> has_last: bool = false;
+var<private> last_e: u32;
+var<private> last_col: u32;
+fn column(e: u32) -> u32 {
+  var c: u32;
+  if (has_last && e == last_e + 256u) {
+    c = last_col + params.col_step;
+    if (c >= params.cols) { c -= params.cols; }
+  } else {
+    c = (params.col_base + e) % params.cols;
+  }
+  has_last = true;
+  last_e = e;
+  last_col = c;
+  return c;
+}
 
 // The bias of the four elements at chunk element e (a multiple of 4).
 fn bias4(e: u32) -> vec4<f32> {
-  let c = (params.col_base + e) % params.cols;
-  let b = params.bias_shift;
+  let c = column(e);
 // #if BIAS4
-  return vec4<f32>(bias[b + c], bias[b + c + 1u], bias[b + c + 2u], bias[b + c + 3u]);
+  return bias[(params.bias_shift + c) >> 2u];
 // #else
+  let b = params.bias_shift;
   let cols = params.cols;
-  return vec4<f32>(bias[b + c], bias[b + (c + 1u) % cols], bias[b + (c + 2u) % cols], bias[b + (c + 3u) % cols]);
+  let c1 = select(c + 1u, c + 1u - cols, c + 1u >= cols);
+  let c2 = select(c1 + 1u, c1 + 1u - cols, c1 + 1u >= cols);
+  let c3 = select(c2 + 1u, c2 + 1u - cols, c2 + 1u >= cols);
+  return vec4<f32>(bias[b + c], bias[b + c1], bias[b + c2], bias[b + c3]);
 // #endif
 }
 
 fn aux4(e: u32) -> vec4<f32> {
+// #if AUX4
+  return aux[(params.aux_shift + e) >> 2u];
+// #else
   let i = params.aux_shift + e;
   return vec4<f32>(aux[i], aux[i + 1u], aux[i + 2u], aux[i + 3u]);
+// #endif
+}
+
+// Single elements (the tie pass), for any e.
+fn component(v: vec4<f32>, i: u32) -> f32 {
+  return select(select(v.x, v.y, i == 1u), select(v.z, v.w, i == 3u), i >= 2u);
+}
+fn bias1(e: u32) -> f32 {
+  let c = (params.col_base + e) % params.cols;
+// #if BIAS4
+  return component(bias[(params.bias_shift + c) >> 2u], c & 3u);
+// #else
+  return bias[params.bias_shift + c];
+// #endif
+}
+fn aux1(e: u32) -> f32 {
+// #if AUX4
+  return component(aux[(params.aux_shift + e) >> 2u], e & 3u);
+// #else
+  return aux[params.aux_shift + e];
+// #endif
 }
 
 // Activations and their derivatives. erf has no WGSL builtin: Abramowitz–Stegun 7.1.26
@@ -217,17 +274,34 @@ fn act_grad(h: vec4<f32>) -> vec4<f32> {
 }
 // #endif
 
-// The output of kept and of dropped elements at chunk element e (x: the four inputs there). f32
-// products are correctly rounded in WGSL; the CPU twin (src/cpu/reference.ts) rounds the same way.
-fn kept_value(x: vec4<f32>, e: u32) -> vec4<f32> {
+// Bias and residual (or x) of the four elements at e; zeros (unused) without an epilogue.
+fn bias_of(e: u32) -> vec4<f32> {
+// #if EPILOGUE
+  return bias4(e);
+// #else
+  return vec4<f32>(0.0);
+// #endif
+}
+fn aux_of(e: u32) -> vec4<f32> {
+// #if EPILOGUE
+  return aux4(e);
+// #else
+  return vec4<f32>(0.0);
+// #endif
+}
+
+// The output of kept and of dropped elements, given their inputs x, bias b and residual (or, in
+// backward, the pre-activation) a. f32 products are correctly rounded in WGSL; the CPU twins
+// (src/cpu/reference.ts, src/cpu/epilogue.ts) round the same way.
+fn kept_value(x: vec4<f32>, b: vec4<f32>, a: vec4<f32>) -> vec4<f32> {
 // #if EPILOGUE_BACKWARD
-  return (x * params.scale) * act_grad(aux4(e) + bias4(e));
+  return (x * params.scale) * act_grad(a + b);
 // #else
 // #if EPILOGUE
 // #if RESIDUAL
-  return act(x + bias4(e)) * params.scale + aux4(e);
+  return act(x + b) * params.scale + a;
 // #else
-  return act(x + bias4(e)) * params.scale;
+  return act(x + b) * params.scale;
 // #endif
 // #else
 // #if AFFINE
@@ -238,12 +312,12 @@ fn kept_value(x: vec4<f32>, e: u32) -> vec4<f32> {
 // #endif
 // #endif
 }
-fn dropped_value(e: u32) -> vec4<f32> {
+fn dropped_value(a: vec4<f32>) -> vec4<f32> {
 // #if AFFINE
   return vec4<f32>(params.dropped);
 // #else
 // #if RESIDUAL
-  return aux4(e);
+  return a;
 // #else
   return vec4<f32>(0.0);
 // #endif
@@ -252,10 +326,11 @@ fn dropped_value(e: u32) -> vec4<f32> {
 
 // `hold`: elements written back unchanged (in-place tied elements; NO_HOLD otherwise).
 fn output4(x: vec4<f32>, e: u32, keep: vec4<bool>, hold: vec4<bool>) -> vec4<f32> {
+  let a = aux_of(e);
 // #if INPLACE
-  return select(select(dropped_value(e), kept_value(x, e), keep), x, hold);
+  return select(select(dropped_value(a), kept_value(x, bias_of(e), a), keep), x, hold);
 // #else
-  return select(dropped_value(e), kept_value(x, e), keep);
+  return select(dropped_value(a), kept_value(x, bias_of(e), a), keep);
 // #endif
 }
 
@@ -426,7 +501,14 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     let e = first + 256u * (j >> 2u) + (j & 3u);
     let keep = (kept & (1u << j)) != 0u;
 // #if DATA
-    store1(e, select(dropped_value(e), kept_value(vec4<f32>(load1(e)), e), keep).x);
+// #if EPILOGUE
+    let a = vec4<f32>(aux1(e));
+    let b = vec4<f32>(bias1(e));
+// #else
+    let a = vec4<f32>(0.0);
+    let b = vec4<f32>(0.0);
+// #endif
+    store1(e, select(dropped_value(a), kept_value(vec4<f32>(load1(e)), b, a), keep).x);
 // #endif
 // #if WRITE_MASK
     if (keep) { atomicOr(&mask_atomic[params.mask_shift + (e >> 5u)], 1u << (e & 31u)); }

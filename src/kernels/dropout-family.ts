@@ -29,7 +29,7 @@ export interface DropoutKey {
   /** The main grid has spare workgroups (a 2-D grid past maxComputeWorkgroupsPerDimension). */
   spare: boolean;
   /** Fused epilogue: its direction, activation, whether a residual is added, and vec4 bias reads. */
-  epilogue: { direction: 'forward' | 'backward'; act: Activation; residual: boolean; bias4: boolean } | null;
+  epilogue: { direction: 'forward' | 'backward'; act: Activation; residual: boolean; bias4: boolean; aux4: boolean } | null;
   /** The draw writes dst (false: a mask-only draw). */
   data: boolean;
   /** Kept values are x * scale + bias, dropped ones a constant (alpha dropout). */
@@ -50,7 +50,7 @@ export function dropoutWgsl(key: Omit<DropoutKey, 'entry' | 'workgroupSize'>): s
   const flags = {
     DATA: key.data, AFFINE: key.affine, WRITE_MASK: key.writeMask, TIES: key.ties, INPLACE: key.inPlace, SPARE: key.spare,
     EPILOGUE: e !== null, EPILOGUE_BACKWARD: e?.direction === 'backward', RESIDUAL: e?.direction === 'forward' && e.residual,
-    BIAS4: e?.bias4 ?? false, ACT_RELU: e?.act === 'relu', ACT_GELU: e?.act === 'gelu', ACT_GELU_TANH: e?.act === 'gelu_tanh', ACT_SILU: e?.act === 'silu',
+    BIAS4: e?.bias4 ?? false, AUX4: e?.aux4 ?? false, ACT_RELU: e?.act === 'relu', ACT_GELU: e?.act === 'gelu', ACT_GELU_TANH: e?.act === 'gelu_tanh', ACT_SILU: e?.act === 'silu',
   };
   const body = specialize(dropoutSource, flags, 'dropout.wgsl');
   return `${key.f16 ? 'enable f16;\n' : ''}${philoxSource}\n${ioSource(key.io, key.shift, key.inPlace, key.f16)}\n${body}`;
@@ -71,7 +71,7 @@ export function ioKey(io: ElementAccess, shift: boolean, inPlace: boolean): stri
 function moduleKey(key: DropoutKey): string {
   const io = ioKey(key.io, key.shift, key.inPlace);
   const e = key.epilogue;
-  const out = !key.data ? 'mask-only' : key.affine ? 'affine' : e ? `epilogue-${e.direction === 'forward' ? 'fwd' : 'bwd'}-${e.act}${e.residual ? '+res' : ''}${e.bias4 ? '+bias4' : ''}` : 'scale';
+  const out = !key.data ? 'mask-only' : key.affine ? 'affine' : e ? `epilogue-${e.direction === 'forward' ? 'fwd' : 'bwd'}-${e.act}${e.residual ? '+res' : ''}${e.bias4 ? '+bias4' : ''}${e.aux4 ? '+aux4' : ''}` : 'scale';
   return `dropout:${key.f16 ? 'f16' : 'f32'}:io=${io}:out=${out}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}${key.spare ? ':spare' : ''}`;
 }
 

@@ -24,6 +24,7 @@ export const PARAM_FIELDS = [
   ['pre3', 'u32'],
   ['cols', 'u32'],
   ['col_base', 'u32'],
+  ['col_step', 'u32'],
   ['bias_shift', 'u32'],
   ['aux_shift', 'u32'],
   ['main_groups', 'u32'],

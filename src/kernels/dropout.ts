@@ -100,6 +100,7 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
   const [offsetLo, offsetHi] = u64Words(job.offset);
   const [pre0, pre1, pre2, pre3] = philoxUniformPart(offsetLo, offsetHi, [seedLo, seedHi]);
   const biasBinding = job.epilogue ? wholeBinding(job.epilogue.bias, limits.storageAlign) : null;
+  const auxVec4 = job.epilogue?.aux ? vec4Ready(job.epilogue.aux, job.n) : false;
 
   const work = chunks.map((chunk: Chunk): ChunkWork => {
     const tiles = Math.ceil(chunk.count / TILE_ELEMENTS);
@@ -110,7 +111,7 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
     const src = job.src && elementBinding(job.src, chunk, limits.storageAlign, vec4, elementBytes);
     const dst = job.dst && elementBinding(job.dst, chunk, limits.storageAlign, vec4, elementBytes);
     const mask = job.mask && maskBinding(job.mask, chunk, limits.storageAlign);
-    const aux = job.epilogue?.aux ? elementBinding(job.epilogue.aux, chunk, limits.storageAlign) : null;
+    const aux = job.epilogue?.aux ? elementBinding(job.epilogue.aux, chunk, limits.storageAlign, auxVec4) : null;
     return {
       src, dst, mask, aux,
       dispatches: dispatchesFor(job, ties, chunk.count, mainGroups, tailTile, limits.maxPerDimension),
@@ -131,6 +132,7 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
         pre0, pre1, pre2, pre3,
         cols: job.epilogue?.cols ?? 1,
         col_base: job.epilogue ? chunk.start % job.epilogue.cols : 0,
+        col_step: job.epilogue ? 256 % job.epilogue.cols : 0,
         bias_shift: biasBinding?.shift ?? 0,
         aux_shift: aux?.shift ?? 0,
         main_groups: mainGroups,
@@ -146,7 +148,11 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
   const keyFor = (entry: DropoutEntry): DropoutKey => ({
     entry, io: vec4 ? 'vec4' : 'scalar', shift, inPlace, spare, f16: job.f16 ?? false, workgroupSize: job.workgroupSize,
     data: job.dst !== null, affine: job.affine !== undefined,
-    epilogue: job.epilogue ? { direction: job.epilogue.direction, act: job.epilogue.act, residual: job.epilogue.aux !== null, bias4: job.epilogue.cols % 4 === 0 } : null,
+    epilogue: job.epilogue ? {
+      direction: job.epilogue.direction, act: job.epilogue.act, residual: job.epilogue.aux !== null,
+      bias4: job.epilogue.cols % 4 === 0 && biasBinding!.shift % 4 === 0,
+      aux4: auxVec4,
+    } : null,
     writeMask: job.kind === 'draw' && job.mask !== null, ties,
   });
   const entries = [...new Set(work.flatMap((w) => w.dispatches.map((d) => d.entry)))];
