@@ -1,5 +1,5 @@
 // Inverted dropout, f32: dst = keep ? src * scale : 0, with keep drawn from Philox4x32-10.
-// Compiled as philox.wgsl + one of io-vec4.wgsl / io-scalar.wgsl (element access: src, dst,
+// Compiled as philox.wgsl + bernoulli.wgsl + one of io-vec4.wgsl / io-scalar.wgsl (element access: src, dst,
 // load4/store4, load_partial/store_partial, load1/store1) + this file, after `#if`
 // specialization (src/gpu/specialize.ts):
 //   DATA        the draw writes dst (off: a mask-only draw, e.g. the small mask of a noise shape)
@@ -450,10 +450,6 @@ fn dropout_main_tail(@builtin(local_invocation_index) li: u32) {
 // #endif
 }
 
-fn pick(v: vec4<u32>, i: u32) -> u32 {
-  return select(select(v.x, v.y, i == 1u), select(v.z, v.w, i == 3u), i >= 2u);
-}
-
 // #if TIES
 @compute @workgroup_size(64)
 fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -466,35 +462,15 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   } else if (i >= ((params.n + 1023u) / 1024u) * 64u) {
     return;
   }
-  let r = draw(block, 0u);
   let first = (block / 64u) * 1024u + (block % 64u) * 4u;
-  // Bit j = 4 * k + c stands for component c of vec4 k of the block. The first pass wrote the
-  // dropped value for every tied element (keep_from is one above tie_byte), or held it unchanged
-  // when in place; here every tied element gets its final value.
-  var pending = 0u;
+  // The first pass wrote the dropped value for every tied element (keep_from is one above
+  // tie_byte), or held it unchanged when in place; here every tied element gets its final value.
+  var tied = bernoulli_level0(draw(block, 0u), params.keep_from, params.tie_byte).y;
   for (var j = 0u; j < 16u; j++) {
-    let b = (pick(r, j & 3u) >> (8u * (j >> 2u))) & 0xffu;
-    if (b == params.tie_byte && first + 256u * (j >> 2u) + (j & 3u) < params.n) {
-      pending |= 1u << j;
-    }
+    if (first + 256u * (j >> 2u) + (j & 3u) >= params.n) { tied &= ~(1u << j); }
   }
-  var tied = pending;
-  var kept = 0u;
-  for (var level = 1u; level < 4u && pending != 0u; level++) {
-    let rl = draw(block, level);
-    let t = (params.threshold >> (24u - 8u * level)) & 0xffu;
-    var todo = pending;
-    while (todo != 0u) {
-      let j = firstTrailingBit(todo);
-      todo &= todo - 1u;
-      let b = (pick(rl, j & 3u) >> (8u * (j >> 2u))) & 0xffu;
-      if (b != t) {
-        pending &= ~(1u << j);
-        if (b > t) { kept |= 1u << j; }
-      }
-    }
-  }
-  kept |= pending; // equal to T in all four bytes: u >= T holds
+  let kept = bernoulli_resolve(params.block_base + block, vec2<u32>(params.offset_lo, params.offset_hi),
+                               vec2<u32>(params.seed_lo, params.seed_hi), params.threshold, tied);
   while (tied != 0u) {
     let j = firstTrailingBit(tied);
     tied &= tied - 1u;

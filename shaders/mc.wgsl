@@ -10,7 +10,7 @@
 //            no division, so the CPU twin (src/cpu/mc.ts) reproduces it bit for bit.
 // One invocation per Philox block of the tile layout (README, "Mask contract"), looping over the
 // samples with ties resolved inline: this kernel is not the training hot path.
-// Compiled as philox.wgsl + this file.
+// Compiled as philox.wgsl + bernoulli.wgsl + this file.
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -40,41 +40,18 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> mean_out: array<f32>;
 @group(0) @binding(4) var<storage, read_write> var_out: array<f32>;
 
-fn sample_draw(block: u32, level: u32, s: u32) -> vec4<u32> {
+// Counter words 2 and 3 of sample s: the 64-bit offset + s.
+fn sample_stream(s: u32) -> vec2<u32> {
   let lo = params.offset_lo + s;
-  let hi = params.offset_hi + select(0u, 1u, lo < s); // 64-bit offset + s
-  return philox4x32_10(vec4<u32>(block, level, lo, hi), vec2<u32>(params.seed_lo, params.seed_hi));
+  return vec2<u32>(lo, params.offset_hi + select(0u, 1u, lo < s));
 }
 
-fn pick(v: vec4<u32>, i: u32) -> u32 {
-  return select(select(v.x, v.y, i == 1u), select(v.z, v.w, i == 3u), i >= 2u);
-}
-
-// Keep bits of the block's sixteen elements in sample s (bit 4 * k + c: component c of vec4 k).
+// Keep bits of the block's sixteen elements in sample s.
 fn keep_bits(block: u32, s: u32) -> u32 {
-  let r = sample_draw(block, 0u, s);
-  var kept = 0u;
-  var pending = 0u;
-  for (var j = 0u; j < 16u; j++) {
-    let b = (pick(r, j & 3u) >> (8u * (j >> 2u))) & 0xffu;
-    if (b >= params.keep_from) { kept |= 1u << j; }
-    if (b == params.tie_byte) { pending |= 1u << j; }
-  }
-  for (var level = 1u; level < 4u && pending != 0u; level++) {
-    let rl = sample_draw(block, level, s);
-    let t = (params.threshold >> (24u - 8u * level)) & 0xffu;
-    var todo = pending;
-    while (todo != 0u) {
-      let j = firstTrailingBit(todo);
-      todo &= todo - 1u;
-      let b = (pick(rl, j & 3u) >> (8u * (j >> 2u))) & 0xffu;
-      if (b != t) {
-        pending &= ~(1u << j);
-        if (b > t) { kept |= 1u << j; }
-      }
-    }
-  }
-  return kept | pending;
+  let stream = sample_stream(s);
+  let key = vec2<u32>(params.seed_lo, params.seed_hi);
+  let level0 = bernoulli_level0(philox4x32_10(vec4<u32>(block, 0u, stream.x, stream.y), key), params.keep_from, params.tie_byte);
+  return level0.x | bernoulli_resolve(block, stream, key, params.threshold, level0.y);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

@@ -2,6 +2,7 @@
 // file, specialized by a small key of what changes the code. Per-call values (p, seed, offset, n,
 // shifts) travel in the uniform buffer, so one pipeline serves every size and rate.
 import philoxSource from '../../shaders/philox.wgsl?raw';
+import bernoulliSource from '../../shaders/bernoulli.wgsl?raw';
 import dropoutSource from '../../shaders/dropout.wgsl?raw';
 import ioVec4Source from '../../shaders/io-vec4.wgsl?raw';
 import ioScalarSource from '../../shaders/io-scalar.wgsl?raw';
@@ -44,6 +45,9 @@ export interface DropoutKey {
 /** WGSL of Philox4x32-10: `philox4x32_10(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32>`, for your own shaders. */
 export const PHILOX_WGSL: string = philoxSource;
 
+/** Philox plus the scalar keep rule of the mask contract (shaders/bernoulli.wgsl). */
+export const BERNOULLI_WGSL: string = `${philoxSource}\n${bernoulliSource}`;
+
 /** The family's WGSL for one module key (all entry points). */
 export function dropoutWgsl(key: Omit<DropoutKey, 'entry' | 'workgroupSize'>): string {
   const e = key.epilogue;
@@ -53,7 +57,7 @@ export function dropoutWgsl(key: Omit<DropoutKey, 'entry' | 'workgroupSize'>): s
     BIAS4: e?.bias4 ?? false, AUX4: e?.aux4 ?? false, ACT_RELU: e?.act === 'relu', ACT_GELU: e?.act === 'gelu', ACT_GELU_TANH: e?.act === 'gelu_tanh', ACT_SILU: e?.act === 'silu',
   };
   const body = specialize(dropoutSource, flags, 'dropout.wgsl');
-  return `${key.f16 ? 'enable f16;\n' : ''}${philoxSource}\n${ioSource(key.io, key.shift, key.inPlace, key.f16)}\n${body}`;
+  return `${key.f16 ? 'enable f16;\n' : ''}${philoxSource}\n${bernoulliSource}\n${ioSource(key.io, key.shift, key.inPlace, key.f16)}\n${body}`;
 }
 
 /** The element-access source: io-vec4.wgsl or io-scalar.wgsl, specialized. */

@@ -11,7 +11,7 @@ import { uniformSlot, uniformsFor, type Recorder } from '../gpu/submit.js';
 import { blocksFor } from '../rng/layout.js';
 import { u64Words } from '../rng/seed.js';
 import { type DropRate } from '../rng/threshold.js';
-import { PHILOX_WGSL, type WorkgroupSize } from './dropout-family.js';
+import { BERNOULLI_WGSL, type WorkgroupSize } from './dropout-family.js';
 import { writeScalars } from './elementwise.js';
 
 /** Mirror of `struct Params` in shaders/mc.wgsl. */
@@ -66,7 +66,7 @@ export async function prepareMc(state: DeviceState, job: McJob): Promise<Recorde
   const moduleKey = `mc:f32:${flags.SAMPLES ? 'samples' : ''}${flags.STATS ? '+stats' : ''}`;
   const pipeline = await getPipeline(state, {
     key: `${moduleKey}:mc_dropout:wg${job.workgroupSize}`, moduleKey, entry: 'mc_dropout', layout: LAYOUT,
-    code: () => `${PHILOX_WGSL}\n${specialize(mcSource, flags, 'mc.wgsl')}`, constants: { WORKGROUP_SIZE: job.workgroupSize },
+    code: () => `${BERNOULLI_WGSL}\n${specialize(mcSource, flags, 'mc.wgsl')}`, constants: { WORKGROUP_SIZE: job.workgroupSize },
   });
   const x = binding(state, job.x);
   const bound = [job.out, job.mean, job.variance].map((r, i) => (r ? binding(state, r) : { resource: { buffer: placeholder(state, i + 2) }, shift: 0 }));
