@@ -1,5 +1,6 @@
-// Library build: ESM bundles for the browser entry (index), the CPU reference (cpu) and the Node
-// device helper (node). WGSL is inlined through `?raw` imports, so the bundle is self-contained.
+// Library build: ESM bundles for the browser entry (index), the CPU reference (cpu), the Node
+// device helper (node) and the TensorFlow.js integration (tfjs; @tensorflow/* stay external).
+// WGSL is inlined through `?raw` imports, so the bundle is self-contained.
 import { defineConfig } from 'vite';
 
 export default defineConfig({
@@ -10,11 +11,11 @@ export default defineConfig({
     sourcemap: true,
     minify: false,
     lib: {
-      entry: { index: 'src/index.ts', cpu: 'src/cpu.ts', node: 'src/node.ts' },
+      entry: { index: 'src/index.ts', cpu: 'src/cpu.ts', node: 'src/node.ts', tfjs: 'src/tfjs.ts' },
       formats: ['es'],
     },
     rollupOptions: {
-      external: [/^node:/, 'webgpu'],
+      external: [/^node:/, 'webgpu', /^@tensorflow\//],
     },
   },
 });

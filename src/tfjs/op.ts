@@ -1,0 +1,228 @@
+// The TensorFlow.js op: tf.dropout's signature and semantics, our Philox masks, a custom gradient
+// that rebuilds the mask from (seed, offset), and two implementations — the fused kernels recorded
+// into tfjs-backend-webgpu's own command encoder on its own buffers, or tfjs ops with the mask
+// from the CPU reference on any other backend.
+import * as tf from '@tensorflow/tfjs-core';
+import { DropoutArgumentError } from '../errors.js';
+import { ensureBuffer, deviceState } from '../gpu/device-state.js';
+import { type BufferRange } from '../gpu/buffers.js';
+import { PhiloxGenerator } from '../rng/generator.js';
+import { keepMask } from '../rng/mask.js';
+import { toU64 } from '../rng/seed.js';
+import { dropRate, type DropRate } from '../rng/threshold.js';
+import { collapse, product, type Collapsed } from '../shape.js';
+import { allocateOutput, asWebGPUBackend, finishRecording, openEncoder, tensorBuffer, uniformBuffer, type WebGPUBackendInternals } from './backend.js';
+import { recordBroadcast, recordDraw, type RecordTarget } from './record.js';
+import { generatorFor, philoxSeed } from './seed.js';
+
+/** Options of {@link dropout} (the third argument, instead of tf.dropout's positional noiseShape and seed). */
+export interface DropoutOpOptions {
+  /**
+   * Shape of the keep/drop mask, broadcast over x like tf.dropout's noiseShape: each dimension 1
+   * (one mask value shared along it) or x's size; `null` takes x's size. A shorter shape is
+   * aligned to x's last dimensions.
+   */
+  noiseShape?: readonly (number | null)[] | null;
+  /**
+   * TensorFlow.js seed (number or string), mapped to the 64-bit Philox key by {@link philoxSeed}.
+   * Each call draws the next offset of that seed's generator ({@link generatorFor}).
+   */
+  seed?: number | string | bigint;
+  /** Pins the draw to (philoxSeed(seed ?? 0), offset) instead of the seed's next offset. */
+  offset?: number | bigint;
+  /** Draw (seed, offset) from this generator instead. */
+  generator?: PhiloxGenerator;
+}
+
+/** What a draw covers: the tensor shape, and the collapsed noise shape when the mask is shared. */
+export interface DropPlan {
+  shape: number[];
+  n: number;
+  /** The mask-space shape (noise shape), or null for element-wise dropout. */
+  noiseShape: number[] | null;
+  noise: Collapsed | null;
+  maskSize: number;
+  rate: DropRate;
+}
+
+export interface DrawKey {
+  seed: bigint;
+  offset: bigint;
+}
+
+const counters = { gpu: 0, fallback: 0 };
+let warnedInternals = false;
+
+/**
+ * How many draws (forward or backward) ran on tfjs-backend-webgpu's device with the fused
+ * kernels, and how many through the portable fallback (tfjs ops with the CPU reference's mask).
+ * @example
+ * const before = dropoutStats().gpu;
+ * dropout(x, 0.5);
+ * console.log(dropoutStats().gpu - before); // 1 on the webgpu backend
+ */
+export function dropoutStats(): { gpu: number; fallback: number } {
+  return { ...counters };
+}
+
+/** tf.dropout's noise-shape rules, checked: same rank (nulls → x's sizes) or aligned right, each 1 or x's size. */
+export function resolveNoiseShape(shape: readonly number[], noiseShape: unknown): number[] | null {
+  if (noiseShape === undefined || noiseShape === null) return null;
+  if (!Array.isArray(noiseShape) || noiseShape.length > shape.length) {
+    throw new DropoutArgumentError('noiseShape', noiseShape, `an array of at most ${shape.length} dimension sizes (x has shape [${shape.join(', ')}]), or null`);
+  }
+  const pad = shape.length - noiseShape.length;
+  return shape.map((size, d) => {
+    if (d < pad) return 1;
+    const value: unknown = noiseShape[d - pad];
+    if (value === null || value === undefined) return size;
+    if (value !== 1 && value !== size) {
+      throw new DropoutArgumentError(`noiseShape[${d - pad}]`, value, `1, null or ${size} (x's size in that dimension)`, `x has shape [${shape.join(', ')}]`);
+    }
+    return value;
+  });
+}
+
+export function planFor(shape: readonly number[], rate: number, noiseShape: number[] | null): DropPlan {
+  const n = product(shape);
+  const dropped = dropRate(rate, 'rate');
+  if (noiseShape === null || noiseShape.every((d, i) => d === shape[i])) {
+    return { shape: [...shape], n, noiseShape: null, noise: null, maskSize: n, rate: dropped };
+  }
+  const noise = collapse(shape, noiseShape);
+  if (noise.sizes.every((_, i) => noise.strides[i] !== 0)) return { shape: [...shape], n, noiseShape: null, noise: null, maskSize: n, rate: dropped };
+  return { shape: [...shape], n, noiseShape, noise, maskSize: noise.maskSize, rate: dropped };
+}
+
+function rangeOf(buffer: GPUBuffer, n: number, name: string): BufferRange {
+  return { buffer, byteOffset: 0, byteLength: 4 * n, name };
+}
+
+/** The fused kernels on tfjs's device: reads t's buffer, writes a pooled buffer tfjs owns. Null if t is not on it. */
+function applyOnGPU(backend: WebGPUBackendInternals, t: tf.Tensor, plan: DropPlan, key: DrawKey, label: string): tf.Tensor | null {
+  const input = tensorBuffer(backend, t);
+  if (!input) return null;
+  const state = deviceState(backend.device);
+  const { info, buffer } = allocateOutput(backend, plan.shape);
+  const target: RecordTarget = { state, encoder: openEncoder(backend), uniforms: (data) => uniformBuffer(backend, data) };
+  const src = rangeOf(input, plan.n, 'x');
+  const dst = rangeOf(buffer, plan.n, 'y');
+  const draw = { rate: plan.rate, scale: plan.rate.scale, seed: key.seed, offset: key.offset, label };
+  let dispatches: number;
+  if (!plan.noise) {
+    dispatches = recordDraw(target, { ...draw, src, dst, mask: null, n: plan.n });
+  } else {
+    const bytes = 4 * Math.ceil(plan.maskSize / 32);
+    const mask: BufferRange = { buffer: ensureBuffer(state, 'mask scratch', Math.max(16, bytes), 0x80), byteOffset: 0, byteLength: bytes, name: 'mask scratch' };
+    dispatches = recordDraw(target, { ...draw, src: null, dst: null, mask, n: plan.maskSize });
+    dispatches += recordBroadcast(target, { src, dst, mask, n: plan.n, collapsed: plan.noise, scale: plan.rate.scale, label });
+  }
+  finishRecording(backend, [t.dataId, info.dataId], dispatches);
+  counters.gpu++;
+  return tf.engine().makeTensorFromTensorInfo(info, backend as unknown as tf.KernelBackend);
+}
+
+/** The keep mask over the mask space as a bool tensor, from the CPU reference. */
+function keepTensor(plan: DropPlan, key: DrawKey): tf.Tensor {
+  const bits = keepMask(key, plan.rate.p, plan.maskSize);
+  const flags = new Uint8Array(plan.maskSize);
+  for (let m = 0; m < plan.maskSize; m++) flags[m] = (bits[m >>> 5]! >>> (m & 31)) & 1;
+  return tf.tensor(flags, plan.noiseShape ?? plan.shape, 'bool');
+}
+
+/** Any backend: y = keep ? f32(x · scale) : +0, with tfjs ops (broadcast over the noise shape). */
+function applyWithOps(t: tf.Tensor, plan: DropPlan, key: DrawKey): tf.Tensor {
+  counters.fallback++;
+  return tf.tidy(() => tf.where(keepTensor(plan, key), tf.mul(t, tf.scalar(plan.rate.scale, 'float32')), tf.zerosLike(t)));
+}
+
+function webgpuBackend(): WebGPUBackendInternals | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const backend = asWebGPUBackend(tf.backend());
+  if (!backend && !warnedInternals) {
+    warnedInternals = true;
+    console.warn('webgpu-dropout/tfjs: the webgpu backend does not look like tfjs-backend-webgpu 4.x; using the portable path (tfjs ops)');
+  }
+  return backend;
+}
+
+/** One draw applied to t (forward to x, or backward to dy: the same mask and scale). */
+export function applyDraw(t: tf.Tensor, plan: DropPlan, key: DrawKey, label: string): tf.Tensor {
+  const backend = webgpuBackend();
+  return (backend && applyOnGPU(backend, t, plan, key, label)) ?? applyWithOps(t, plan, key);
+}
+
+/** Dropout of x with a fixed draw, differentiable: the gradient rebuilds the same mask from (seed, offset). */
+export function dropoutWithKey(x: tf.Tensor, plan: DropPlan, key: DrawKey): tf.Tensor {
+  const f = tf.customGrad(((input: tf.Tensor) => ({
+    value: applyDraw(input, plan, key, 'webgpu-dropout tfjs forward'),
+    gradFunc: (dy: tf.Tensor) => applyDraw(dy, plan, key, 'webgpu-dropout tfjs backward'),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x);
+}
+
+function checkInput(x: unknown): tf.Tensor {
+  const t = x instanceof tf.Tensor ? x : tf.tensor(x as tf.TensorLike);
+  if (t.dtype !== 'float32') {
+    if (!(x instanceof tf.Tensor)) t.dispose();
+    throw new DropoutArgumentError('x.dtype', t.dtype, "'float32' (x is scaled)");
+  }
+  return t;
+}
+
+function drawKey(options: DropoutOpOptions): DrawKey {
+  if (options.offset !== undefined) return { seed: philoxSeed(options.seed ?? 0), offset: toU64('offset', options.offset) };
+  if (options.generator !== undefined) {
+    if (!(options.generator instanceof PhiloxGenerator)) throw new DropoutArgumentError('generator', options.generator, 'a PhiloxGenerator');
+    return options.generator.next();
+  }
+  return generatorFor(options.seed).next();
+}
+
+function optionsOf(third: unknown, fourth: unknown): DropoutOpOptions {
+  if (third === undefined || third === null || Array.isArray(third)) {
+    return { noiseShape: third as DropoutOpOptions['noiseShape'], seed: fourth as DropoutOpOptions['seed'] };
+  }
+  if (typeof third !== 'object') throw new DropoutArgumentError('noiseShape', third, 'an array, null, or an options object { noiseShape, seed, offset, generator }');
+  if (fourth !== undefined) throw new DropoutArgumentError('seed', fourth, 'undefined when an options object is given (put seed in it)');
+  return third as DropoutOpOptions;
+}
+
+/**
+ * Dropout with tf.dropout's semantics: each element of x (or each mask value, with a noise
+ * shape) is dropped with probability `rate` and the rest scaled by 1 / (1 - rate); rate 0 returns
+ * a copy. Differentiable (tf.grad, model.fit): the gradient rebuilds the mask from the draw's
+ * (seed, offset) — no mask tensor is kept.
+ *
+ * On the `webgpu` backend it runs our fused kernel on TensorFlow.js's own device and buffers; on
+ * any other backend, tfjs ops with the mask computed by the CPU reference. Both give the mask of
+ * the README's mask contract, and values y = keep ? f32(x · f32(1 / (1 - rate))) : +0.
+ *
+ * Takes tf.dropout's positional arguments `(x, rate, noiseShape?, seed?)` or an options object.
+ * Unlike tf.dropout, where the same seed repeats the same mask, calls with the same seed continue
+ * one stream: the k-th draw with seed s uses (philoxSeed(s), k); pass `offset` to pin a draw.
+ * @example
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { dropout } from 'webgpu-dropout/tfjs';
+ * const y = dropout(tf.ones([4, 8]), 0.5);                        // like tf.dropout(x, 0.5)
+ * const z = dropout(x, 0.2, [null, 1, null], 42);                 // tf.dropout's positional form
+ * const w = dropout(x, 0.2, { seed: 42, offset: 7 });             // one exact draw
+ * const dx = tf.grad((v) => dropout(v, 0.5, { seed: 1, offset: 0 }))(x);
+ */
+export function dropout(
+  x: tf.Tensor | tf.TensorLike,
+  rate: number,
+  noiseShapeOrOptions?: readonly (number | null)[] | null | DropoutOpOptions,
+  seed?: number | string,
+): tf.Tensor {
+  const options = optionsOf(noiseShapeOrOptions, seed);
+  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new DropoutArgumentError('rate', rate, 'a number in [0, 1)');
+  const input = checkInput(x);
+  const noiseShape = resolveNoiseShape(input.shape, options.noiseShape);
+  if (rate === 0 || input.size === 0) return input === x ? input.clone() : input;
+  const plan = planFor(input.shape, rate, noiseShape);
+  const key = drawKey(options);
+  const y = dropoutWithKey(input, plan, key);
+  if (input !== x) input.dispose();
+  return y;
+}
