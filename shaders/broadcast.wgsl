@@ -8,6 +8,7 @@
 //   AFFINE  kept values are x * scale + bias, dropped ones `dropped` (feature alpha dropout)
 //   INNER4  the innermost dimension is a multiple of 4, so a vec4 shares everything but the
 //           innermost coordinate and needs one index computation, not four
+//   RANK1 … RANK4  the collapsed rank, for an unrolled index computation (else a loop)
 //
 // The host collapses the shape first: dimensions of size 1 vanish and neighbours that are both
 // broadcast or both not merge, so channel dropout of (N, C, H, W) is two dimensions.
@@ -36,16 +37,63 @@ struct Params {
 // Bindings 1 (src) and 2 (dst) are declared by the io-*.wgsl file.
 @group(0) @binding(3) var<storage, read> mask_words: array<u32>;
 
-// The mask-space index of tensor element `global`.
+// The mask-space index of tensor element `global`. Integer division is the slow part on
+// SwiftShader, so there is one per dimension and none for the outermost (it cannot wrap); ranks
+// up to 4 (after collapsing) are unrolled with constant component indices, because a loop that
+// indexes vector components at run time measured much slower.
 fn mask_index(global: u32) -> u32 {
+// #if RANK1
   var rest = global;
   var m = 0u;
-  for (var d = 0u; d < params.rank; d++) {
+  return m + rest * params.strides[0].x;
+// #else
+// #if RANK2
+  var rest = global;
+  var m = 0u;
+  let q0 = rest / params.sizes[0].x;
+  m += (rest - q0 * params.sizes[0].x) * params.strides[0].x;
+  rest = q0;
+  return m + rest * params.strides[0].y;
+// #else
+// #if RANK3
+  var rest = global;
+  var m = 0u;
+  let q0 = rest / params.sizes[0].x;
+  m += (rest - q0 * params.sizes[0].x) * params.strides[0].x;
+  rest = q0;
+  let q1 = rest / params.sizes[0].y;
+  m += (rest - q1 * params.sizes[0].y) * params.strides[0].y;
+  rest = q1;
+  return m + rest * params.strides[0].z;
+// #else
+// #if RANK4
+  var rest = global;
+  var m = 0u;
+  let q0 = rest / params.sizes[0].x;
+  m += (rest - q0 * params.sizes[0].x) * params.strides[0].x;
+  rest = q0;
+  let q1 = rest / params.sizes[0].y;
+  m += (rest - q1 * params.sizes[0].y) * params.strides[0].y;
+  rest = q1;
+  let q2 = rest / params.sizes[0].z;
+  m += (rest - q2 * params.sizes[0].z) * params.strides[0].z;
+  rest = q2;
+  return m + rest * params.strides[0].w;
+// #else
+  var rest = global;
+  var m = 0u;
+  let last = params.rank - 1u;
+  for (var d = 0u; d < last; d++) {
     let size = params.sizes[d >> 2u][d & 3u];
-    m += (rest % size) * params.strides[d >> 2u][d & 3u];
-    rest /= size;
+    let q = rest / size;
+    m += (rest - q * size) * params.strides[d >> 2u][d & 3u];
+    rest = q;
   }
-  return m;
+  return m + rest * params.strides[last >> 2u][last & 3u];
+// #endif
+// #endif
+// #endif
+// #endif
 }
 
 fn bit(m: u32) -> bool {

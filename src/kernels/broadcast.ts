@@ -41,10 +41,12 @@ export function prepareBroadcast(state: DeviceState, job: BroadcastJob): Promise
   const maskBytes = job.mask.byteOffset + 4 * Math.ceil(job.collapsed.maskSize / 32) - maskStart;
   const affine = job.affine !== undefined;
   const inner4 = (job.collapsed.sizes[0] ?? 1) % 4 === 0;
+  const rank = job.collapsed.sizes.length;
+  const ranks = { RANK1: rank === 1, RANK2: rank === 2, RANK3: rank === 3, RANK4: rank === 4 };
   return prepareElementwise(state, {
     family: 'broadcast',
-    source: specialize(broadcastSource, { AFFINE: affine, INNER4: inner4 }, 'broadcast.wgsl'),
-    variant: `out=${affine ? 'affine' : 'scale'}:${inner4 ? 'inner4' : 'general'}`,
+    source: specialize(broadcastSource, { AFFINE: affine, INNER4: inner4, ...ranks }, 'broadcast.wgsl'),
+    variant: `out=${affine ? 'affine' : 'scale'}:${inner4 ? 'inner4' : 'general'}:rank${rank <= 4 ? rank : 'N'}`,
     layout: LAYOUT,
     paramsBytes: BROADCAST_PARAMS_BYTES,
     writeParams: (view, at, chunk, src, dst, groups) => {
