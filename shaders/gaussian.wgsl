@@ -29,6 +29,7 @@ struct Params {
   dst_shift: u32,
   pad0: u32,
   pad1: u32,
+  pre: vec4<u32>,    // philoxUniformPart of counter words (0x100, offset lo, offset hi) and the key
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -47,8 +48,8 @@ fn box_muller(a: u32, b: u32) -> vec2<f32> {
 
 // The multiplier 1 + sigma * z of the four elements of vec4 v of the chunk.
 fn factor4(v: u32) -> vec4<f32> {
-  let w = philox4x32_10(vec4<u32>(params.block_base + v, GAUSSIAN_STREAM, params.offset_lo, params.offset_hi),
-                        vec2<u32>(params.seed_lo, params.seed_hi));
+  // Counter (block, GAUSSIAN_STREAM, offset lo, offset hi); only the block varies.
+  let w = philox4x32_10_varying_c0(params.block_base + v, params.pre, vec2<u32>(params.seed_lo, params.seed_hi));
   let z = vec4<f32>(box_muller(w.x, w.y), box_muller(w.z, w.w));
   return vec4<f32>(1.0) + params.sigma * z;
 }

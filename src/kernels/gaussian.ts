@@ -4,6 +4,8 @@ import { type BufferRange } from '../gpu/buffers.js';
 import { type DeviceState } from '../gpu/device-state.js';
 import { type Recorder } from '../gpu/submit.js';
 import { u64Words } from '../rng/seed.js';
+import { philoxUniformPart } from '../rng/philox.js';
+import { GAUSSIAN_STREAM } from '../cpu/gaussian.js';
 import { PHILOX_WGSL, type WorkgroupSize } from './dropout-family.js';
 import { elementwiseLayout, prepareElementwise, writeScalars } from './elementwise.js';
 
@@ -12,7 +14,8 @@ export const GAUSSIAN_FIELDS = [
   'n', 'block_base', 'sigma', 'groups', 'seed_lo', 'seed_hi', 'offset_lo', 'offset_hi', 'src_shift', 'dst_shift', 'pad0', 'pad1',
 ] as const;
 const FLOATS = new Set(['sigma']);
-export const GAUSSIAN_PARAMS_BYTES = 4 * GAUSSIAN_FIELDS.length;
+/** The scalars, then `pre: vec4<u32>` (16-byte aligned after 12 scalars). */
+export const GAUSSIAN_PARAMS_BYTES = 4 * GAUSSIAN_FIELDS.length + 16;
 const LAYOUT = elementwiseLayout('gaussian', GAUSSIAN_PARAMS_BYTES);
 
 export interface GaussianJob {
@@ -29,6 +32,7 @@ export interface GaussianJob {
 export function prepareGaussian(state: DeviceState, job: GaussianJob): Promise<Recorder> {
   const [seedLo, seedHi] = u64Words(job.seed);
   const [offsetLo, offsetHi] = u64Words(job.offset);
+  const pre = philoxUniformPart(offsetLo, offsetHi, [seedLo, seedHi], GAUSSIAN_STREAM);
   return prepareElementwise(state, {
     family: 'gaussian',
     prefix: PHILOX_WGSL,
@@ -36,11 +40,14 @@ export function prepareGaussian(state: DeviceState, job: GaussianJob): Promise<R
     variant: 'box-muller',
     layout: LAYOUT,
     paramsBytes: GAUSSIAN_PARAMS_BYTES,
-    writeParams: (view, at, chunk, src, dst, groups) => writeScalars(view, at, GAUSSIAN_FIELDS, FLOATS, {
-      n: chunk.count, block_base: chunk.start / 4, sigma: job.sigma, groups,
-      seed_lo: seedLo, seed_hi: seedHi, offset_lo: offsetLo, offset_hi: offsetHi,
-      src_shift: src.shift, dst_shift: dst.shift, pad0: 0, pad1: 0,
-    }),
+    writeParams: (view, at, chunk, src, dst, groups) => {
+      writeScalars(view, at, GAUSSIAN_FIELDS, FLOATS, {
+        n: chunk.count, block_base: chunk.start / 4, sigma: job.sigma, groups,
+        seed_lo: seedLo, seed_hi: seedHi, offset_lo: offsetLo, offset_hi: offsetHi,
+        src_shift: src.shift, dst_shift: dst.shift, pad0: 0, pad1: 0,
+      });
+      pre.forEach((word, i) => view.setUint32(at + 4 * GAUSSIAN_FIELDS.length + 4 * i, word, true));
+    },
     src: job.src, dst: job.dst, n: job.n, workgroupSize: job.workgroupSize, operation: job.operation,
   });
 }

@@ -51,14 +51,14 @@ export function philox4x32(counter: ArrayLike<number>, key: ArrayLike<number>, o
 }
 
 /**
- * The uniform part of Philox4x32-10 for counters (c0, 0, c2, c3) under key k, for
- * `philox4x32_10_varying_c0` in shaders/philox.wgsl: [c3 ^ k1, lo(M1·c2) ^ (k0 + W0),
- * hi(M0·u) ^ (k1 + W1), lo(M0·u)] with u = hi(M1·c2) ^ k0.
+ * The uniform part of Philox4x32-10 for counters (c0, c1, c2, c3) under key k when only c0 varies,
+ * for `philox4x32_10_varying_c0` in shaders/philox.wgsl: [c3 ^ k1, lo(M1·c2) ^ (k0 + W0),
+ * hi(M0·u) ^ (k1 + W1), lo(M0·u)] with u = hi(M1·c2) ^ c1 ^ k0.
  */
-export function philoxUniformPart(c2: number, c3: number, key: ArrayLike<number>): [number, number, number, number] {
+export function philoxUniformPart(c2: number, c3: number, key: ArrayLike<number>, c1 = 0): [number, number, number, number] {
   const k0 = key[0]! >>> 0;
   const k1 = key[1]! >>> 0;
-  const u = (mulhi32(PHILOX_M1, c2) ^ k0) >>> 0;
+  const u = (mulhi32(PHILOX_M1, c2) ^ c1 ^ k0) >>> 0;
   return [
     (c3 ^ k1) >>> 0,
     (Math.imul(PHILOX_M1, c2) ^ ((k0 + PHILOX_W0) >>> 0)) >>> 0,
