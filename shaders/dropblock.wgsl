@@ -50,11 +50,9 @@ fn any_seed(start: u32, count: u32) -> bool {
   return ((~(low | high)) & window) != 0u;
 }
 
-fn element_kept(e: u32) -> bool {
-  let w = e % params.width;
-  let h = (e / params.width) % params.height;
-  let d = (e / (params.width * params.height)) % params.depth;
-  let nc = e / (params.width * params.height * params.depth);
+// Whether element (nc, d, h, w) is kept: no seed (i, j, k) with i in [d - bd + 1, d],
+// j in [h - bs + 1, h], k in [w - bs + 1, w]. Each seed row's window is one bit range.
+fn element_kept(nc: u32, d: u32, h: u32, w: u32) -> bool {
   let sd = params.depth - params.block_depth + 1u;
   let sh = params.height - params.block_size + 1u;
   let sw = params.width - params.block_size + 1u;
@@ -82,8 +80,25 @@ fn dropblock_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   var bits = 0u;
   if (group < params.groups && word * 32u < params.n) {
     let count = min(32u, params.n - word * 32u);
+    // Coordinates of the word's first element, then stepped: integer division is the slow part
+    // on SwiftShader, so four per word instead of four per element.
+    let e = word * 32u;
+    var w = e % params.width;
+    var h = (e / params.width) % params.height;
+    var d = (e / (params.width * params.height)) % params.depth;
+    var nc = e / (params.width * params.height * params.depth);
     for (var b = 0u; b < count; b++) {
-      if (element_kept(word * 32u + b)) { bits |= 1u << b; }
+      if (element_kept(nc, d, h, w)) { bits |= 1u << b; }
+      w++;
+      if (w == params.width) {
+        w = 0u;
+        h++;
+        if (h == params.height) {
+          h = 0u;
+          d++;
+          if (d == params.depth) { d = 0u; nc++; }
+        }
+      }
     }
     mask_out[params.mask_shift + word] = bits;
   }
