@@ -8,12 +8,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DropoutNoAdapterError } from './errors.js';
 
-/** Where Debian's and Ubuntu's `chromium` package ship SwiftShader, a CPU Vulkan driver. */
+/**
+ * Where Debian's and Ubuntu's `chromium` package ship SwiftShader, a CPU Vulkan driver: the Vulkan
+ * ICD manifests {@link requestNodeAdapter} tries, in order, when no other adapter is found.
+ * @example
+ * SWIFTSHADER_ICD_PATHS.some((path) => existsSync(path)) // true once `apt-get install chromium` ran
+ */
 export const SWIFTSHADER_ICD_PATHS = [
   '/usr/lib/chromium/vk_swiftshader_icd.json',
   '/usr/lib/chromium-browser/vk_swiftshader_icd.json',
 ];
 
+/**
+ * The install hint that ends the `DropoutNoAdapterError` message when Node finds no adapter.
+ * @example
+ * console.error(`No WebGPU here. ${NO_GPU_HINT}`);
+ */
 export const NO_GPU_HINT =
   'On Debian/Ubuntu without a GPU: `sudo apt-get install -y chromium libvulkan1` (SwiftShader, a CPU Vulkan driver, ships in chromium); '
   + 'with a GPU: install its Vulkan driver. Then `npm install webgpu`.';
@@ -27,8 +37,14 @@ interface DawnModule {
 // so every instance we create is kept here for the life of the process.
 const instances: GPU[] = [];
 
+/**
+ * Options of {@link requestNodeDevice} (and, for `dawnFlags` and `forceSwiftShader`,
+ * {@link requestNodeAdapter}). All optional.
+ * @example
+ * const device = await requestNodeDevice({ requiredFeatures: ['timestamp-query'], forceSwiftShader: true });
+ */
 export interface NodeDeviceOptions {
-  /** Features to require, e.g. ['timestamp-query']; missing ones are an error. */
+  /** Features to require, e.g. ['timestamp-query']; a missing one is a `DropoutNoAdapterError`. */
   requiredFeatures?: GPUFeatureName[];
   /** Limits to require. Default: the adapter's maxStorageBufferBindingSize and maxBufferSize. */
   requiredLimits?: Record<string, number>;
@@ -67,6 +83,14 @@ function useSwiftShader(): boolean {
 /**
  * The GPUAdapter Node would use: the system's Vulkan driver, else SwiftShader from Debian's
  * chromium package (found on its own), else a DropoutNoAdapterError that says what to install.
+ * Installs the `webgpu` package's globals (`GPUBufferUsage`, …) on `globalThis`.
+ * @param options - `dawnFlags` for Dawn's `create()`; `forceSwiftShader` to skip other drivers
+ * @returns the adapter
+ * @throws `DropoutNoAdapterError` (code `NO_ADAPTER`) if the `webgpu` package is not
+ * installed or no adapter is found
+ * @example
+ * const adapter = await requestNodeAdapter();
+ * console.log(adapter.info.description); // e.g. 'SwiftShader Device (Subzero)'
  */
 export async function requestNodeAdapter(options: Pick<NodeDeviceOptions, 'dawnFlags' | 'forceSwiftShader'> = {}): Promise<GPUAdapter> {
   const dawn = await loadDawn();
@@ -82,7 +106,13 @@ export async function requestNodeAdapter(options: Pick<NodeDeviceOptions, 'dawnF
 }
 
 /**
- * A GPUDevice in Node, on a real GPU if Vulkan has one and on SwiftShader otherwise.
+ * A GPUDevice in Node, on a real GPU if Vulkan has one and on SwiftShader otherwise. Requests the
+ * adapter's full `maxStorageBufferBindingSize` and `maxBufferSize` unless `requiredLimits` says
+ * otherwise. Needs the optional peer dependency `webgpu` (`npm install webgpu`).
+ * @param options - see {@link NodeDeviceOptions}
+ * @returns a new device; destroy it when done
+ * @throws `DropoutNoAdapterError` (code `NO_ADAPTER`) if `webgpu` is missing, no adapter is
+ * found, or the adapter lacks one of `requiredFeatures`
  * @example
  * import { requestNodeDevice } from 'webgpu-dropout/node';
  * const device = await requestNodeDevice({ requiredFeatures: ['timestamp-query'] });

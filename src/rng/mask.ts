@@ -9,6 +9,12 @@ import { dropRate } from './threshold.js';
 /** Levels of a block: level L supplies byte L (from the top) of each element's 32-bit uniform. */
 const LEVELS = 4;
 
+/**
+ * What identifies a draw: the mask of element e is a pure function of (seed, offset, e, p). Both
+ * are integers in [0, 2^64 - 1], as numbers (safe integers) or bigints; anything else is a
+ * {@link DropoutArgumentError}. A {@link GeneratorState} from `PhiloxGenerator.next()` is one.
+ * @example keepMask({ seed: 42n, offset: 3n }, 0.1, 1024)
+ */
 export interface DrawKey {
   /** 64-bit seed: the Philox key. */
   seed: bigint | number;
@@ -30,7 +36,11 @@ export function checkCount(name: string, n: unknown): number {
 /**
  * The 32-bit uniform u that decides element e of a draw: byte L (from the top) is byte `slot.byte`
  * of word `slot.word` of Philox4x32-10(counter = [block, L, offsetLo, offsetHi], key = [seedLo, seedHi]).
- * The kernels only compute the lower bytes when the upper ones tie with the threshold.
+ * The kernels only compute the lower bytes when the upper ones tie with the threshold. Element e
+ * is kept iff u >= round(p * 2^32).
+ * @param e - element index, an integer in [0, 2^36)
+ * @throws {@link DropoutArgumentError} if the seed or offset is not an integer in [0, 2^64)
+ * @example elementUniform({ seed: 42n, offset: 0n }, 7) >= Math.round(0.1 * 2 ** 32) // element 7 kept at p = 0.1?
  */
 export function elementUniform(key: DrawKey, e: number): number {
   const { seed, stream } = counterWords(key);
@@ -47,6 +57,9 @@ export function elementUniform(key: DrawKey, e: number): number {
 /**
  * The keep mask of a draw as packed bits: bit (e & 31) of word (e >> 5) is 1 iff element e is kept,
  * i.e. iff its uniform u >= round(p * 2^32). Bits past n are 0.
+ * @param p - drop probability in [0, 1]
+ * @param n - number of elements, an integer in [0, 2^36]
+ * @throws {@link DropoutArgumentError} for p, n, seed or offset out of range
  * @example keepMask({ seed: 42n, offset: 0n }, 0.5, 100) // Uint32Array(4)
  */
 export function keepMask(key: DrawKey, p: number, n: number): Uint32Array {
@@ -91,7 +104,11 @@ export function keepMask(key: DrawKey, p: number, n: number): Uint32Array {
   return words;
 }
 
-/** Whether bit e of a packed mask is set. */
+/**
+ * Whether bit e of a packed mask is set: bit (e & 31) of word (e >> 5), i.e. whether element e
+ * was kept.
+ * @example maskBit(keepMask({ seed: 1n, offset: 0n }, 0.5, 64), 3)
+ */
 export function maskBit(words: Uint32Array, e: number): boolean {
   return ((words[e >>> 5]! >>> (e & 31)) & 1) === 1;
 }

@@ -7,6 +7,7 @@ const TWO32 = 0x100000000;
  * The keep rule is `u >= threshold` for the element's 32-bit uniform u (README, "Mask contract").
  */
 export interface DropRate {
+  /** The drop probability as given, in [0, 1]. */
   readonly p: number;
   /** round(p * 2^32), in [0, 2^32]; 2^32 means every element is dropped. */
   readonly threshold: number;
@@ -16,11 +17,19 @@ export interface DropRate {
   readonly keepFrom: number;
   /** A first byte equal to tieByte needs the next bytes; 0x100 when the threshold's low 24 bits are 0. */
   readonly tieByte: number;
+  /** threshold = 2^32 (p = 1, or within 2^-33 of it): every element is dropped. */
   readonly dropsAll: boolean;
+  /** threshold = 0 (p = 0, or below 2^-33): every element is kept. */
   readonly keepsAll: boolean;
 }
 
-/** Validates p (a number in [0, 1]) and derives the kernel constants. */
+/**
+ * Validates p and derives the kernel constants.
+ * @param p - drop probability, a number in [0, 1]
+ * @param name - the argument name errors report (default `'p'`)
+ * @throws {@link DropoutArgumentError} if p is not a number in [0, 1] (NaN included)
+ * @example dropRate(0.5) // { p: 0.5, threshold: 2147483648, scale: 2, keepFrom: 128, tieByte: 256, … }
+ */
 export function dropRate(p: unknown, name = 'p'): DropRate {
   if (typeof p !== 'number' || Number.isNaN(p) || p < 0 || p > 1) {
     throw new DropoutArgumentError(name, p, 'a number in [0, 1]');

@@ -29,8 +29,21 @@ export function checkMode(mode: unknown): DropoutMode {
   return mode;
 }
 
-/** Alpha dropout's constants, computed in float64 and rounded once to f32 (PyTorch's formulas). */
-export function alphaConstants(p: number): { a: number; bias: number; dropped: number } {
+/**
+ * Alpha dropout's constants, computed in float64 and rounded once to f32 (PyTorch's formulas).
+ * @param p - drop probability in [0, 1) (not validated here; the kernels validate it)
+ * @returns `a` = ((1 - p)(1 + p·λα²))^-½, `bias` = a·λα·p and `dropped` = a·λα·(p - 1), the
+ * output of a dropped unit (λα = {@link SELU_ALPHA_PRIME}); kept units give a·x + bias
+ * @example alphaConstants(0.1) // { a: 0.9…, bias: 0.1…, dropped: -1.4… }
+ */
+export function alphaConstants(p: number): {
+  /** Scale of kept units. */
+  a: number;
+  /** Added to kept units. */
+  bias: number;
+  /** Output of dropped units. */
+  dropped: number;
+} {
   const alpha = SELU_ALPHA_PRIME;
   const a = 1 / Math.sqrt((alpha * alpha * p + 1) * (1 - p));
   return { a: Math.fround(a), bias: Math.fround(alpha * a * p), dropped: Math.fround(alpha * a * (p - 1)) };
