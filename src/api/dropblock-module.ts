@@ -1,6 +1,7 @@
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg } from '../gpu/buffers.js';
 import { dropBlock, dropBlockBackward } from './dropblock.js';
+import { checkDtype } from './validate.js';
 import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCallOptions } from './module.js';
 
 export interface DropBlockModuleOptions extends Omit<DropoutModuleOptions, 'mode' | 'noiseShape'> {
@@ -17,6 +18,7 @@ abstract class DropBlockBase extends Dropout {
   constructor(device: GPUDevice, options: DropBlockModuleOptions) {
     super(device, options);
     if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object with blockSize');
+    checkDtype(options.dtype, device, this.constructor.name, false);
     this.blockSize = options.blockSize;
     this.eps = options.eps ?? 1e-6;
   }

@@ -69,7 +69,8 @@ async function runDropBlock(device: GPUDevice, options: DropBlockOptions, direct
  * @example await dropBlock(device, { x, y, shape: [8, 64, 28, 28], p: 0.1, blockSize: 7, training: true, seed: 1n, offset: 0n });
  */
 export async function dropBlock(device: GPUDevice, options: DropBlockOptions & { x: BufferArg; y: BufferArg; mask?: BufferArg }): Promise<void> {
-  await runDropBlock(device, options, 'forward', options.x, options.y, options.mask);
+  // options?.: a missing options object is refused by runDropBlock as an argument error.
+  await runDropBlock(device, options, 'forward', options?.x, options?.y, options?.mask);
 }
 
 /**
@@ -78,5 +79,5 @@ export async function dropBlock(device: GPUDevice, options: DropBlockOptions & {
  * @example await dropBlockBackward(device, { dy, dx, shape, p: 0.1, blockSize: 7, training: true, seed: 1n, offset: 0n });
  */
 export async function dropBlockBackward(device: GPUDevice, options: DropBlockOptions & { dy: BufferArg; dx: BufferArg; mask?: BufferArg }): Promise<void> {
-  await runDropBlock(device, options, 'backward', options.dy, options.dx, options.mask);
+  await runDropBlock(device, options, 'backward', options?.dy, options?.dx, options?.mask);
 }

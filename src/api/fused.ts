@@ -5,6 +5,7 @@ import { recordAndSubmit } from '../gpu/submit.js';
 import { prepareJob } from '../kernels/dropout.js';
 import { prepareColumnSums } from '../kernels/reduce.js';
 import { dropRate } from '../rng/threshold.js';
+import { checkShape } from '../shape.js';
 import { call, type DropoutCallOptions } from './functional.js';
 import { checkDistinct, maskRange, tensorRange } from './validate.js';
 
@@ -39,6 +40,12 @@ export interface FusedDropoutBackwardOptions extends FusedDropoutCallOptions {
   dbias: BufferArg;
 }
 
+/** The options object and its shape, checked before anything else reads them. */
+function checkFusedOptions(options: unknown, operation: string): void {
+  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
+  checkShape('shape', (options as { shape?: unknown }).shape);
+}
+
 function cols(shape: readonly number[]): number {
   const last = shape[shape.length - 1];
   if (!last) throw new DropoutArgumentError('shape', shape, 'a shape whose last dimension (the bias length) is at least 1');
@@ -54,6 +61,7 @@ function cols(shape: readonly number[]): number {
  */
 export async function fusedDropout(device: GPUDevice, options: FusedDropoutOptions): Promise<void> {
   const operation = 'fusedDropout';
+  checkFusedOptions(options, operation);
   const c = call(device, { ...options, noiseShape: undefined }, operation);
   const act = checkActivation(options.activation);
   const width = cols(options.shape);
@@ -83,6 +91,7 @@ export async function fusedDropout(device: GPUDevice, options: FusedDropoutOptio
  */
 export async function fusedDropoutBackward(device: GPUDevice, options: FusedDropoutBackwardOptions): Promise<{ dresidual: BufferArg }> {
   const operation = 'fusedDropoutBackward';
+  checkFusedOptions(options, operation);
   const c = call(device, { ...options, noiseShape: undefined }, operation);
   const act = checkActivation(options.activation);
   const width = cols(options.shape);

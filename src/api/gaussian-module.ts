@@ -2,6 +2,7 @@ import { gaussianSigma } from '../cpu/gaussian.js';
 import { type BufferArg } from '../gpu/buffers.js';
 import { checkShape, product } from '../shape.js';
 import { gaussianDropout, gaussianDropoutBackward } from './gaussian.js';
+import { checkDtype } from './validate.js';
 import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCallOptions } from './module.js';
 
 /**
@@ -11,8 +12,9 @@ import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCal
  */
 export class GaussianDropout extends Dropout {
   constructor(device: GPUDevice, options: Omit<DropoutModuleOptions, 'mode' | 'noiseShape'> = {}) {
-    gaussianSigma(options.p ?? 0.5);
+    gaussianSigma((options ?? {}).p ?? 0.5);
     super(device, options);
+    checkDtype(options.dtype, device, 'GaussianDropout', false);
   }
 
   override async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: Omit<ForwardCallOptions, 'mask'> = {}): Promise<DropoutRecord> {

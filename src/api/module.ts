@@ -46,6 +46,12 @@ export interface ForwardCallOptions {
   mask?: BufferArg;
 }
 
+/** The options object of a module constructor, and its mode. */
+function checkModuleOptions(options: unknown): { mode: DropoutMode } {
+  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object (or nothing)');
+  return { mode: checkMode((options as { mode?: unknown }).mode) };
+}
+
 function sizeOptions(size: number | readonly number[]): { n: number } | { shape: readonly number[] } {
   if (typeof size === 'number') return { n: size };
   if (Array.isArray(size)) return { shape: size };
@@ -75,7 +81,8 @@ export class Dropout {
   #last: DropoutRecord | null = null;
 
   /** `mode` is for subclasses: 'alpha' is chosen by using AlphaDropout. */
-  constructor(device: GPUDevice, options: DropoutModuleOptions = {}, mode: DropoutMode = checkMode(options.mode)) {
+  constructor(device: GPUDevice, options: DropoutModuleOptions = {}, mode?: DropoutMode) {
+    const optionsMode = checkModuleOptions(options).mode;
     deviceState(device);
     this.device = device;
     this.p = dropRate(options.p ?? 0.5).p;
@@ -83,7 +90,7 @@ export class Dropout {
       throw new DropoutArgumentError('generator', options.generator, 'a PhiloxGenerator');
     }
     this.generator = options.generator ?? new PhiloxGenerator(0n);
-    this.mode = mode;
+    this.mode = mode ?? optionsMode;
     this.workgroupSize = checkWorkgroupSize(options.workgroupSize);
     this.#noiseShape = options.noiseShape;
     this.#dtype = options.dtype;
@@ -186,6 +193,7 @@ abstract class SpatialDropout extends Dropout {
   constructor(device: GPUDevice, options: SpatialDropoutOptions = {}, mode?: DropoutMode) {
     super(device, options, mode);
     this.channelsLast = options.channelsLast ?? false;
+    if (typeof this.channelsLast !== 'boolean') throw new DropoutArgumentError('channelsLast', options.channelsLast, 'true or false');
   }
   protected override noiseShapeFor(size: number | readonly number[]): readonly number[] {
     if (typeof size === 'number') throw new DropoutArgumentError('size', size, `a shape array for ${this.constructor.name}`);

@@ -13,9 +13,11 @@ import { checkShape } from '../shape.js';
  * @example spatialNoiseShape(2, [8, 16, 32, 32]) // [8, 16, 1, 1]
  */
 export function spatialNoiseShape(spatialDims: 0 | 1 | 2 | 3, shape: readonly number[], channelsLast = false): number[] {
+  const ranks: Record<number, number[]> = { 0: [2, 3, 4, 5, 6, 7, 8], 1: [2, 3], 2: [3, 4], 3: [4, 5] };
+  if (spatialDims !== 0 && spatialDims !== 1 && spatialDims !== 2 && spatialDims !== 3) throw new DropoutArgumentError('spatialDims', spatialDims, '0, 1, 2 or 3');
+  if (typeof channelsLast !== 'boolean') throw new DropoutArgumentError('channelsLast', channelsLast, 'true or false');
   const checked = checkShape('shape', shape);
   const rank = checked.length;
-  const ranks: Record<number, number[]> = { 0: [2, 3, 4, 5, 6, 7, 8], 1: [2, 3], 2: [3, 4], 3: [4, 5] };
   if (!ranks[spatialDims]!.includes(rank)) {
     throw new DropoutArgumentError('shape', shape, `a shape of rank ${ranks[spatialDims]!.join(' or ')} for ${spatialDims ? `${spatialDims}-D spatial` : 'feature'} dropout`);
   }

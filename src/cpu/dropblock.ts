@@ -28,17 +28,19 @@ export function dropBlockGeometry(shape: unknown, p: number, blockSize: unknown,
   }
   const [n, c] = s as [number, number];
   const [depth, height, width] = dims === 2 ? [1, s[2]!, s[3]!] : [s[2]!, s[3]!, s[4]!];
-  const bs = Math.min(blockSize, height, width, dims === 3 ? depth : Infinity);
+  const numel = product(s);
+  // A zero-size map (any dimension 0) has no blocks to drop: a no-op, whatever the block size.
+  const bs = numel === 0 ? 1 : Math.min(blockSize, height, width, dims === 3 ? depth : Infinity);
   if (bs % 2 === 0) {
     throw new DropoutArgumentError('blockSize', blockSize, 'an odd effective block size', `min(blockSize, spatial sizes) = ${bs}; torchvision's DropBlock only works for odd sizes`);
   }
   const bd = dims === 3 ? bs : 1;
   const positions = (depth - bd + 1) * (height - bs + 1) * (width - bs + 1);
   // gamma <= p: bs · (L - bs + 1) >= L for every 1 <= bs <= L.
-  const gamma = (p * depth * height * width) / (bs ** dims * positions);
+  const gamma = numel === 0 ? 0 : (p * depth * height * width) / (bs ** dims * positions);
   return {
     planes: n * c, depth, height, width, blockSize: bs, blockDepth: bd, gamma,
-    seedShape: [n * c, depth - bd + 1, height - bs + 1, width - bs + 1], numel: product(s),
+    seedShape: [n * c, depth - bd + 1, height - bs + 1, width - bs + 1], numel,
   };
 }
 
