@@ -1,4 +1,6 @@
-import { DropoutArgumentError } from '../errors.js';
+import { DropoutArgumentError, DropoutGPUError } from '../errors.js';
+import { deviceState } from './device-state.js';
+import { withErrorScope } from './error-scope.js';
 
 /** A GPUBuffer, or a GPUBuffer with a byte offset (a multiple of 4) where the tensor starts. */
 export type BufferArg = GPUBuffer | { buffer: GPUBuffer; byteOffset?: number };
@@ -44,13 +46,35 @@ export function overlaps(a: BufferRange, b: BufferRange): boolean {
 const STORAGE_IO = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST, without relying on globals
 
 /**
+ * Creates a buffer for the helpers below. WebGPU refuses a size past the device's maxBufferSize
+ * with a validation error (and an invalid buffer), which these synchronous helpers could not
+ * await; that case is known in advance and refused here with a typed error naming the argument.
+ * A mapping that cannot be allocated throws a RangeError in WebGPU, rethrown as GPU_OUT_OF_MEMORY.
+ */
+function createHelperBuffer(device: GPUDevice, operation: string, argument: string, value: unknown, elements: number, descriptor: GPUBufferDescriptor): GPUBuffer {
+  deviceState(device); // a GPUDevice, not known to be lost
+  const max = device.limits.maxBufferSize;
+  if (descriptor.size > max) {
+    throw new DropoutArgumentError(argument, value, `at most maxBufferSize / 4 = ${Math.floor(max / 4)} f32 values on this device`, `${elements} values need a buffer of ${descriptor.size} bytes; maxBufferSize is ${max}`);
+  }
+  try {
+    return device.createBuffer(descriptor);
+  } catch (error) {
+    if (error instanceof RangeError) throw new DropoutGPUError('GPU_OUT_OF_MEMORY', operation, `could not allocate ${descriptor.size} bytes: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
  * Uploads a Float32Array into a new storage buffer (usage STORAGE | COPY_SRC | COPY_DST).
- * The caller owns the buffer and destroys it.
+ * The caller owns the buffer and destroys it. More than maxBufferSize / 4 values on this device
+ * is a DropoutArgumentError.
  * @example const x = uploadFloat32(device, new Float32Array([1, 2, 3]));
  */
 export function uploadFloat32(device: GPUDevice, data: Float32Array, label = 'webgpu-dropout upload'): GPUBuffer {
   if (!(data instanceof Float32Array)) throw new DropoutArgumentError('data', data, 'a Float32Array');
-  const buffer = device.createBuffer({ label, size: Math.max(4, Math.ceil(data.byteLength / 4) * 4), usage: STORAGE_IO, mappedAtCreation: true });
+  const size = Math.max(4, Math.ceil(data.byteLength / 4) * 4);
+  const buffer = createHelperBuffer(device, 'uploadFloat32', 'data', data, data.length, { label, size, usage: STORAGE_IO, mappedAtCreation: true });
   new Float32Array(buffer.getMappedRange()).set(data);
   buffer.unmap();
   return buffer;
@@ -58,22 +82,28 @@ export function uploadFloat32(device: GPUDevice, data: Float32Array, label = 'we
 
 /**
  * Creates a zero-filled storage buffer for `count` 32-bit values (usage STORAGE | COPY_SRC | COPY_DST).
+ * More than maxBufferSize / 4 values on this device is a DropoutArgumentError.
  * @example const y = createStorageBuffer(device, 1024);
  */
 export function createStorageBuffer(device: GPUDevice, count: number, label = 'webgpu-dropout storage'): GPUBuffer {
   if (!Number.isSafeInteger(count) || count < 0) throw new DropoutArgumentError('count', count, 'a non-negative integer');
-  return device.createBuffer({ label, size: Math.max(4, count * 4), usage: STORAGE_IO });
+  return createHelperBuffer(device, 'createStorageBuffer', 'count', count, count, { label, size: Math.max(4, count * 4), usage: STORAGE_IO });
 }
 
 async function readBack(device: GPUDevice, arg: BufferArg, byteLength: number, name: string): Promise<ArrayBuffer> {
+  const state = deviceState(device);
   const range = bufferRange(name, arg, byteLength, 0x4, 'COPY_SRC');
   const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
+  // In error scopes: a destroyed buffer or one from another device is a GPU_VALIDATION error, not
+  // an uncaptured error and a read of zeros; a lost device is DEVICE_LOST.
   const staging = device.createBuffer({ label: 'webgpu-dropout readback', size, usage: 0x1 | 0x8 }); // MAP_READ | COPY_DST
   try {
-    const encoder = device.createCommandEncoder({ label: 'webgpu-dropout readback' });
-    if (byteLength > 0) encoder.copyBufferToBuffer(range.buffer, range.byteOffset, staging, 0, byteLength);
-    device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(0x1);
+    await withErrorScope(state, 'download', async () => {
+      const encoder = device.createCommandEncoder({ label: 'webgpu-dropout readback' });
+      if (byteLength > 0) encoder.copyBufferToBuffer(range.buffer, range.byteOffset, staging, 0, byteLength);
+      device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(0x1);
+    });
     return staging.getMappedRange(0, size).slice(0, byteLength);
   } finally {
     staging.destroy();

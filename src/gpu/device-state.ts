@@ -28,10 +28,30 @@ export interface DeviceState {
   readonly placeholders: Map<number, GPUBuffer>;
   readonly created: GPUBuffer[];
   testLimits: TestLimits;
-  readonly stats: { pipelines: number; buffers: number };
+  readonly stats: DeviceCounters;
+}
+
+/** Running counts of what the library did on a device (see {@link deviceStats}). */
+export interface DeviceCounters {
+  /** Compute pipelines compiled. */
+  pipelines: number;
+  /** Buffers the library created and owns (uniform, scratch, tie log, placeholders), replaced ones included. */
+  buffers: number;
+  /** Calls whose work the library submitted itself (one submit each). */
+  submits: number;
+  /** Calls whose work was recorded into the caller's GPUCommandEncoder. */
+  encodedCalls: number;
+  /**
+   * Uniform buffers created for work recorded into a caller's encoder: one per job of such a call,
+   * by design (that work runs after later calls' queue writes, so it cannot share the pooled
+   * uniform buffer). They are not owned (not in `liveBuffers`): the garbage collector frees them.
+   */
+  uniformBuffers: number;
 }
 
 const states = new WeakMap<GPUDevice, DeviceState>();
+/** Devices seen lost: calls on them fail at once, without building new state. */
+const lostDevices = new WeakMap<GPUDevice, GPUDeviceLostInfo>();
 
 function isDevice(value: unknown): value is GPUDevice {
   return typeof value === 'object' && value !== null
@@ -42,22 +62,56 @@ function isDevice(value: unknown): value is GPUDevice {
 /** The state of a live device; throws DropoutDeviceLostError if it was lost. */
 export function deviceState(device: unknown): DeviceState {
   if (!isDevice(device)) throw new DropoutArgumentError('device', device, 'a GPUDevice');
+  const lost = lostDevices.get(device);
+  if (lost) throw lostError(lost);
   let state = states.get(device);
   if (!state) {
     const fresh: DeviceState = {
       device, lost: null, pipelines: new Map(), modules: new Map(), layouts: new Map(), scratch: new Map(),
-      placeholders: new Map(), created: [], testLimits: {}, stats: { pipelines: 0, buffers: 0 },
+      placeholders: new Map(), created: [], testLimits: {},
+      stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0 },
     };
     state = fresh;
     states.set(device, fresh);
     void device.lost.then((info) => {
+      lostDevices.set(device, info);
       fresh.lost = info;
-      fresh.pipelines.clear();
-      if (states.get(device) === fresh) states.delete(device);
+      dropState(fresh);
     });
   }
   if (state.lost) throw lostError(state.lost);
   return state;
+}
+
+/**
+ * Forgets everything kept for a device (after a loss, or on releaseDevice): the caches, and the
+ * buffers we own, destroyed. Calls still in flight hold the old state; they fail or finish on
+ * their own, and anything they add to it is garbage.
+ */
+function dropState(state: DeviceState): void {
+  for (const buffer of state.created) buffer.destroy();
+  state.created.length = 0;
+  state.pipelines.clear();
+  state.modules.clear();
+  state.layouts.clear();
+  state.scratch.clear();
+  state.placeholders.clear();
+  if (states.get(state.device) === state) states.delete(state.device);
+}
+
+/** The device's loss, if it has been reported (the library watches every device it has seen). */
+export function lossOf(device: GPUDevice): GPUDeviceLostInfo | null {
+  return lostDevices.get(device) ?? states.get(device)?.lost ?? null;
+}
+
+/**
+ * Whether the device is lost, waiting one macrotask for a loss in progress to be reported: for
+ * error paths only, where a failure may be the loss's doing (browsers report loss asynchronously).
+ */
+export async function settledLoss(device: GPUDevice): Promise<GPUDeviceLostInfo | null> {
+  const known = lossOf(device);
+  if (known) return known;
+  return Promise.race([device.lost, new Promise<null>((resolve) => setTimeout(() => resolve(null), 0))]);
 }
 
 export function lostError(info: GPUDeviceLostInfo): DropoutDeviceLostError {
@@ -110,9 +164,7 @@ export function placeholder(state: DeviceState, binding: number): GPUBuffer {
  */
 export function releaseDevice(device: GPUDevice): void {
   const state = states.get(device);
-  if (!state) return;
-  for (const buffer of state.created) buffer.destroy();
-  states.delete(device);
+  if (state) dropState(state);
 }
 
 /**
@@ -123,6 +175,7 @@ export function releaseDevice(device: GPUDevice): void {
  */
 export function configureDevice(device: GPUDevice, limits: TestLimits): void {
   const state = deviceState(device);
+  if (typeof limits !== 'object' || limits === null) throw new DropoutArgumentError('limits', limits, 'an object of test limits ({} restores the device\'s own)');
   const checked: TestLimits = {};
   const positive = (name: keyof TestLimits, min: number): void => {
     const value = limits[name];
@@ -136,10 +189,24 @@ export function configureDevice(device: GPUDevice, limits: TestLimits): void {
   state.testLimits = checked;
 }
 
-/** Counts for leak tests: pipelines compiled and buffers created on this device so far. */
-export function deviceStats(device: GPUDevice): { pipelines: number; buffers: number; cachedPipelines: number; liveBuffers: number } {
+/** What {@link deviceStats} reports. */
+export interface DeviceStats extends DeviceCounters {
+  /** Pipelines in the cache now. */
+  cachedPipelines: number;
+  /** Buffers the library owns on the device now (not yet destroyed); flat in steady state. */
+  liveBuffers: number;
+  /** The device was reported lost (its state is gone; the counts are zero). */
+  lost: boolean;
+}
+
+/**
+ * Counts for leak tests: pipelines compiled, buffers created and owned, calls submitted or encoded
+ * on this device since the library first saw it (or since releaseDevice / a loss, which reset them).
+ */
+export function deviceStats(device: GPUDevice): DeviceStats {
   const state = states.get(device);
+  const lost = lostDevices.has(device);
   return state
-    ? { ...state.stats, cachedPipelines: state.pipelines.size, liveBuffers: state.created.length }
-    : { pipelines: 0, buffers: 0, cachedPipelines: 0, liveBuffers: 0 };
+    ? { ...state.stats, cachedPipelines: state.pipelines.size, liveBuffers: state.created.length, lost }
+    : { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, cachedPipelines: 0, liveBuffers: 0, lost };
 }

@@ -1,10 +1,11 @@
 import { DropoutGPUError } from '../errors.js';
-import { lostError, type DeviceState } from './device-state.js';
+import { lostError, settledLoss, type DeviceState } from './device-state.js';
 
 /**
  * Runs `body` inside validation and out-of-memory error scopes and turns a captured error into a
  * DropoutGPUError naming `operation`. Scopes are popped even when body throws; a GPU error
- * takes precedence over the exception it likely caused.
+ * takes precedence over the exception it likely caused, and a device loss over both (a lost
+ * device reports no errors, and whatever failed is the loss's doing).
  */
 export async function withErrorScope<T>(state: DeviceState, operation: string, body: () => T | Promise<T>): Promise<T> {
   const device = state.device;
@@ -22,6 +23,10 @@ export async function withErrorScope<T>(state: DeviceState, operation: string, b
   const validation = await device.popErrorScope();
   const memory = await device.popErrorScope();
   if (state.lost) throw lostError(state.lost);
+  if (validation || memory || failed) {
+    const lost = await settledLoss(device);
+    if (lost) throw lostError(lost);
+  }
   if (validation) throw new DropoutGPUError('GPU_VALIDATION', operation, validation.message);
   if (memory) throw new DropoutGPUError('GPU_OUT_OF_MEMORY', operation, memory.message);
   if (failed) throw failure;

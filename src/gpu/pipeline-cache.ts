@@ -3,7 +3,7 @@
 // compiling once, sharing compiles in flight, and turning failures into DropoutGPUErrors with
 // the compiler's messages and the key.
 import { DropoutGPUError } from '../errors.js';
-import { type DeviceState } from './device-state.js';
+import { lostError, settledLoss, type DeviceState } from './device-state.js';
 
 export interface LayoutSpec {
   /** Cache key of the layout, e.g. 'dropout:main'. */
@@ -48,7 +48,11 @@ async function createModule(state: DeviceState, key: string, code: string): Prom
   const module = device.createShaderModule({ label, code });
   const [error, info] = await Promise.all([device.popErrorScope(), module.getCompilationInfo()]);
   const messages = compileErrors(info);
-  if (error || messages) throw new DropoutGPUError('GPU_VALIDATION', label, messages || error!.message);
+  if (error || messages) {
+    const lost = await settledLoss(device);
+    if (lost) throw lostError(lost);
+    throw new DropoutGPUError('GPU_VALIDATION', label, messages || error!.message);
+  }
   return module;
 }
 
@@ -75,6 +79,8 @@ export function getPipeline(state: DeviceState, spec: PipelineSpec): Promise<GPU
       state.stats.pipelines++;
       return pipeline;
     } catch (error) {
+      const lost = await settledLoss(state.device);
+      if (lost) throw lostError(lost);
       throw new DropoutGPUError('GPU_VALIDATION', spec.key, (error as Error).message);
     }
   });

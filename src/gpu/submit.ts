@@ -27,6 +27,7 @@ export type Recorder = (target: RecordTarget) => void;
  */
 export function uniformsFor(state: DeviceState, data: ArrayBuffer, target: RecordTarget, label: string): GPUBuffer {
   if (target.shared === null) {
+    state.stats.uniformBuffers++;
     const buffer = state.device.createBuffer({ label, size: data.byteLength, usage: UNIFORM, mappedAtCreation: true });
     new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data));
     buffer.unmap();
@@ -44,6 +45,8 @@ export function uniformsFor(state: DeviceState, data: ArrayBuffer, target: Recor
  */
 export async function recordAndSubmit(state: DeviceState, operation: string, encoder: GPUCommandEncoder | undefined, ...recorders: Recorder[]): Promise<void> {
   await withErrorScope(state, operation, () => {
+    if (encoder) state.stats.encodedCalls++;
+    else state.stats.submits++;
     const target = encoder ?? state.device.createCommandEncoder({ label: operation });
     recorders.forEach((record, i) => record({ encoder: target, shared: encoder ? null : `${operation}#${i}` }));
     if (!encoder) state.device.queue.submit([target.finish()]);
