@@ -56,12 +56,12 @@ export class Tracker {
     }
   }
 
-  async f32(buffer: GPUBuffer, count: number, byteOffset = 0): Promise<Float32Array> {
-    return new Float32Array(await this.bytes(buffer, byteOffset, count * 4));
+  async f32(buffer: GPUBuffer, count: number, byteOffset = 0, device = this.device): Promise<Float32Array> {
+    return new Float32Array(await this.bytes(buffer, byteOffset, count * 4, device));
   }
 
-  async u32(buffer: GPUBuffer, count: number, byteOffset = 0): Promise<Uint32Array> {
-    return new Uint32Array(await this.bytes(buffer, byteOffset, count * 4));
+  async u32(buffer: GPUBuffer, count: number, byteOffset = 0, device = this.device): Promise<Uint32Array> {
+    return new Uint32Array(await this.bytes(buffer, byteOffset, count * 4, device));
   }
 
   dispose(): void {

@@ -1,4 +1,5 @@
 import { errorCases } from './errors.js';
+import { deviceLossCases } from './device-loss.js';
 import { familyCases } from './family.js';
 import { inPlaceCases } from './inplace.js';
 import { mcCases } from './mc.js';
@@ -7,8 +8,9 @@ import { f16Cases } from './f16.js';
 import { forwardCases } from './forward.js';
 import { katCases } from './kat.js';
 import { limitCases } from './limits.js';
+import { limitFamilyCases } from './limits-family.js';
 
 export { Tracker, type Case, type CaseEnv } from './env.js';
 
 /** Every GPU correctness case, run by test/gpu/cases.test.ts (Node) and test/browser (Chrome). */
-export const cases = [...katCases, ...forwardCases, ...limitCases, ...familyCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...f16Cases, ...errorCases];
+export const cases = [...katCases, ...forwardCases, ...limitCases, ...limitFamilyCases, ...familyCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...f16Cases, ...errorCases, ...deviceLossCases];
