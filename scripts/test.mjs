@@ -1,5 +1,6 @@
 // `npm test`: environment check, type check, lint, the Node suites (vitest), the library build,
-// then the headless-Chrome suite on the built bundle. Stops at the first failing step with its exit code.
+// packaging checks, the headless-Chrome suites on the built bundle, then the consumer tests on the
+// packed tarball. Stops at the first failing step with its exit code.
 import { spawnSync } from 'node:child_process';
 import { ensureGpuEnvironment } from './gpu-env.mjs';
 
@@ -8,7 +9,13 @@ const steps = [
   ['lint', 'npx', ['eslint', '.']],
   ['unit and Node GPU tests (vitest)', 'npx', ['vitest', 'run']],
   ['library build (vite + declarations)', 'npm', ['run', 'build', '--silent']],
+  // Packaging: the package metadata, the types every entry point resolves to (ESM-only, so attw's
+  // esm-only profile: node10 and node16-from-CommonJS cannot load it by design), and the TSDoc.
+  ['package metadata (publint --strict)', 'npx', ['publint', '--strict']],
+  ['types of every entry point (attw --pack --profile esm-only)', 'npx', ['attw', '--pack', '.', '--profile', 'esm-only']],
+  ['API reference (TypeDoc validation: no undocumented exports)', 'npx', ['typedoc', '--emit', 'none']],
   ['GPU tests in headless Chrome on the built bundle', 'node', ['test/browser/run.mjs']],
+  ['consumer tests (npm pack → Vite app in Chrome, Node ESM, CommonJS; size budget, tree-shaking)', 'node', ['test/consumer/run.mjs']],
 ];
 
 const started = Date.now();
