@@ -2,8 +2,19 @@ import { DropoutArgumentError, DropoutGPUError } from '../errors.js';
 import { deviceState } from './device-state.js';
 import { withErrorScope } from './error-scope.js';
 
-/** A GPUBuffer, or a GPUBuffer with a byte offset (a multiple of 4) where the tensor starts. */
-export type BufferArg = GPUBuffer | { buffer: GPUBuffer; byteOffset?: number };
+/**
+ * A GPUBuffer, or a GPUBuffer with a byte offset (a multiple of 4) where the tensor starts. The
+ * buffer needs STORAGE usage (COPY_SRC / COPY_DST where a call copies) and room for the tensor
+ * after `byteOffset`; otherwise the call throws a DropoutArgumentError naming the argument.
+ * @example
+ * await dropout(device, { x: { buffer: big, byteOffset: 4096 }, y, n: 1024, p: 0.1, training: true, seed: 1n, offset: 0n });
+ */
+export type BufferArg = GPUBuffer | {
+  /** The buffer holding the tensor. */
+  buffer: GPUBuffer;
+  /** Where the tensor starts, in bytes: a non-negative multiple of 4 (16 for the fast vec4 path); default 0. */
+  byteOffset?: number;
+};
 
 export interface BufferRange {
   buffer: GPUBuffer;

@@ -171,6 +171,9 @@ export function releaseDevice(device: GPUDevice): void {
  * Lowers the limits the kernels plan with on one device, below what the device allows — to test
  * chunking, 2-D dispatch and the tie-log overflow path on small tensors. Results never change.
  * Pass `{}` to go back to the device's own limits.
+ * @param limits - `maxBindingBytes` an integer ≥ 4096 + minStorageBufferOffsetAlignment,
+ * `maxWorkgroupsPerDimension` an integer ≥ 1, `tieCapacity` an integer ≥ 0; each optional
+ * @throws DropoutArgumentError if a limit is not such an integer (nothing changes then)
  * @example configureDevice(device, { maxBindingBytes: 1 << 16 }); // 64 KiB chunks
  */
 export function configureDevice(device: GPUDevice, limits: TestLimits): void {
@@ -202,6 +205,11 @@ export interface DeviceStats extends DeviceCounters {
 /**
  * Counts for leak tests: pipelines compiled, buffers created and owned, calls submitted or encoded
  * on this device since the library first saw it (or since releaseDevice / a loss, which reset them).
+ * A device the library has not seen gives zeros. Never throws.
+ * @example
+ * const before = deviceStats(device).liveBuffers;
+ * await dropout(device, options);
+ * deviceStats(device).liveBuffers === before; // true in steady state
  */
 export function deviceStats(device: GPUDevice): DeviceStats {
   const state = states.get(device);
