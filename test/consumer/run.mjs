@@ -52,9 +52,9 @@ try {
     const [info] = JSON.parse(sh('npm', ['pack', '--json', '--pack-destination', root], { cwd: repo }).stdout);
     tarball = join(root, info.filename);
     const files = info.files.map((f) => f.path);
-    checkPackedFiles(files);
     mkdirSync(unpacked);
     sh('tar', ['xzf', tarball, '-C', unpacked, '--strip-components=1']);
+    checkPackedFiles(files, unpacked);
     return `${files.length} files, ${(info.size / 1024).toFixed(1)} kB packed, ${(info.unpackedSize / 1024).toFixed(1)} kB unpacked`;
   });
 
@@ -131,7 +131,7 @@ console.log(`${ok ? '✓ consumer tests passed' : '✗ consumer tests failed'} i
 process.exit(ok ? 0 : 1);
 
 /** The tarball holds what users need and nothing else. */
-function checkPackedFiles(files) {
+function checkPackedFiles(files, unpacked) {
   const has = new Set(files);
   const targets = Object.values(pkg.exports).flatMap((entry) => (typeof entry === 'string' ? [entry] : Object.values(entry)));
   const required = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', ...targets.map((t) => t.replace(/^\.\//, ''))];
@@ -143,7 +143,7 @@ function checkPackedFiles(files) {
   // Source maps ship so debuggers show the TypeScript (they embed it); a dangling
   // sourceMappingURL would make Vite's dev server warn for every file of the package.
   for (const js of files.filter((f) => f.endsWith('.js'))) {
-    const map = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(join(repo, js), 'utf8'))?.[1];
+    const map = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(join(unpacked, js), 'utf8'))?.[1];
     if (map && !has.has(join(dirname(js), map))) throw new Error(`${js} points to ${map}, which is not in the tarball`);
   }
 }
