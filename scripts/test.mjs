@@ -15,6 +15,7 @@ const steps = [
   ['types of every entry point (attw --pack --profile esm-only)', 'npx', ['attw', '--pack', '.', '--profile', 'esm-only']],
   ['API reference (TypeDoc validation: no undocumented exports)', 'npx', ['typedoc', '--emit', 'none']],
   ['GPU tests in headless Chrome on the built bundle', 'node', ['test/browser/run.mjs']],
+  ['TensorFlow.js integration in headless Chrome (webgpu-dropout/tfjs)', 'node', ['test/tfjs/run.mjs']],
   ['consumer tests (npm pack → Vite app in Chrome, Node ESM, CommonJS; size budget, tree-shaking)', 'node', ['test/consumer/run.mjs']],
 ];
 

@@ -47,9 +47,10 @@ export interface WebGPUBackendInternals {
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
+  disposeData(dataId: object, force?: boolean): boolean;
 }
 
-const METHODS = ['uploadToGPU', 'makeTensorInfo', 'ensureCommandEncoderReady', 'endComputePassEncoder', 'submitQueue'] as const;
+const METHODS = ['uploadToGPU', 'makeTensorInfo', 'ensureCommandEncoderReady', 'endComputePassEncoder', 'submitQueue', 'disposeData'] as const;
 
 /** The backend as the zero-copy path needs it, or null (another backend, or internals that changed). */
 export function asWebGPUBackend(backend: unknown): WebGPUBackendInternals | null {

@@ -12,7 +12,12 @@ import { philoxSeed, randomSeed } from './seed.js';
 type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
 type Kwargs = Parameters<layers.Layer['call']>[1];
 
-/** Arguments of {@link Dropout} (those of tf.layers.dropout). */
+/**
+ * Arguments of {@link Dropout} (those of tf.layers.dropout, plus every common layer argument).
+ * @example
+ * const args: DropoutLayerArgs = { rate: 0.3, noiseShape: [null, 1, null], seed: 7, name: 'drop1' };
+ * model.add(layers.dropout(args));
+ */
 export interface DropoutLayerArgs extends LayerArgs {
   /** Fraction of the inputs to drop, in [0, 1]; 0 and 1 make the layer the identity, as in tfjs-layers. */
   rate: number;
@@ -130,7 +135,11 @@ export class SpatialDropout1D extends Dropout {
   }
 }
 
-/** Arguments of {@link SpatialDropout2D}. */
+/**
+ * Arguments of {@link SpatialDropout2D}.
+ * @example
+ * model.add(layers.spatialDropout2d({ rate: 0.2, dataFormat: 'channelsFirst' }));
+ */
 export interface SpatialDropout2DArgs extends Omit<DropoutLayerArgs, 'noiseShape'> {
   /** 'channelsLast' (default, (batch, rows, cols, channels), TensorFlow.js's layout) or 'channelsFirst'. */
   dataFormat?: 'channelsFirst' | 'channelsLast';

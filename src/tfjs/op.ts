@@ -4,7 +4,7 @@
 // from the CPU reference on any other backend.
 import * as tf from '@tensorflow/tfjs-core';
 import { DropoutArgumentError } from '../errors.js';
-import { ensureBuffer, deviceState } from '../gpu/device-state.js';
+import { ensureBuffer, deviceState, type DeviceState } from '../gpu/device-state.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { PhiloxGenerator } from '../rng/generator.js';
 import { keepMask } from '../rng/mask.js';
@@ -12,10 +12,15 @@ import { toU64 } from '../rng/seed.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
 import { collapse, product, type Collapsed } from '../shape.js';
 import { allocateOutput, asWebGPUBackend, finishRecording, openEncoder, tensorBuffer, uniformBuffer, type WebGPUBackendInternals } from './backend.js';
-import { recordBroadcast, recordDraw, type RecordTarget } from './record.js';
+import { planBroadcast, planDraw, type PlannedRecording, type RecordTarget } from './record.js';
 import { generatorFor, philoxSeed } from './seed.js';
 
-/** Options of {@link dropout} (the third argument, instead of tf.dropout's positional noiseShape and seed). */
+/**
+ * Options of {@link dropout} (the third argument, instead of tf.dropout's positional noiseShape and seed).
+ * @example
+ * dropout(x, 0.3, { noiseShape: [null, 1, null], seed: 42 });  // next draw of seed 42's stream
+ * dropout(x, 0.3, { seed: 42, offset: 5 });                      // exactly the draw (42, 5)
+ */
 export interface DropoutOpOptions {
   /**
    * Shape of the keep/drop mask, broadcast over x like tf.dropout's noiseShape: each dimension 1
@@ -52,6 +57,7 @@ export interface DrawKey {
 
 const counters = { gpu: 0, fallback: 0 };
 let warnedInternals = false;
+let warnedPlan = false;
 
 /**
  * How many draws (forward or backward) ran on tfjs-backend-webgpu's device with the fused
@@ -98,42 +104,91 @@ function rangeOf(buffer: GPUBuffer, n: number, name: string): BufferRange {
   return { buffer, byteOffset: 0, byteLength: 4 * n, name };
 }
 
-/** The fused kernels on tfjs's device: reads t's buffer, writes a pooled buffer tfjs owns. Null if t is not on it. */
+/**
+ * The fused kernels on tfjs's device: reads t's buffer, writes a pooled buffer tfjs owns. Null if
+ * t is not on it, or if the kernels could not be prepared (reported once; the caller falls back).
+ */
 function applyOnGPU(backend: WebGPUBackendInternals, t: tf.Tensor, plan: DropPlan, key: DrawKey, label: string): tf.Tensor | null {
   const input = tensorBuffer(backend, t);
   if (!input) return null;
   const state = deviceState(backend.device);
   const { info, buffer } = allocateOutput(backend, plan.shape);
-  const target: RecordTarget = { state, encoder: openEncoder(backend), uniforms: (data) => uniformBuffer(backend, data) };
-  const src = rangeOf(input, plan.n, 'x');
-  const dst = rangeOf(buffer, plan.n, 'y');
-  const draw = { rate: plan.rate, scale: plan.rate.scale, seed: key.seed, offset: key.offset, label };
-  let dispatches: number;
-  if (!plan.noise) {
-    dispatches = recordDraw(target, { ...draw, src, dst, mask: null, n: plan.n });
-  } else {
-    const bytes = 4 * Math.ceil(plan.maskSize / 32);
-    const mask: BufferRange = { buffer: ensureBuffer(state, 'mask scratch', Math.max(16, bytes), 0x80), byteOffset: 0, byteLength: bytes, name: 'mask scratch' };
-    dispatches = recordDraw(target, { ...draw, src: null, dst: null, mask, n: plan.maskSize });
-    dispatches += recordBroadcast(target, { src, dst, mask, n: plan.n, collapsed: plan.noise, scale: plan.rate.scale, label });
+  let recordings: PlannedRecording[];
+  try {
+    // Everything that can throw (shader specialization, pipeline creation) happens here, before
+    // anything is recorded into tfjs's encoder.
+    recordings = planKernels(state, plan, key, rangeOf(input, plan.n, 'x'), rangeOf(buffer, plan.n, 'y'), label);
+  } catch (error) {
+    backend.disposeData(info.dataId);
+    if (!warnedPlan) {
+      warnedPlan = true;
+      console.warn(`webgpu-dropout/tfjs: the fused kernels could not be prepared (${error instanceof Error ? error.message : String(error)}); using the portable path`);
+    }
+    return null;
   }
+  const target: RecordTarget = { state, encoder: openEncoder(backend), uniforms: (data) => uniformBuffer(backend, data) };
+  const dispatches = recordings.reduce((count, record) => count + record(target), 0);
   finishRecording(backend, [t.dataId, info.dataId], dispatches);
   counters.gpu++;
   return tf.engine().makeTensorFromTensorInfo(info, backend as unknown as tf.KernelBackend);
 }
 
-/** The keep mask over the mask space as a bool tensor, from the CPU reference. */
-function keepTensor(plan: DropPlan, key: DrawKey): tf.Tensor {
+function planKernels(state: DeviceState, plan: DropPlan, key: DrawKey, src: BufferRange, dst: BufferRange, label: string): PlannedRecording[] {
+  const draw = { rate: plan.rate, scale: plan.rate.scale, seed: key.seed, offset: key.offset, label };
+  if (!plan.noise) return [planDraw(state, { ...draw, src, dst, mask: null, n: plan.n })];
+  const bytes = 4 * Math.ceil(plan.maskSize / 32);
+  const mask: BufferRange = { buffer: ensureBuffer(state, 'mask scratch', Math.max(16, bytes), 0x80), byteOffset: 0, byteLength: bytes, name: 'mask scratch' };
+  return [
+    planDraw(state, { ...draw, src: null, dst: null, mask, n: plan.maskSize }),
+    planBroadcast(state, { src, dst, mask, n: plan.n, collapsed: plan.noise, scale: plan.rate.scale, label }),
+  ];
+}
+
+/** Keep flags over the mask space (1 = kept), from the CPU reference. */
+function keepFlags(plan: DropPlan, key: DrawKey): Uint8Array {
   const bits = keepMask(key, plan.rate.p, plan.maskSize);
   const flags = new Uint8Array(plan.maskSize);
   for (let m = 0; m < plan.maskSize; m++) flags[m] = (bits[m >>> 5]! >>> (m & 31)) & 1;
-  return tf.tensor(flags, plan.noiseShape ?? plan.shape, 'bool');
+  return flags;
 }
 
-/** Any backend: y = keep ? f32(x · scale) : +0, with tfjs ops (broadcast over the noise shape). */
+/** The flags of every element (mask-space index from the collapsed sizes and strides, innermost first). */
+function expandFlags(flags: Uint8Array, plan: DropPlan, noise: Collapsed): Uint8Array {
+  const out = new Uint8Array(plan.n);
+  for (let e = 0; e < plan.n; e++) {
+    let rest = e;
+    let m = 0;
+    noise.sizes.forEach((size, d) => {
+      m += (rest % size) * noise.strides[d]!;
+      rest = Math.floor(rest / size);
+    });
+    out[e] = flags[m]!;
+  }
+  return out;
+}
+
+/**
+ * Any backend: y = keep ? f32(x · scale) : +0 with tfjs ops. tfjs's where (Select) handles at
+ * most rank 4 on webgl and webgpu, so x is viewed in the collapsed form of the noise shape (the
+ * mask broadcast over it), or flat with the mask expanded when that form has more than 4 dimensions.
+ */
 function applyWithOps(t: tf.Tensor, plan: DropPlan, key: DrawKey): tf.Tensor {
   counters.fallback++;
-  return tf.tidy(() => tf.where(keepTensor(plan, key), tf.mul(t, tf.scalar(plan.rate.scale, 'float32')), tf.zerosLike(t)));
+  const flags = keepFlags(plan, key);
+  let view: number[] = [plan.n];
+  let maskShape: number[] = [plan.n];
+  let mask = flags;
+  if (plan.noise && plan.noise.sizes.length <= 4) {
+    view = [...plan.noise.sizes].reverse();
+    maskShape = plan.noise.sizes.map((size, d) => (plan.noise!.strides[d] === 0 ? 1 : size)).reverse();
+  } else if (plan.noise) {
+    mask = expandFlags(flags, plan, plan.noise);
+  }
+  return tf.tidy(() => {
+    const x = tf.reshape(t, view);
+    const y = tf.where(tf.tensor(mask, maskShape, 'bool'), tf.mul(x, tf.scalar(plan.rate.scale, 'float32')), tf.zerosLike(x));
+    return tf.reshape(y, plan.shape);
+  });
 }
 
 function webgpuBackend(): WebGPUBackendInternals | null {

@@ -66,24 +66,28 @@ export function pipelineSync(state: DeviceState, spec: PipelineSpec): GPUCompute
   if (found) return found;
   const moduleCache = cacheOf(modules, device);
   device.pushErrorScope('validation');
-  let module = moduleCache.get(spec.moduleKey);
-  if (!module) {
-    module = device.createShaderModule({ label: `webgpu-dropout ${spec.moduleKey}`, code: spec.code() });
-    moduleCache.set(spec.moduleKey, module);
+  let pipeline: GPUComputePipeline;
+  try {
+    let module = moduleCache.get(spec.moduleKey);
+    if (!module) {
+      module = device.createShaderModule({ label: `webgpu-dropout ${spec.moduleKey}`, code: spec.code() });
+      moduleCache.set(spec.moduleKey, module);
+    }
+    pipeline = device.createComputePipeline({
+      label: spec.key,
+      layout: layoutFor(state, spec.layout).pipeline,
+      compute: { module, entryPoint: spec.entry, constants: spec.constants ?? {} },
+    });
+    cache.set(spec.key, pipeline);
+    state.stats.pipelines++;
+  } finally {
+    void device.popErrorScope().then((error) => {
+      if (!error) return;
+      cache.delete(spec.key);
+      moduleCache.delete(spec.moduleKey);
+      console.error(`webgpu-dropout/tfjs: pipeline ${spec.key} failed to compile: ${error.message}`);
+    });
   }
-  const pipeline = device.createComputePipeline({
-    label: spec.key,
-    layout: layoutFor(state, spec.layout).pipeline,
-    compute: { module, entryPoint: spec.entry, constants: spec.constants ?? {} },
-  });
-  cache.set(spec.key, pipeline);
-  state.stats.pipelines++;
-  void device.popErrorScope().then((error) => {
-    if (!error) return;
-    cache.delete(spec.key);
-    moduleCache.delete(spec.moduleKey);
-    console.error(`webgpu-dropout/tfjs: pipeline ${spec.key} failed to compile: ${error.message}`);
-  });
   return pipeline;
 }
 
@@ -108,10 +112,22 @@ interface Dispatch {
   grid: [number, number] | 'indirect';
 }
 
-/** Records one draw (as src/kernels/dropout.ts does for kind 'draw'); returns the dispatch count. */
-export function recordDraw(target: RecordTarget, job: DrawJob): number {
-  const { state, encoder } = target;
-  const device = state.device;
+interface DrawWork {
+  src: Binding | null;
+  dst: Binding | null;
+  mask: Binding | null;
+  dispatches: Dispatch[];
+  params: Params;
+}
+
+/**
+ * Records work into the target's encoder and returns how many dispatches it recorded. A plan has
+ * created every pipeline it needs, so recording does not throw halfway through a pass.
+ */
+export type PlannedRecording = (target: RecordTarget) => number;
+
+/** Plans one draw (as src/kernels/dropout.ts does for kind 'draw'). */
+export function planDraw(state: DeviceState, job: DrawJob): PlannedRecording {
   const limits = limitsOf(state);
   const chunks = planChunks(job.n, chunkElements(limits.maxBindingBytes, limits.storageAlign));
   const ties = job.rate.tieByte !== 0x100;
@@ -122,7 +138,7 @@ export function recordDraw(target: RecordTarget, job: DrawJob): number {
   const [offsetLo, offsetHi] = u64Words(job.offset);
   const [pre0, pre1, pre2, pre3] = philoxUniformPart(offsetLo, offsetHi, [seedLo, seedHi]);
 
-  const work = chunks.map((chunk) => {
+  const work = chunks.map((chunk): DrawWork => {
     const tiles = Math.ceil(chunk.count / TILE_ELEMENTS);
     const mainGroups = Math.floor(Math.floor(chunk.count / TILE_ELEMENTS) / tilesPerGroup);
     const tailTile = mainGroups * tilesPerGroup;
@@ -165,14 +181,19 @@ export function recordDraw(target: RecordTarget, job: DrawJob): number {
 
   const shift = work.some((w) => (w.src?.shift ?? 0) !== 0 || (w.dst?.shift ?? 0) !== 0);
   const spare = work.some((w) => w.dispatches.some((d) => d.grid !== 'indirect' && d.grid[0] * d.grid[1] > w.params.main_groups && d.entry === 'dropout_main'));
-  const pipelineFor = (entry: DropoutEntry): GPUComputePipeline => {
-    const key: DropoutKey = {
-      entry, io: vec4 ? 'vec4' : 'scalar', shift, inPlace, spare, f16: false, epilogue: null, workgroupSize: WORKGROUP,
-      data: job.dst !== null, affine: false, writeMask: job.mask !== null, ties,
-    };
-    return pipelineSync(state, dropoutPipeline(key));
-  };
+  const keyFor = (entry: DropoutEntry): DropoutKey => ({
+    entry, io: vec4 ? 'vec4' : 'scalar', shift, inPlace, spare, f16: false, epilogue: null, workgroupSize: WORKGROUP,
+    data: job.dst !== null, affine: false, writeMask: job.mask !== null, ties,
+  });
+  const entries = [...new Set(work.flatMap((w) => w.dispatches.map((d) => d.entry)))];
+  const pipelines = new Map(entries.map((entry) => [entry, pipelineSync(state, dropoutPipeline(keyFor(entry)))]));
+  return (target) => recordDrawWork(target, job, work, pipelines, ties);
+}
 
+function recordDrawWork(target: RecordTarget, job: DrawJob, work: DrawWork[], pipelines: Map<DropoutEntry, GPUComputePipeline>, ties: boolean): number {
+  const { state, encoder } = target;
+  const device = state.device;
+  const inPlace = job.src !== null && job.dst !== null && job.src.buffer === job.dst.buffer && job.src.byteOffset === job.dst.byteOffset;
   const slot = uniformSlot(state, PARAMS_BYTES);
   const data = new ArrayBuffer(slot * work.length);
   const view = new DataView(data);
@@ -205,7 +226,7 @@ export function recordDraw(target: RecordTarget, job: DrawJob): number {
     if (tieLog) encoder.clearBuffer(tieLog, 0, TIE_LOG_HEADER);
     const pass = encoder.beginComputePass({ label: job.label });
     for (const d of w.dispatches) {
-      pass.setPipeline(pipelineFor(d.entry));
+      pass.setPipeline(pipelines.get(d.entry)!);
       pass.setBindGroup(0, bindGroup(d.entry), [i * slot]);
       if (d.grid === 'indirect') pass.dispatchWorkgroupsIndirect(tieLog!, 4);
       else pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
@@ -237,9 +258,8 @@ export interface BroadcastJob {
   label: string;
 }
 
-/** Records the noise-shape apply (as src/kernels/broadcast.ts does); returns the dispatch count. */
-export function recordBroadcast(target: RecordTarget, job: BroadcastJob): number {
-  const { state, encoder } = target;
+/** Plans the noise-shape apply (as src/kernels/broadcast.ts does). */
+export function planBroadcast(state: DeviceState, job: BroadcastJob): PlannedRecording {
   const device = state.device;
   const limits = limitsOf(state);
   const align = limits.storageAlign;
@@ -247,6 +267,8 @@ export function recordBroadcast(target: RecordTarget, job: BroadcastJob): number
   const maskShift = (job.mask.byteOffset - maskStart) / 4;
   const maskBytes = job.mask.byteOffset + 4 * Math.ceil(job.collapsed.maskSize / 32) - maskStart;
   const inner4 = (job.collapsed.sizes[0] ?? 1) % 4 === 0;
+  const rank = job.collapsed.sizes.length;
+  const ranks = { RANK1: rank === 1, RANK2: rank === 2, RANK3: rank === 3, RANK4: rank === 4 };
   const vec4 = vec4Ready(job.src, job.n) && vec4Ready(job.dst, job.n);
   const work = planChunks(job.n, chunkElements(limits.maxBindingBytes, align)).map((chunk) => ({
     chunk,
@@ -257,54 +279,58 @@ export function recordBroadcast(target: RecordTarget, job: BroadcastJob): number
   const shift = work.some((w) => w.src.shift !== 0 || w.dst.shift !== 0);
   const inPlace = job.src.buffer === job.dst.buffer && job.src.byteOffset === job.dst.byteOffset;
   const io = vec4 ? 'vec4' : 'scalar';
-  const moduleKey = `broadcast:f32:io=${ioKey(io, shift, inPlace)}:out=scale:${inner4 ? 'inner4' : 'general'}`;
-  const source = specialize(broadcastSource, { AFFINE: false, INNER4: inner4 }, 'broadcast.wgsl');
+  const moduleKey = `broadcast:f32:io=${ioKey(io, shift, inPlace)}:out=scale:${inner4 ? 'inner4' : 'general'}:rank${rank <= 4 ? rank : 'N'}`;
+  const source = specialize(broadcastSource, { AFFINE: false, INNER4: inner4, ...ranks }, 'broadcast.wgsl');
   const code = (): string => `\n${ioSource(io, shift, inPlace)}\n${source}`;
   const pipeline = (entry: string, constants: Record<string, number>): GPUComputePipeline => pipelineSync(state, {
     key: `${moduleKey}:${entry}:wg${constants.WORKGROUP_SIZE ?? 1}`, moduleKey, code, entry, layout: BROADCAST_LAYOUT, constants,
   });
-
-  const slot = uniformSlot(state, BROADCAST_PARAMS_BYTES);
-  const data = new ArrayBuffer(slot * work.length);
-  const view = new DataView(data);
-  work.forEach((w, i) => {
-    const at = i * slot;
-    writeScalars(view, at, BROADCAST_FIELDS, BROADCAST_FLOATS, {
-      n: w.chunk.count, chunk_start: w.chunk.start, rank: job.collapsed.sizes.length,
-      scale: job.scale, bias: 0, dropped: 0,
-      src_shift: w.src.shift, dst_shift: w.dst.shift, mask_shift: maskShift, groups: w.groups, pad0: 0, pad1: 0,
+  const main = pipeline('broadcast_apply', { WORKGROUP_SIZE: BROADCAST_WORKGROUP });
+  const tail = pipeline('broadcast_apply_tail', {});
+  return (target) => {
+    const { encoder } = target;
+    const slot = uniformSlot(state, BROADCAST_PARAMS_BYTES);
+    const data = new ArrayBuffer(slot * work.length);
+    const view = new DataView(data);
+    work.forEach((w, i) => {
+      const at = i * slot;
+      writeScalars(view, at, BROADCAST_FIELDS, BROADCAST_FLOATS, {
+        n: w.chunk.count, chunk_start: w.chunk.start, rank: job.collapsed.sizes.length,
+        scale: job.scale, bias: 0, dropped: 0,
+        src_shift: w.src.shift, dst_shift: w.dst.shift, mask_shift: maskShift, groups: w.groups, pad0: 0, pad1: 0,
+      });
+      job.collapsed.sizes.forEach((size, d) => view.setUint32(at + BROADCAST_SIZES_AT + 4 * d, size, true));
+      job.collapsed.strides.forEach((stride, d) => view.setUint32(at + BROADCAST_SIZES_AT + 32 + 4 * d, stride, true));
     });
-    job.collapsed.sizes.forEach((size, d) => view.setUint32(at + BROADCAST_SIZES_AT + 4 * d, size, true));
-    job.collapsed.strides.forEach((stride, d) => view.setUint32(at + BROADCAST_SIZES_AT + 32 + 4 * d, stride, true));
-  });
-  const uniforms = target.uniforms(data);
-  const layout = layoutFor(state, BROADCAST_LAYOUT).group;
-  let count = 0;
-  work.forEach((w, i) => {
-    const bindGroup = device.createBindGroup({
-      label: job.label,
-      layout,
-      entries: [
-        { binding: 0, resource: { buffer: uniforms, offset: 0, size: BROADCAST_PARAMS_BYTES } },
-        { binding: 1, resource: inPlace ? { buffer: placeholder(state, 1) } : bufferBinding(w.src) },
-        { binding: 2, resource: bufferBinding(w.dst) },
-        { binding: 3, resource: { buffer: job.mask.buffer, offset: maskStart, size: maskBytes } },
-      ],
+    const uniforms = target.uniforms(data);
+    const layout = layoutFor(state, BROADCAST_LAYOUT).group;
+    let count = 0;
+    work.forEach((w, i) => {
+      const bindGroup = device.createBindGroup({
+        label: job.label,
+        layout,
+        entries: [
+          { binding: 0, resource: { buffer: uniforms, offset: 0, size: BROADCAST_PARAMS_BYTES } },
+          { binding: 1, resource: inPlace ? { buffer: placeholder(state, 1) } : bufferBinding(w.src) },
+          { binding: 2, resource: bufferBinding(w.dst) },
+          { binding: 3, resource: { buffer: job.mask.buffer, offset: maskStart, size: maskBytes } },
+        ],
+      });
+      const pass = encoder.beginComputePass({ label: job.label });
+      pass.setBindGroup(0, bindGroup, [i * slot]);
+      if (w.groups > 0) {
+        pass.setPipeline(main);
+        const [x, y] = dispatchGrid(w.groups, limits.maxPerDimension);
+        pass.dispatchWorkgroups(x, y);
+        count++;
+      }
+      if (w.chunk.count % 4 !== 0) {
+        pass.setPipeline(tail);
+        pass.dispatchWorkgroups(1);
+        count++;
+      }
+      pass.end();
     });
-    const pass = encoder.beginComputePass({ label: job.label });
-    pass.setBindGroup(0, bindGroup, [i * slot]);
-    if (w.groups > 0) {
-      pass.setPipeline(pipeline('broadcast_apply', { WORKGROUP_SIZE: BROADCAST_WORKGROUP }));
-      const [x, y] = dispatchGrid(w.groups, limits.maxPerDimension);
-      pass.dispatchWorkgroups(x, y);
-      count++;
-    }
-    if (w.chunk.count % 4 !== 0) {
-      pass.setPipeline(pipeline('broadcast_apply_tail', {}));
-      pass.dispatchWorkgroups(1);
-      count++;
-    }
-    pass.end();
-  });
-  return count;
+    return count;
+  };
 }

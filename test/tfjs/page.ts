@@ -168,6 +168,8 @@ function opCases(backend: TfCase['backend']): TfCase[] {
         await checkOp([4, 6, 10], 0.4, 8, 4, [6, 10]); // aligned right: [1, 6, 10]
         await checkOp([4, 6, 10], 0.4, 8, 5, [1]); // one value for the whole tensor
         await checkOp([4, 6, 10], 0.2, 9, 6, [4, 6, 10]); // equal to the shape: element-wise
+        await checkOp([2, 3, 4, 5], 0.3, 10, 7, [2, 1, 4, 1]); // collapsed rank 4
+        await checkOp([2, 3, 2, 3, 2, 4], 0.3, 10, 8, [2, 1, 2, 1, 2, 1]); // collapsed rank 6
       },
     },
   ];
@@ -258,6 +260,51 @@ const webgpuCases: TfCase[] = [
       } finally {
         configureDevice(device, {});
       }
+    },
+  },
+  {
+    name: 'op on webgpu: kernels that cannot be prepared fall back to the portable path (warned once), then the GPU path works',
+    backend: 'webgpu',
+    run: async () => {
+      // Collapsed rank 6 with scalar access (729 elements) and an innermost size of 3: a broadcast
+      // variant no other case compiles, so its pipeline is created (and refused) here.
+      const shape = [3, 3, 3, 3, 3, 3];
+      const noiseShape = [3, 1, 3, 1, 3, 1];
+      const data = testData(729, 12);
+      const expected = dropoutCPU(data, { p: 0.3, ...key(13, 1), shape, noiseShape }).y;
+      const device = internals().device;
+      const create = device.createComputePipeline;
+      const warn = console.warn;
+      const warnings: string[] = [];
+      const x = tf.tensor(data, shape);
+      const before = dropoutStats();
+      let y: tf.Tensor;
+      let refused = 0;
+      // Refuse our broadcast pipelines only (the fallback's tfjs kernels compile pipelines too).
+      device.createComputePipeline = (descriptor: GPUComputePipelineDescriptor) => {
+        if (descriptor.label?.startsWith('broadcast:')) {
+          refused++;
+          throw new Error('test: pipeline creation refused');
+        }
+        return create.call(device, descriptor);
+      };
+      console.warn = (...args: unknown[]) => { warnings.push(args.map(String).join(' ')); };
+      try {
+        y = dropout(x, 0.3, { noiseShape, seed: 13, offset: 1 });
+      } finally {
+        device.createComputePipeline = create;
+        console.warn = warn;
+      }
+      const after = dropoutStats();
+      check(refused > 0, 'the broadcast pipeline was not already compiled (pick a variant no other case uses)');
+      checkEqual(after.fallback - before.fallback, 1, 'draws on the fallback path');
+      checkEqual(after.gpu - before.gpu, 0, 'draws on the GPU path');
+      check(warnings.some((w) => w.includes('test: pipeline creation refused')), `a warning names the cause: ${warnings.join(' | ')}`);
+      checkF32(await values(y), expected, 'fallback values');
+      const again = dropout(x, 0.3, { noiseShape, seed: 13, offset: 1 });
+      checkEqual(dropoutStats().gpu - after.gpu, 1, 'the next call runs on the GPU');
+      checkF32(await values(again), expected, 'GPU values (collapsed rank 6)');
+      tf.dispose([x, y, again]);
     },
   },
   {
