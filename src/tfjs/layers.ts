@@ -59,10 +59,13 @@ function checkNoiseShapeArg(noiseShape: unknown): (number | null)[] | undefined 
  * ] });
  */
 export class Dropout extends layers.Layer {
-  /** @nocollapse */
+  /** The name saved models use for this class (tf.serialization). @nocollapse */
   static className = 'WebGPUDropout';
+  /** Drop rate, clamped to [0, 1] like tfjs-layers'; 0 and 1 make the layer the identity. */
   readonly rate: number;
+  /** The mask shape given to the constructor (null entries take the input's size), if any. */
   readonly noiseShape: (number | null)[] | undefined;
+  /** The seed given to the constructor, if any (saved in the config). */
   readonly seed: number | undefined;
   /** Where training calls draw their (seed, offset); getState/setState replay a step's masks. */
   readonly generator: PhiloxGenerator;
@@ -123,7 +126,7 @@ function resolve(shape: readonly number[], noise: (number | null)[]): number[] {
  * model.add(new SpatialDropout1D({ rate: 0.2 }));   // was tf.layers.spatialDropout1d({ rate: 0.2 })
  */
 export class SpatialDropout1D extends Dropout {
-  /** @nocollapse */
+  /** The name saved models use for this class (tf.serialization). @nocollapse */
   static override className = 'WebGPUSpatialDropout1D';
   constructor(args: Omit<DropoutLayerArgs, 'noiseShape'>) {
     super(args);
@@ -154,8 +157,9 @@ export interface SpatialDropout2DArgs extends Omit<DropoutLayerArgs, 'noiseShape
  * model.add(new SpatialDropout2D({ rate: 0.1 }));
  */
 export class SpatialDropout2D extends Dropout {
-  /** @nocollapse */
+  /** The name saved models use for this class (tf.serialization). @nocollapse */
   static override className = 'WebGPUSpatialDropout2D';
+  /** Where the channel dimension is: last (batch, rows, cols, channels) or first (batch, channels, rows, cols). */
   readonly dataFormat: 'channelsFirst' | 'channelsLast';
   constructor(args: SpatialDropout2DArgs) {
     super(args);
@@ -197,7 +201,10 @@ registerLayers();
  * model.add(layers.spatialDropout2d({ rate: 0.2, dataFormat: 'channelsFirst' }));
  */
 export const dropoutLayers = {
+  /** A {@link Dropout} layer, like `tf.layers.dropout(args)`. */
   dropout: (args: DropoutLayerArgs): Dropout => new Dropout(args),
+  /** A {@link SpatialDropout1D} layer, like `tf.layers.spatialDropout1d(args)`. */
   spatialDropout1d: (args: Omit<DropoutLayerArgs, 'noiseShape'>): SpatialDropout1D => new SpatialDropout1D(args),
+  /** A {@link SpatialDropout2D} layer (Keras's SpatialDropout2D). */
   spatialDropout2d: (args: SpatialDropout2DArgs): SpatialDropout2D => new SpatialDropout2D(args),
 };

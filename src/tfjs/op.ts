@@ -67,7 +67,12 @@ let warnedPlan = false;
  * dropout(x, 0.5);
  * console.log(dropoutStats().gpu - before); // 1 on the webgpu backend
  */
-export function dropoutStats(): { gpu: number; fallback: number } {
+export function dropoutStats(): {
+  /** Draws recorded as fused kernels into tfjs-backend-webgpu's encoder. */
+  gpu: number;
+  /** Draws computed with tfjs ops and the CPU reference's mask. */
+  fallback: number;
+} {
   return { ...counters };
 }
 
