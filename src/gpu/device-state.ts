@@ -18,6 +18,9 @@ export interface DeviceState {
   /** Compiled pipelines by key (see src/gpu/pipeline-cache.ts). */
   readonly pipelines: Map<string, Promise<GPUComputePipeline>>;
   readonly modules: Map<string, Promise<GPUShaderModule>>;
+  /** Pipelines and modules available synchronously: compiled ones, and those created by getPipelineSync. */
+  readonly ready: Map<string, GPUComputePipeline>;
+  readonly readyModules: Map<string, GPUShaderModule>;
   readonly layouts: Map<string, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>;
   /**
    * Buffers we own and reuse across calls, by name: 'uniforms' for calls we submit ourselves
@@ -67,7 +70,7 @@ export function deviceState(device: unknown): DeviceState {
   let state = states.get(device);
   if (!state) {
     const fresh: DeviceState = {
-      device, lost: null, pipelines: new Map(), modules: new Map(), layouts: new Map(), scratch: new Map(),
+      device, lost: null, pipelines: new Map(), modules: new Map(), ready: new Map(), readyModules: new Map(), layouts: new Map(), scratch: new Map(),
       placeholders: new Map(), created: [], testLimits: {},
       stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0 },
     };
@@ -93,6 +96,8 @@ function dropState(state: DeviceState): void {
   state.created.length = 0;
   state.pipelines.clear();
   state.modules.clear();
+  state.ready.clear();
+  state.readyModules.clear();
   state.layouts.clear();
   state.scratch.clear();
   state.placeholders.clear();

@@ -68,8 +68,14 @@ function cached<T>(map: Map<string, Promise<T>>, key: string, make: () => Promis
 
 /** The pipeline for `spec` on this device, compiled once; concurrent requests share one compile. */
 export function getPipeline(state: DeviceState, spec: PipelineSpec): Promise<GPUComputePipeline> {
+  const ready = state.ready.get(spec.key);
+  if (ready) return Promise.resolve(ready);
   return cached(state.pipelines, spec.key, async () => {
-    const module = await cached(state.modules, spec.moduleKey, () => createModule(state, spec.moduleKey, spec.code()));
+    const module = await cached(state.modules, spec.moduleKey, async () => {
+      const created = await createModule(state, spec.moduleKey, spec.code());
+      state.readyModules.set(spec.moduleKey, created);
+      return created;
+    });
     try {
       const pipeline = await state.device.createComputePipelineAsync({
         label: spec.key,
@@ -77,6 +83,7 @@ export function getPipeline(state: DeviceState, spec: PipelineSpec): Promise<GPU
         compute: { module, entryPoint: spec.entry, constants: spec.constants ?? {} },
       });
       state.stats.pipelines++;
+      state.ready.set(spec.key, pipeline);
       return pipeline;
     } catch (error) {
       const lost = await settledLoss(state.device);
@@ -84,4 +91,44 @@ export function getPipeline(state: DeviceState, spec: PipelineSpec): Promise<GPU
       throw new DropoutGPUError('GPU_VALIDATION', spec.key, (error as Error).message);
     }
   });
+}
+
+/** Compile failures of pipelines created synchronously, reported by the next request for them. */
+const syncFailures = new WeakMap<DeviceState, Map<string, string>>();
+
+/**
+ * The pipeline for `spec`, available at once: a compiled one, or one created synchronously now
+ * (the driver compiles it before the first submit that uses it). For callers that must record
+ * before returning (the TensorFlow.js op). A compile or validation failure cannot be known before
+ * returning: it is captured by an error scope, the pipeline is forgotten, and the next request
+ * for the same key throws it as a DropoutGPUError.
+ */
+export function getPipelineSync(state: DeviceState, spec: PipelineSpec): GPUComputePipeline {
+  const ready = state.ready.get(spec.key);
+  if (ready) return ready;
+  const failures = syncFailures.get(state) ?? new Map<string, string>();
+  syncFailures.set(state, failures);
+  const failed = failures.get(spec.key);
+  if (failed !== undefined) throw new DropoutGPUError('GPU_VALIDATION', spec.key, failed);
+  const device = state.device;
+  device.pushErrorScope('validation');
+  let module = state.readyModules.get(spec.moduleKey);
+  if (!module) {
+    module = device.createShaderModule({ label: `webgpu-dropout ${spec.moduleKey}`, code: spec.code() });
+    state.readyModules.set(spec.moduleKey, module);
+  }
+  const pipeline = device.createComputePipeline({
+    label: spec.key,
+    layout: layoutFor(state, spec.layout).pipeline,
+    compute: { module, entryPoint: spec.entry, constants: spec.constants ?? {} },
+  });
+  state.ready.set(spec.key, pipeline);
+  state.stats.pipelines++;
+  void device.popErrorScope().then((error) => {
+    if (!error) return;
+    state.ready.delete(spec.key);
+    state.readyModules.delete(spec.moduleKey);
+    failures.set(spec.key, error.message);
+  });
+  return pipeline;
 }

@@ -14,10 +14,21 @@ const COPY_DST = 0x8;
 export interface RecordTarget {
   encoder: GPUCommandEncoder;
   shared: string | null;
+  /**
+   * Supplies a uniform buffer holding `data` that lives until the encoder's work has run (the
+   * TensorFlow.js integration takes them from tfjs's pool); by default see {@link uniformsFor}.
+   */
+  uniforms?: (data: ArrayBuffer) => GPUBuffer;
 }
 
 /** Records a prepared job into an encoder. */
 export type Recorder = (target: RecordTarget) => void;
+
+/** A job ready to record at once (synchronous preparation), and how many dispatches it records. */
+export interface Prepared {
+  record: Recorder;
+  dispatches: number;
+}
 
 /**
  * A uniform buffer holding `data` for work recorded now. For our own submits a shared buffer
@@ -26,6 +37,7 @@ export type Recorder = (target: RecordTarget) => void;
  * collector once the caller's commands are done with it.
  */
 export function uniformsFor(state: DeviceState, data: ArrayBuffer, target: RecordTarget, label: string): GPUBuffer {
+  if (target.uniforms) return target.uniforms(data);
   if (target.shared === null) {
     state.stats.uniformBuffers++;
     const buffer = state.device.createBuffer({ label, size: data.byteLength, usage: UNIFORM, mappedAtCreation: true });

@@ -3,10 +3,10 @@ import broadcastSource from '../../shaders/broadcast.wgsl?raw';
 import { type BufferRange } from '../gpu/buffers.js';
 import { limitsOf, type DeviceState } from '../gpu/device-state.js';
 import { specialize } from '../gpu/specialize.js';
-import { type Recorder } from '../gpu/submit.js';
+import { type Prepared, type Recorder } from '../gpu/submit.js';
 import { type Collapsed } from '../shape.js';
 import { type WorkgroupSize } from './dropout-family.js';
-import { elementwiseLayout, prepareElementwise, writeScalars } from './elementwise.js';
+import { elementwiseLayout, prepareElementwise, prepareElementwiseSync, writeScalars, type ElementwiseJob } from './elementwise.js';
 
 /** Mirror of `struct Params` in shaders/broadcast.wgsl: scalars, then two vec4<u32>[2] arrays. */
 export const BROADCAST_FIELDS = [
@@ -35,6 +35,15 @@ export interface BroadcastJob {
 }
 
 export function prepareBroadcast(state: DeviceState, job: BroadcastJob): Promise<Recorder> {
+  return prepareElementwise(state, broadcastJob(state, job));
+}
+
+/** The same, ready at once (see prepareElementwiseSync). */
+export function prepareBroadcastSync(state: DeviceState, job: BroadcastJob): Prepared {
+  return prepareElementwiseSync(state, broadcastJob(state, job));
+}
+
+function broadcastJob(state: DeviceState, job: BroadcastJob): ElementwiseJob {
   const align = limitsOf(state).storageAlign;
   const maskStart = job.mask.byteOffset - (job.mask.byteOffset % align);
   const maskShift = (job.mask.byteOffset - maskStart) / 4;
@@ -43,7 +52,7 @@ export function prepareBroadcast(state: DeviceState, job: BroadcastJob): Promise
   const inner4 = (job.collapsed.sizes[0] ?? 1) % 4 === 0;
   const rank = job.collapsed.sizes.length;
   const ranks = { RANK1: rank === 1, RANK2: rank === 2, RANK3: rank === 3, RANK4: rank === 4 };
-  return prepareElementwise(state, {
+  return {
     family: 'broadcast',
     source: specialize(broadcastSource, { AFFINE: affine, INNER4: inner4, ...ranks }, 'broadcast.wgsl'),
     variant: `out=${affine ? 'affine' : 'scale'}:${inner4 ? 'inner4' : 'general'}:rank${rank <= 4 ? rank : 'N'}`,
@@ -60,5 +69,5 @@ export function prepareBroadcast(state: DeviceState, job: BroadcastJob): Promise
     },
     extraBindings: [{ binding: 3, resource: { buffer: job.mask.buffer, offset: maskStart, size: maskBytes } }],
     src: job.src, dst: job.dst, n: job.n, f16: job.f16, workgroupSize: job.workgroupSize, operation: job.operation,
-  });
+  };
 }

@@ -10,8 +10,8 @@ import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, whol
 import { type Activation } from '../cpu/epilogue.js';
 import { ensureBuffer, limitsOf, placeholder, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
-import { getPipeline, layoutFor } from '../gpu/pipeline-cache.js';
-import { recordAndSubmit, uniformSlot, uniformsFor, type Recorder } from '../gpu/submit.js';
+import { getPipeline, getPipelineSync, layoutFor, type PipelineSpec } from '../gpu/pipeline-cache.js';
+import { recordAndSubmit, uniformSlot, uniformsFor, type Prepared, type Recorder } from '../gpu/submit.js';
 import { dropoutLayout, dropoutPipeline, type DropoutEntry, type DropoutKey, type WorkgroupSize } from './dropout-family.js';
 import { PARAMS_BYTES, writeParams, type Params } from './dropout-params.js';
 
@@ -88,6 +88,29 @@ export async function runJob(state: DeviceState, job: Job): Promise<void> {
 
 /** Compiles what a job needs and returns the function that records it. */
 export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder> {
+  const built = buildJob(state, job);
+  const pipelines = new Map(await Promise.all(built.specs.map(async ([entry, spec]) => [entry, await getPipeline(state, spec)] as const)));
+  return built.finish(pipelines);
+}
+
+/**
+ * The same, ready at once: pipelines not compiled yet are created synchronously (see
+ * getPipelineSync). For callers that must record before returning.
+ */
+export function prepareJobSync(state: DeviceState, job: Job): Prepared {
+  const built = buildJob(state, job);
+  const pipelines = new Map(built.specs.map(([entry, spec]) => [entry, getPipelineSync(state, spec)] as const));
+  return { record: built.finish(pipelines), dispatches: built.dispatches };
+}
+
+/** A planned job: the pipelines it needs, and how to record it once they exist. */
+interface BuiltJob {
+  specs: (readonly [DropoutEntry, PipelineSpec])[];
+  dispatches: number;
+  finish(pipelines: Map<DropoutEntry, GPUComputePipeline>): Recorder;
+}
+
+function buildJob(state: DeviceState, job: Job): BuiltJob {
   const device = state.device;
   const limits = limitsOf(state);
   const chunks = planChunks(job.n, chunkElements(limits.maxBindingBytes, limits.storageAlign));
@@ -156,10 +179,11 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
     writeMask: job.kind === 'draw' && job.mask !== null, ties,
   });
   const entries = [...new Set(work.flatMap((w) => w.dispatches.map((d) => d.entry)))];
-  const pipelines = new Map(await Promise.all(entries.map(async (entry) => [entry, await getPipeline(state, dropoutPipeline(keyFor(entry)))] as const)));
   const maxCapacity = Math.max(0, ...work.map((w) => w.params.tie_capacity));
+  const specs = entries.map((entry) => [entry, dropoutPipeline(keyFor(entry))] as const);
+  const dispatches = work.reduce((count, w) => count + w.dispatches.length, 0);
 
-  return (target) => {
+  return { specs, dispatches, finish: (pipelines) => (target) => {
     const { encoder } = target;
     const slot = uniformSlot(state, PARAMS_BYTES);
     const data = new ArrayBuffer(slot * work.length);
@@ -202,5 +226,5 @@ export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder
       }
       pass.end();
     });
-  };
+  } };
 }

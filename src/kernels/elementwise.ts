@@ -5,8 +5,8 @@ import { type BufferRange } from '../gpu/buffers.js';
 import { chunkElements, elementBinding, planChunks, vec4Ready, type Binding, type Chunk } from '../gpu/chunks.js';
 import { limitsOf, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
-import { getPipeline, layoutFor, type LayoutSpec } from '../gpu/pipeline-cache.js';
-import { uniformSlot, uniformsFor, type Recorder } from '../gpu/submit.js';
+import { getPipeline, getPipelineSync, layoutFor, type LayoutSpec, type PipelineSpec } from '../gpu/pipeline-cache.js';
+import { uniformSlot, uniformsFor, type Prepared, type Recorder } from '../gpu/submit.js';
 import { ioKey, ioSource, type WorkgroupSize } from './dropout-family.js';
 import { placeholder } from '../gpu/device-state.js';
 
@@ -50,6 +50,19 @@ export interface ElementwiseJob {
 }
 
 export async function prepareElementwise(state: DeviceState, job: ElementwiseJob): Promise<Recorder> {
+  const built = buildElementwise(state, job);
+  const [main, tail] = await Promise.all(built.specs.map((spec) => getPipeline(state, spec)));
+  return built.finish(main!, tail!);
+}
+
+/** The same, ready at once (pipelines created synchronously if need be; see getPipelineSync). */
+export function prepareElementwiseSync(state: DeviceState, job: ElementwiseJob): Prepared {
+  const built = buildElementwise(state, job);
+  const [main, tail] = built.specs.map((spec) => getPipelineSync(state, spec));
+  return { record: built.finish(main!, tail!), dispatches: built.dispatches };
+}
+
+function buildElementwise(state: DeviceState, job: ElementwiseJob): { specs: PipelineSpec[]; dispatches: number; finish(main: GPUComputePipeline, tail: GPUComputePipeline): Recorder } {
   const device = state.device;
   const limits = limitsOf(state);
   const elementBytes = job.f16 ? 2 : 4;
@@ -65,14 +78,12 @@ export async function prepareElementwise(state: DeviceState, job: ElementwiseJob
   const io = vec4 ? 'vec4' : 'scalar';
   const moduleKey = `${job.family}:${job.f16 ? 'f16' : 'f32'}:io=${ioKey(io, shift, inPlace)}:${job.variant}`;
   const code = (): string => `${job.f16 ? 'enable f16;\n' : ''}${job.prefix ?? ''}\n${ioSource(io, shift, inPlace, job.f16)}\n${job.source}`;
-  const pipeline = (entry: string, constants: Record<string, number>) =>
-    getPipeline(state, { key: `${moduleKey}:${entry}:wg${constants.WORKGROUP_SIZE ?? 1}`, moduleKey, code, entry, layout: job.layout, constants });
-  const [main, tail] = await Promise.all([
-    pipeline(`${job.family}_apply`, { WORKGROUP_SIZE: job.workgroupSize }),
-    pipeline(`${job.family}_apply_tail`, {}),
-  ]);
+  const spec = (entry: string, constants: Record<string, number>): PipelineSpec =>
+    ({ key: `${moduleKey}:${entry}:wg${constants.WORKGROUP_SIZE ?? 1}`, moduleKey, code, entry, layout: job.layout, constants });
+  const specs = [spec(`${job.family}_apply`, { WORKGROUP_SIZE: job.workgroupSize }), spec(`${job.family}_apply_tail`, {})];
+  const dispatches = work.reduce((count, w) => count + (w.groups > 0 ? 1 : 0) + (w.chunk.count % 4 !== 0 ? 1 : 0), 0);
 
-  return (target) => {
+  return { specs, dispatches, finish: (main, tail) => (target) => {
     const slot = uniformSlot(state, job.paramsBytes);
     const data = new ArrayBuffer(slot * work.length);
     const view = new DataView(data);
@@ -103,7 +114,7 @@ export async function prepareElementwise(state: DeviceState, job: ElementwiseJob
       }
       pass.end();
     });
-  };
+  } };
 }
 
 /** Writes scalar struct fields in order (f32 for names in `floats`, u32 otherwise). */

@@ -12,7 +12,8 @@ import { toU64 } from '../rng/seed.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
 import { collapse, product, type Collapsed } from '../shape.js';
 import { allocateOutput, asWebGPUBackend, finishRecording, openEncoder, tensorBuffer, uniformBuffer, type WebGPUBackendInternals } from './backend.js';
-import { planBroadcast, planDraw, type PlannedRecording, type RecordTarget } from './record.js';
+import { type Prepared, type RecordTarget } from '../gpu/submit.js';
+import { planBroadcast, planDraw } from './record.js';
 import { generatorFor, philoxSeed } from './seed.js';
 
 /**
@@ -118,7 +119,7 @@ function applyOnGPU(backend: WebGPUBackendInternals, t: tf.Tensor, plan: DropPla
   if (!input) return null;
   const state = deviceState(backend.device);
   const { info, buffer } = allocateOutput(backend, plan.shape);
-  let recordings: PlannedRecording[];
+  let recordings: Prepared[];
   try {
     // Everything that can throw (shader specialization, pipeline creation) happens here, before
     // anything is recorded into tfjs's encoder.
@@ -131,14 +132,18 @@ function applyOnGPU(backend: WebGPUBackendInternals, t: tf.Tensor, plan: DropPla
     }
     return null;
   }
-  const target: RecordTarget = { state, encoder: openEncoder(backend), uniforms: (data) => uniformBuffer(backend, data) };
-  const dispatches = recordings.reduce((count, record) => count + record(target), 0);
+  const target: RecordTarget = { encoder: openEncoder(backend), shared: null, uniforms: (data) => uniformBuffer(backend, data) };
+  let dispatches = 0;
+  for (const { record, dispatches: count } of recordings) {
+    record(target);
+    dispatches += count;
+  }
   finishRecording(backend, [t.dataId, info.dataId], dispatches);
   counters.gpu++;
   return tf.engine().makeTensorFromTensorInfo(info, backend as unknown as tf.KernelBackend);
 }
 
-function planKernels(state: DeviceState, plan: DropPlan, key: DrawKey, src: BufferRange, dst: BufferRange, label: string): PlannedRecording[] {
+function planKernels(state: DeviceState, plan: DropPlan, key: DrawKey, src: BufferRange, dst: BufferRange, label: string): Prepared[] {
   const draw = { rate: plan.rate, scale: plan.rate.scale, seed: key.seed, offset: key.offset, label };
   if (!plan.noise) return [planDraw(state, { ...draw, src, dst, mask: null, n: plan.n })];
   const bytes = 4 * Math.ceil(plan.maskSize / 32);
