@@ -1,9 +1,12 @@
 // Library build: ESM bundles for the browser entry (index), the CPU reference (cpu), the Node
 // device helper (node) and the TensorFlow.js integration (tfjs; @tensorflow/* stay external).
-// WGSL is inlined through `?raw` imports, so the bundle is self-contained.
+// WGSL is inlined through `?raw` imports, so the bundle is self-contained; its comments are
+// stripped (line numbers kept).
 import { defineConfig } from 'vite';
+import { stripWgslComments } from './scripts/strip-wgsl-comments.mjs';
 
 export default defineConfig({
+  plugins: [stripWgslComments()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

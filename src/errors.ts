@@ -41,7 +41,8 @@ export class DropoutError extends Error {
    */
   constructor(code: DropoutErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
+    // A fixed name, not new.target.name: minifiers rename classes in apps' bundles.
+    this.name = 'DropoutError';
     this.code = code;
   }
 }
@@ -72,6 +73,7 @@ export class DropoutArgumentError extends DropoutError {
    */
   constructor(argument: string, value: unknown, allowed: string, detail?: string) {
     super('INVALID_ARGUMENT', `${argument} = ${describe(value)} is invalid: expected ${allowed}${detail ? ` (${detail})` : ''}`);
+    this.name = 'DropoutArgumentError';
     this.argument = argument;
     this.value = value;
     this.allowed = allowed;
@@ -88,6 +90,7 @@ export class DropoutUnsupportedError extends DropoutError {
   /** @param message - what is missing and what to do */
   constructor(message: string) {
     super('UNSUPPORTED', message);
+    this.name = 'DropoutUnsupportedError';
   }
 }
 
@@ -102,6 +105,7 @@ export class DropoutStateError extends DropoutError {
   /** @param message - what was called out of order */
   constructor(message: string) {
     super('STATE', message);
+    this.name = 'DropoutStateError';
   }
 }
 
@@ -122,6 +126,7 @@ export class DropoutGPUError extends DropoutError {
    */
   constructor(code: 'GPU_VALIDATION' | 'GPU_OUT_OF_MEMORY', operation: string, message: string) {
     super(code, `${operation}: ${message}`);
+    this.name = 'DropoutGPUError';
     this.operation = operation;
   }
 }
@@ -141,6 +146,7 @@ export class DropoutDeviceLostError extends DropoutError {
    */
   constructor(reason: string, message: string) {
     super('DEVICE_LOST', `GPU device lost (${reason}): ${message || 'no message'}. Request a new GPUDevice, re-create your buffers and call again.`);
+    this.name = 'DropoutDeviceLostError';
     this.reason = reason;
   }
 }
@@ -156,6 +162,7 @@ export class DropoutNoAdapterError extends DropoutError {
   /** @param message - what was not found and what to install */
   constructor(message: string) {
     super('NO_ADAPTER', message);
+    this.name = 'DropoutNoAdapterError';
   }
 }
 
