@@ -3,7 +3,7 @@
 // WGSL is inlined through `?raw` imports, so the bundle is self-contained; its comments are
 // stripped (line numbers kept).
 import { defineConfig } from 'vite';
-import { stripWgslComments } from './scripts/strip-wgsl-comments.mjs';
+import { stripWgslComments } from './scripts/strip-wgsl-comments.js';
 
 export default defineConfig({
   plugins: [stripWgslComments()],

@@ -4,6 +4,7 @@ import { dropBlock, dropBlockBackward } from './dropblock.js';
 import { checkDtype } from './validate.js';
 import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCallOptions } from './module.js';
 
+/** Options of {@link DropBlock2d} and {@link DropBlock3d}. */
 export interface DropBlockModuleOptions extends Omit<DropoutModuleOptions, 'mode' | 'noiseShape'> {
   /** Block edge (torchvision's block_size); the effective size must be odd. */
   blockSize: number;
@@ -12,8 +13,11 @@ export interface DropBlockModuleOptions extends Omit<DropoutModuleOptions, 'mode
 }
 
 abstract class DropBlockBase extends Dropout {
+  /** Block edge (torchvision's block_size). */
   readonly blockSize: number;
+  /** Added to the kept count in the scale numel / (eps + kept). */
   readonly eps: number;
+  /** Rank of the inputs. */
   protected abstract readonly rank: 4 | 5;
   constructor(device: GPUDevice, options: DropBlockModuleOptions) {
     super(device, options);
@@ -42,6 +46,7 @@ abstract class DropBlockBase extends Dropout {
  * @example await new DropBlock2d(device, { p: 0.1, blockSize: 7 }).forward(x, y, [N, C, H, W]);
  */
 export class DropBlock2d extends DropBlockBase {
+  /** Rank of the inputs: (N, C, H, W). */
   protected readonly rank = 4;
 }
 
@@ -50,5 +55,6 @@ export class DropBlock2d extends DropBlockBase {
  * @example await new DropBlock3d(device, { p: 0.1, blockSize: 3 }).forward(x, y, [N, C, D, H, W]);
  */
 export class DropBlock3d extends DropBlockBase {
+  /** Rank of the inputs: (N, C, D, H, W). */
   protected readonly rank = 5;
 }

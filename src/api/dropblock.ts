@@ -10,6 +10,7 @@ import { type Direction } from '../rng/transform.js';
 import { call, copyRecorder, job } from './functional.js';
 import { checkDistinct, maskRange, tensorRange } from './validate.js';
 
+/** Options of {@link dropBlock} and {@link dropBlockBackward}. */
 export interface DropBlockOptions {
   /** (N, C, H, W) for 2-D DropBlock, (N, C, D, H, W) for 3-D. */
   shape: readonly number[];
@@ -19,10 +20,15 @@ export interface DropBlockOptions {
   blockSize: number;
   /** Added to the kept count in the scale numel / (eps + kept); default 1e-6. */
   eps?: number;
+  /** Training mode; in eval mode the output is a copy of the input. */
   training: boolean;
+  /** 64-bit seed of the draw, an integer in [0, 2^64 - 1]. */
   seed: bigint | number;
+  /** 64-bit offset of the draw, an integer in [0, 2^64 - 1]; use a new one for every draw. */
   offset: bigint | number;
+  /** Encode into this encoder instead of submitting. */
   encoder?: GPUCommandEncoder;
+  /** Invocations per workgroup: 64, 128 or 256 (default 256 here). Never changes the result. */
   workgroupSize?: WorkgroupSize;
 }
 

@@ -9,6 +9,7 @@ import { checkShape } from '../shape.js';
 import { call, type DropoutCallOptions } from './functional.js';
 import { checkDistinct, maskRange, tensorRange } from './validate.js';
 
+/** Options shared by {@link fusedDropout} and {@link fusedDropoutBackward}. */
 export interface FusedDropoutCallOptions extends Omit<DropoutCallOptions, 'noiseShape' | 'mode' | 'n'> {
   /** (…, cols): the bias is broadcast over the last dimension. */
   shape: readonly number[];
@@ -16,6 +17,7 @@ export interface FusedDropoutCallOptions extends Omit<DropoutCallOptions, 'noise
   activation?: Activation;
 }
 
+/** Options of {@link fusedDropout}. */
 export interface FusedDropoutOptions extends FusedDropoutCallOptions {
   /** The pre-activation x. */
   x: BufferArg;
@@ -29,10 +31,13 @@ export interface FusedDropoutOptions extends FusedDropoutCallOptions {
   mask?: BufferArg;
 }
 
+/** Options of {@link fusedDropoutBackward}. */
 export interface FusedDropoutBackwardOptions extends FusedDropoutCallOptions {
+  /** Gradient of y. */
   dy: BufferArg;
   /** The forward's pre-activation x (not its output): the activation's derivative is rebuilt from it. */
   x: BufferArg;
+  /** The forward's bias (cols values). */
   bias: BufferArg;
   /** dL/dx, written. */
   dx: BufferArg;
@@ -89,7 +94,10 @@ export async function fusedDropout(device: GPUDevice, options: FusedDropoutOptio
  * @example
  * const { dresidual } = await fusedDropoutBackward(device, { dy, x, bias, dx, dbias, shape, activation: 'gelu', p: 0.1, training: true, seed: 1n, offset: 0n });
  */
-export async function fusedDropoutBackward(device: GPUDevice, options: FusedDropoutBackwardOptions): Promise<{ dresidual: BufferArg }> {
+export async function fusedDropoutBackward(device: GPUDevice, options: FusedDropoutBackwardOptions): Promise<{
+  /** The residual's gradient: dy itself. */
+  dresidual: BufferArg;
+}> {
   const operation = 'fusedDropoutBackward';
   checkFusedOptions(options, operation);
   const c = call(device, { ...options, noiseShape: undefined }, operation);

@@ -6,7 +6,9 @@ import { type Direction } from '../rng/transform.js';
 import { call, copyRecorder, type DropoutBackwardOptions, type DropoutOptions } from './functional.js';
 import { checkDistinct, tensorRange } from './validate.js';
 
+/** Options of {@link gaussianDropout}: those of {@link dropout} without mask, noise shape and mode. */
 export type GaussianDropoutOptions = Omit<DropoutOptions, 'mask' | 'noiseShape' | 'mode' | 'shape'>;
+/** Options of {@link gaussianDropoutBackward}. */
 export type GaussianDropoutBackwardOptions = Omit<DropoutBackwardOptions, 'mask' | 'noiseShape' | 'mode' | 'shape'>;
 
 async function runGaussian(device: GPUDevice, options: GaussianDropoutOptions | GaussianDropoutBackwardOptions, direction: Direction): Promise<void> {

@@ -10,6 +10,7 @@ import { toU64 } from '../rng/seed.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkDistinct, checkDtype, checkEncoder, checkWorkgroupSize, tensorRange } from './validate.js';
 
+/** Options of {@link mcDropout}. */
 export interface McDropoutOptions {
   /** Input: n f32 values. */
   x: BufferArg;
@@ -31,7 +32,9 @@ export interface McDropoutOptions {
   variance?: BufferArg;
   /** Unbiased variance (divide by K - 1) instead of the population one (K); default false. */
   unbiased?: boolean;
+  /** Encode into this encoder instead of submitting. */
   encoder?: GPUCommandEncoder;
+  /** Invocations per workgroup: 64 (default), 128 or 256. Never changes the result. */
   workgroupSize?: WorkgroupSize;
 }
 

@@ -14,16 +14,23 @@ import { checkWorkgroupSize, type DType } from './validate.js';
 export interface DropoutRecord {
   /** Element count, or the shape, the forward call was given. */
   readonly size: number | readonly number[];
+  /** The noise shape the mask was drawn over, or undefined for element-wise dropout. */
   readonly noiseShape: readonly number[] | undefined;
+  /** The drop probability used. */
   readonly p: number;
+  /** The scaling convention used. */
   readonly mode: DropoutMode;
+  /** Whether the forward ran in training mode (an eval forward's backward is the identity). */
   readonly training: boolean;
+  /** The draw's seed. */
   readonly seed: bigint;
+  /** The draw's offset. */
   readonly offset: bigint;
   /** The packed mask buffer the forward call wrote, if any. */
   readonly mask: BufferArg | undefined;
 }
 
+/** Options of the {@link Dropout} layer and its subclasses. */
 export interface DropoutModuleOptions {
   /** Drop probability in [0, 1]; default 0.5 like torch.nn.Dropout. */
   p?: number;
@@ -39,6 +46,7 @@ export interface DropoutModuleOptions {
   dtype?: DType;
 }
 
+/** Per-call options of a layer's forward. */
 export interface ForwardCallOptions {
   /** Encode into this encoder instead of submitting. */
   encoder?: GPUCommandEncoder;
@@ -70,10 +78,15 @@ function sizeOptions(size: number | readonly number[]): { n: number } | { shape:
  * await drop.forward(x, y, n);        // y = x
  */
 export class Dropout {
+  /** The device every call of this layer runs on. */
   readonly device: GPUDevice;
+  /** Drop probability, in [0, 1]. */
   readonly p: number;
+  /** Source of this layer's (seed, offset) pairs: each training-mode forward takes the next one. */
   readonly generator: PhiloxGenerator;
+  /** Scaling convention: 'inverted', 'legacy' or (AlphaDropout, FeatureAlphaDropout) 'alpha'. */
   readonly mode: DropoutMode;
+  /** Invocations per workgroup of its dispatches (64, 128 or 256); never changes results. */
   readonly workgroupSize: WorkgroupSize;
   readonly #noiseShape: readonly number[] | undefined;
   readonly #dtype: DType | undefined;
@@ -140,6 +153,7 @@ export class Dropout {
     return this.remember({ size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask });
   }
 
+  /** Keeps `record` as the latest forward's (for subclasses' forward). */
   protected remember(record: DropoutRecord): DropoutRecord {
     this.#last = record;
     return record;
@@ -158,7 +172,14 @@ export class Dropout {
    * mean and variance. Element-wise inverted dropout only.
    * @example await drop.monteCarlo(x, n, { samples: 30, mean, variance });
    */
-  async monteCarlo(x: BufferArg, n: number, options: Pick<McDropoutOptions, 'samples' | 'out' | 'mean' | 'variance' | 'unbiased' | 'encoder'>): Promise<{ seed: bigint; offset: bigint; samples: number }> {
+  async monteCarlo(x: BufferArg, n: number, options: Pick<McDropoutOptions, 'samples' | 'out' | 'mean' | 'variance' | 'unbiased' | 'encoder'>): Promise<{
+    /** The seed of the draws. */
+    seed: bigint;
+    /** The offset of sample 0 (sample s used offset + s). */
+    offset: bigint;
+    /** K, the number of samples drawn. */
+    samples: number;
+  }> {
     if (this.#noiseShape !== undefined || this.mode !== 'inverted' || this.constructor !== Dropout) {
       throw new DropoutArgumentError('this', this.constructor.name, 'an element-wise inverted Dropout for Monte Carlo sampling');
     }
@@ -182,13 +203,16 @@ export class Dropout {
   }
 }
 
+/** Options of {@link Dropout1d}, {@link Dropout2d}, {@link Dropout3d} and {@link FeatureAlphaDropout}. */
 export interface SpatialDropoutOptions extends Omit<DropoutModuleOptions, 'noiseShape'> {
   /** The channel is the last dimension ((N, H, W, C), TensorFlow's layout) instead of the second. */
   channelsLast?: boolean;
 }
 
 abstract class SpatialDropout extends Dropout {
+  /** The channel is the last dimension ((N, H, W, C)) instead of the second. */
   readonly channelsLast: boolean;
+  /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected abstract readonly spatialDims: 0 | 1 | 2 | 3;
   constructor(device: GPUDevice, options: SpatialDropoutOptions = {}, mode?: DropoutMode) {
     super(device, options, mode);
@@ -206,6 +230,7 @@ abstract class SpatialDropout extends Dropout {
  * @example await new Dropout1d(device, { p: 0.2 }).forward(x, y, [N, C, L]);
  */
 export class Dropout1d extends SpatialDropout {
+  /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected readonly spatialDims = 1;
 }
 
@@ -214,6 +239,7 @@ export class Dropout1d extends SpatialDropout {
  * @example await new Dropout2d(device, { p: 0.2 }).forward(x, y, [N, C, H, W]);
  */
 export class Dropout2d extends SpatialDropout {
+  /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected readonly spatialDims = 2;
 }
 
@@ -222,9 +248,11 @@ export class Dropout2d extends SpatialDropout {
  * @example await new Dropout3d(device, { p: 0.2 }).forward(x, y, [N, C, D, H, W]);
  */
 export class Dropout3d extends SpatialDropout {
+  /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected readonly spatialDims = 3;
 }
 
+/** Options of {@link AlphaDropout}: those of {@link Dropout} but the mode, which is 'alpha'. */
 export type AlphaDropoutOptions = Omit<DropoutModuleOptions, 'mode'>;
 
 /**
@@ -243,6 +271,7 @@ export class AlphaDropout extends Dropout {
  * @example await new FeatureAlphaDropout(device, { p: 0.1 }).forward(x, y, [N, C, H, W]);
  */
 export class FeatureAlphaDropout extends SpatialDropout {
+  /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected readonly spatialDims = 0;
   constructor(device: GPUDevice, options: Omit<SpatialDropoutOptions, 'mode'> = {}) {
     super(device, options, 'alpha');

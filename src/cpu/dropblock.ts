@@ -3,11 +3,15 @@ import { DropoutArgumentError } from '../errors.js';
 import { keepMask, maskBit, type DrawKey } from '../rng/mask.js';
 import { checkShape, product } from '../shape.js';
 
+/** A DropBlock call's geometry, as torchvision derives it (see {@link dropBlockGeometry}). */
 export interface DropBlockGeometry {
   /** N·C */
   planes: number;
+  /** D (1 for 2-D). */
   depth: number;
+  /** H. */
   height: number;
+  /** W. */
   width: number;
   /** Effective block size min(blockSize, H, W [, D]); odd. */
   blockSize: number;
@@ -15,7 +19,9 @@ export interface DropBlockGeometry {
   blockDepth: number;
   /** Seed probability: p · volume / (block volume · seed positions), as torchvision computes it. */
   gamma: number;
+  /** Shape of the seed draw: (N·C, D - bd + 1, H - bs + 1, W - bs + 1). */
   seedShape: number[];
+  /** N·C·D·H·W. */
   numel: number;
 }
 
@@ -45,7 +51,12 @@ export function dropBlockGeometry(shape: unknown, p: number, blockSize: unknown,
 }
 
 /** The block keep mask (packed, over the whole map) and its kept count. */
-export function dropBlockMaskCPU(key: DrawKey, g: DropBlockGeometry): { mask: Uint32Array; kept: number } {
+export function dropBlockMaskCPU(key: DrawKey, g: DropBlockGeometry): {
+  /** The packed block keep mask over the whole map. */
+  mask: Uint32Array;
+  /** How many elements it keeps. */
+  kept: number;
+} {
   const seeds = keepMask(key, g.gamma, product(g.seedShape)); // a seed is an element this draw drops
   const [, sd, sh, sw] = g.seedShape as [number, number, number, number];
   const mask = new Uint32Array(Math.ceil(g.numel / 32));
@@ -85,7 +96,14 @@ export function dropBlockScale(numel: number, kept: number, eps: number): number
  * DropBlock on the CPU (training mode): y = keep ? f32(x · scale) : 0.
  * @example dropBlockCPU(x, { shape: [1, 1, 8, 8], p: 0.2, blockSize: 3, seed: 1n, offset: 0n })
  */
-export function dropBlockCPU(x: Float32Array, options: DrawKey & { shape: readonly number[]; p: number; blockSize: number; eps?: number; training?: boolean }): { y: Float32Array; mask: Uint32Array; scale: number } {
+export function dropBlockCPU(x: Float32Array, options: DrawKey & { shape: readonly number[]; p: number; blockSize: number; eps?: number; training?: boolean }): {
+  /** The output. */
+  y: Float32Array;
+  /** The packed block keep mask. */
+  mask: Uint32Array;
+  /** numel / (eps + kept), as PyTorch evaluates it in f32. */
+  scale: number;
+} {
   const dims = options.shape.length === 5 ? 3 : 2;
   const g = dropBlockGeometry(options.shape, options.p, options.blockSize, dims);
   if (x.length !== g.numel) throw new DropoutArgumentError('x', x, `a Float32Array of ${g.numel} elements`);

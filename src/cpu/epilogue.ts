@@ -8,6 +8,7 @@ import { dropRate } from '../rng/threshold.js';
 
 /** The activation of a fused epilogue. */
 export type Activation = 'none' | 'relu' | 'gelu' | 'gelu_tanh' | 'silu';
+/** Every activation a fused epilogue accepts. */
 export const ACTIVATIONS: readonly Activation[] = ['none', 'relu', 'gelu', 'gelu_tanh', 'silu'];
 
 /** Rows summed per block, first stage of the column sums (shaders/reduce.wgsl). */
@@ -30,6 +31,11 @@ function erf(x: number): number {
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const tanhArg = (h: number): number => Math.min(15, Math.max(-15, SQRT_2_OVER_PI * (h + 0.044715 * h * h * h)));
 
+/**
+ * The activation of a pre-activation value, in float64 (the shader's formulas: erf by
+ * Abramowitz–Stegun 7.1.26, tanh's argument clamped to ±15).
+ * @example activation('gelu', 1) // 0.8413…
+ */
 export function activation(kind: Activation, h: number): number {
   switch (kind) {
     case 'relu': return Math.max(h, 0);
@@ -40,6 +46,10 @@ export function activation(kind: Activation, h: number): number {
   }
 }
 
+/**
+ * The activation's derivative at a pre-activation value, in float64 (the shader's formulas).
+ * @example activationGrad('relu', -1) // 0
+ */
 export function activationGrad(kind: Activation, h: number): number {
   switch (kind) {
     case 'relu': return h > 0 ? 1 : 0;
@@ -56,9 +66,13 @@ export function activationGrad(kind: Activation, h: number): number {
   }
 }
 
+/** Options of {@link fusedDropoutCPU} and {@link fusedDropoutBackwardCPU}. */
 export interface EpilogueOptions extends DrawKey {
+  /** Drop probability in [0, 1]. */
   p: number;
+  /** Training mode; default true. In eval mode bias, activation and residual still apply. */
   training?: boolean;
+  /** 'none' (default), 'relu', 'gelu', 'gelu_tanh' or 'silu'. */
   activation?: Activation;
 }
 
@@ -67,7 +81,12 @@ export interface EpilogueOptions extends DrawKey {
  * (length bias.length), residual optional. Kept: f32(f32(act(f32(x + b)) · scale) + r).
  * @example fusedDropoutCPU(x, bias, residual, { p: 0.1, activation: 'gelu', seed: 1n, offset: 0n })
  */
-export function fusedDropoutCPU(x: Float32Array, bias: Float32Array, residual: Float32Array | null, options: EpilogueOptions): { y: Float32Array; mask: Uint32Array } {
+export function fusedDropoutCPU(x: Float32Array, bias: Float32Array, residual: Float32Array | null, options: EpilogueOptions): {
+  /** residual + dropout(act(x + bias)). */
+  y: Float32Array;
+  /** The packed keep mask. */
+  mask: Uint32Array;
+} {
   const act = checkActivation(options.activation);
   const cols = bias.length;
   const n = x.length;
@@ -89,7 +108,12 @@ export function fusedDropoutCPU(x: Float32Array, bias: Float32Array, residual: F
  * Backward of {@link fusedDropoutCPU}: dx = keep ? f32(f32(dy · scale) · act'(x + b)) : 0, and
  * dbias = the column sums of dx (fixed order, {@link columnSumsCPU}); dresidual is dy.
  */
-export function fusedDropoutBackwardCPU(dy: Float32Array, x: Float32Array, bias: Float32Array, options: EpilogueOptions): { dx: Float32Array; dbias: Float32Array } {
+export function fusedDropoutBackwardCPU(dy: Float32Array, x: Float32Array, bias: Float32Array, options: EpilogueOptions): {
+  /** dL/dx. */
+  dx: Float32Array;
+  /** dL/dbias: the fixed-order column sums of dx. */
+  dbias: Float32Array;
+} {
   const act = checkActivation(options.activation);
   const cols = bias.length;
   const n = dy.length;

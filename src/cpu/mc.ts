@@ -5,7 +5,9 @@ import { keepMask, maskBit, type DrawKey } from '../rng/mask.js';
 import { addU64, toU64 } from '../rng/seed.js';
 import { dropRate } from '../rng/threshold.js';
 
+/** Options of {@link mcDropoutCPU}. */
 export interface McOptions extends DrawKey {
+  /** Drop probability in [0, 1]. */
   p: number;
   /** K, an integer in [1, 65535]. */
   samples: number;
@@ -31,7 +33,14 @@ export function mcConstants(samples: number, unbiased: boolean): { invK: number;
  * variance, bit-exact with the GPU.
  * @example const { mean, variance } = mcDropoutCPU(x, { p: 0.1, samples: 20, seed: 1n, offset: 0n });
  */
-export function mcDropoutCPU(x: Float32Array, options: McOptions): { samples: Float32Array; mean: Float32Array; variance: Float32Array } {
+export function mcDropoutCPU(x: Float32Array, options: McOptions): {
+  /** The K outputs, sample-major (K · n values). */
+  samples: Float32Array;
+  /** Per-element mean over the samples. */
+  mean: Float32Array;
+  /** Per-element variance over the samples. */
+  variance: Float32Array;
+} {
   if (!(x instanceof Float32Array)) throw new DropoutArgumentError('x', x, 'a Float32Array');
   const k = checkSamples(options.samples, options.unbiased ?? false);
   const rate = dropRate(options.p);

@@ -23,7 +23,9 @@ export interface CpuDropoutOptions extends DrawKey {
   noiseShape?: readonly number[];
 }
 
+/** What {@link dropoutCPU} returns. */
 export interface CpuDropoutResult {
+  /** The output. */
   y: Float32Array;
   /** Packed keep mask over the mask space (bit m & 31 of word m >> 5). */
   mask: Uint32Array;
@@ -120,7 +122,12 @@ export function applyMaskCPU(input: Float32Array, mask: Uint32Array, p: number):
  * the GPU (WGSL does not pin the f32 → f16 rounding direction).
  * @example const { y } = dropoutF16CPU(toF16Array([1, 2, 3]), { p: 0.5, seed: 1n, offset: 0n });
  */
-export function dropoutF16CPU(x: Uint16Array, options: CpuDropoutOptions): { y: Uint16Array; mask: Uint32Array } {
+export function dropoutF16CPU(x: Uint16Array, options: CpuDropoutOptions): {
+  /** The output, as f16 bits. */
+  y: Uint16Array;
+  /** The packed keep mask (the f32 mask). */
+  mask: Uint32Array;
+} {
   if (!(x instanceof Uint16Array)) throw new DropoutArgumentError('x', x, 'a Uint16Array of f16 bits');
   const { y, mask } = run(fromF16Array(x), options, 'forward');
   return { y: toF16Array(y), mask };

@@ -1,5 +1,5 @@
 import { DropoutArgumentError, DropoutGPUError } from '../errors.js';
-import { deviceState } from './device-state.js';
+import { allocationFailure, deviceState, trackAllocation } from './device-state.js';
 import { withErrorScope } from './error-scope.js';
 
 /**
@@ -37,6 +37,8 @@ export function bufferRange(name: string, arg: unknown, byteLength: number, usag
   if (typeof rawOffset !== 'number' || !Number.isInteger(rawOffset) || rawOffset < 0 || rawOffset % 4 !== 0) {
     throw new DropoutArgumentError(`${name}.byteOffset`, rawOffset, 'a non-negative multiple of 4');
   }
+  const failure = allocationFailure(buffer);
+  if (failure) throw new DropoutGPUError(failure.code, failure.operation, `${name}: the buffer "${failure.label}" could not be created: ${failure.message}`);
   if ((buffer.usage & usage) !== usage) {
     throw new DropoutArgumentError(`${name}.usage`, buffer.usage, `a usage including ${usageNames}`, `buffer ${describeBuffer(buffer)}`);
   }
@@ -61,15 +63,17 @@ const STORAGE_IO = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST, without r
  * with a validation error (and an invalid buffer), which these synchronous helpers could not
  * await; that case is known in advance and refused here with a typed error naming the argument.
  * A mapping that cannot be allocated throws a RangeError in WebGPU, rethrown as GPU_OUT_OF_MEMORY.
+ * Any other failure (an allocation the driver refuses below the limit) is captured in error
+ * scopes of our own and thrown, typed, by the first library call given the buffer.
  */
 function createHelperBuffer(device: GPUDevice, operation: string, argument: string, value: unknown, elements: number, descriptor: GPUBufferDescriptor): GPUBuffer {
-  deviceState(device); // a GPUDevice, not known to be lost
+  const state = deviceState(device); // a GPUDevice, not known to be lost
   const max = device.limits.maxBufferSize;
   if (descriptor.size > max) {
     throw new DropoutArgumentError(argument, value, `at most maxBufferSize / 4 = ${Math.floor(max / 4)} f32 values on this device`, `${elements} values need a buffer of ${descriptor.size} bytes; maxBufferSize is ${max}`);
   }
   try {
-    return device.createBuffer(descriptor);
+    return trackAllocation(state, operation, descriptor);
   } catch (error) {
     if (error instanceof RangeError) throw new DropoutGPUError('GPU_OUT_OF_MEMORY', operation, `could not allocate ${descriptor.size} bytes: ${error.message}`);
     throw error;

@@ -32,7 +32,22 @@ export interface DeviceState {
   readonly created: GPUBuffer[];
   testLimits: TestLimits;
   readonly stats: DeviceCounters;
+  /** Error-scope checks of buffers the helpers created, still pending (see {@link trackAllocation}). */
+  readonly allocationChecks: Set<Promise<void>>;
+  /** Helper allocations that failed and no call has reported yet. */
+  readonly unreportedFailures: AllocationFailure[];
 }
+
+/** A buffer the library's helpers created that WebGPU failed to allocate. */
+export interface AllocationFailure {
+  /** The helper: 'uploadFloat32' or 'createStorageBuffer'. */
+  operation: string;
+  label: string;
+  code: 'GPU_OUT_OF_MEMORY' | 'GPU_VALIDATION';
+  message: string;
+}
+
+const failedAllocations = new WeakMap<GPUBuffer, AllocationFailure>();
 
 /** Running counts of what the library did on a device (see {@link deviceStats}). */
 export interface DeviceCounters {
@@ -73,6 +88,7 @@ export function deviceState(device: unknown): DeviceState {
       device, lost: null, pipelines: new Map(), modules: new Map(), ready: new Map(), readyModules: new Map(), layouts: new Map(), scratch: new Map(),
       placeholders: new Map(), created: [], testLimits: {},
       stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0 },
+      allocationChecks: new Set(), unreportedFailures: [],
     };
     state = fresh;
     states.set(device, fresh);
@@ -102,6 +118,49 @@ function dropState(state: DeviceState): void {
   state.scratch.clear();
   state.placeholders.clear();
   if (states.get(state.device) === state) states.delete(state.device);
+}
+
+/**
+ * Creates a buffer for a synchronous helper inside error scopes of its own, so a failed
+ * allocation (WebGPU reports it asynchronously: a buffer can fail even below maxBufferSize, e.g.
+ * SwiftShader cannot allocate exactly its 1 GiB maxBufferSize) never becomes an uncaptured error.
+ * The failure is remembered: a later call given the buffer throws it as a typed error (see
+ * {@link allocationFailure} and {@link takeAllocationFailure}).
+ */
+export function trackAllocation(state: DeviceState, operation: string, descriptor: GPUBufferDescriptor): GPUBuffer {
+  const device = state.device;
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
+  let buffer: GPUBuffer;
+  try {
+    buffer = device.createBuffer(descriptor);
+  } finally {
+    const popped = Promise.all([device.popErrorScope(), device.popErrorScope()]);
+    const check: Promise<void> = popped.then(([validation, memory]) => {
+      const error = memory ?? validation;
+      if (!error || !buffer) return;
+      const failure: AllocationFailure = { operation, label: descriptor.label ?? '', code: memory ? 'GPU_OUT_OF_MEMORY' : 'GPU_VALIDATION', message: error.message };
+      failedAllocations.set(buffer, failure);
+      state.unreportedFailures.push(failure);
+    }, () => undefined).finally(() => state.allocationChecks.delete(check));
+    state.allocationChecks.add(check);
+  }
+  return buffer;
+}
+
+/** The failure of a helper-created buffer whose allocation is known to have failed, else null. */
+export function allocationFailure(buffer: GPUBuffer): AllocationFailure | null {
+  return failedAllocations.get(buffer) ?? null;
+}
+
+/**
+ * After a GPU error in a call: waits for the device's pending allocation checks and returns (and
+ * marks reported) the oldest helper allocation that failed since the last report, if any — the
+ * likely cause of the error, since the invalid buffer only shows as "invalid" at its use.
+ */
+export async function takeAllocationFailure(state: DeviceState): Promise<AllocationFailure | null> {
+  await Promise.all(state.allocationChecks);
+  return state.unreportedFailures.splice(0).at(0) ?? null;
 }
 
 /** The device's loss, if it has been reported (the library watches every device it has seen). */

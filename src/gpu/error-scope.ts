@@ -1,5 +1,5 @@
 import { DropoutGPUError } from '../errors.js';
-import { lostError, settledLoss, type DeviceState } from './device-state.js';
+import { lostError, settledLoss, takeAllocationFailure, type DeviceState } from './device-state.js';
 
 /**
  * Runs `body` inside validation and out-of-memory error scopes and turns a captured error into a
@@ -26,6 +26,13 @@ export async function withErrorScope<T>(state: DeviceState, operation: string, b
   if (validation || memory || failed) {
     const lost = await settledLoss(device);
     if (lost) throw lostError(lost);
+  }
+  if (validation || memory) {
+    // An invalid buffer from a failed helper allocation only shows as "invalid" where it is used.
+    const allocation = await takeAllocationFailure(state);
+    if (allocation) {
+      throw new DropoutGPUError(allocation.code, operation, `a buffer it was given could not be created (${allocation.operation} "${allocation.label}": ${allocation.message}); WebGPU then reported: ${(validation ?? memory)!.message}`);
+    }
   }
   if (validation) throw new DropoutGPUError('GPU_VALIDATION', operation, validation.message);
   if (memory) throw new DropoutGPUError('GPU_OUT_OF_MEMORY', operation, memory.message);

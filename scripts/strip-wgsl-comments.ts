@@ -5,15 +5,17 @@
 const COMMENT = /^(\s*)\/\/(?!\s*#(?:if|else|endif)\b).*$/;
 const TRAILING = /\s+\/\/(?!\s*#).*$/;
 
-export function stripWgslComments() {
+import type { Plugin } from 'vite';
+
+export function stripWgslComments(): Plugin {
   return {
     name: 'strip-wgsl-comments',
     enforce: 'post',
-    transform(code, id) {
+    transform(code: string, id: string) {
       if (!/\.wgsl\?raw$/.test(id)) return null;
       const match = /^export default (".*");?\s*$/s.exec(code);
       if (!match) return null;
-      const source = JSON.parse(match[1]);
+      const source = JSON.parse(match[1]!) as string;
       const stripped = source.split('\n').map((line) => (COMMENT.test(line) ? '' : line.replace(TRAILING, ''))).join('\n');
       return { code: `export default ${JSON.stringify(stripped)};`, map: null };
     },
