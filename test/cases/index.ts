@@ -1,5 +1,6 @@
 import { errorCases } from './errors.js';
 import { deviceLossCases } from './device-loss.js';
+import { concurrencyCases } from './concurrency.js';
 import { familyCases } from './family.js';
 import { inPlaceCases } from './inplace.js';
 import { mcCases } from './mc.js';
@@ -13,4 +14,4 @@ import { limitFamilyCases } from './limits-family.js';
 export { Tracker, type Case, type CaseEnv } from './env.js';
 
 /** Every GPU correctness case, run by test/gpu/cases.test.ts (Node) and test/browser (Chrome). */
-export const cases = [...katCases, ...forwardCases, ...limitCases, ...limitFamilyCases, ...familyCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...f16Cases, ...errorCases, ...deviceLossCases];
+export const cases = [...katCases, ...forwardCases, ...limitCases, ...limitFamilyCases, ...familyCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...f16Cases, ...errorCases, ...deviceLossCases, ...concurrencyCases];
