@@ -1,5 +1,5 @@
 import { DropoutArgumentError, DropoutGPUError } from '../errors.js';
-import { allocationFailure, deviceState, trackAllocation } from './device-state.js';
+import { allocationFailure, createOwnedBuffer, deviceState, trackAllocation, type DeviceState } from './device-state.js';
 import { withErrorScope } from './error-scope.js';
 
 /**
@@ -105,23 +105,52 @@ export function createStorageBuffer(device: GPUDevice, count: number, label = 'w
   return createHelperBuffer(device, 'createStorageBuffer', 'count', count, count, { label, size: Math.max(4, count * 4), usage: STORAGE_IO });
 }
 
+/** Idle staging buffers kept per device, each at most this big: downloads reuse them. */
+const STAGING_POOL = 4;
+const STAGING_MAX_BYTES = 1 << 24;
+
+/** A MAP_READ staging buffer of at least `size` bytes: an idle pooled one, else a new one. */
+function takeStaging(state: DeviceState, size: number): GPUBuffer {
+  const i = state.staging.findIndex((b) => b.size >= size);
+  if (i >= 0) return state.staging.splice(i, 1)[0]!;
+  const pooled = size <= STAGING_MAX_BYTES;
+  const descriptor = { label: 'webgpu-dropout readback', size: pooled ? Math.max(256, 2 ** Math.ceil(Math.log2(size))) : size, usage: 0x1 | 0x8 }; // MAP_READ | COPY_DST
+  return pooled ? createOwnedBuffer(state, descriptor) : state.device.createBuffer(descriptor);
+}
+
+/** Returns an unmapped staging buffer to the pool, or destroys it (too big, pool full, or failed). */
+function returnStaging(state: DeviceState, buffer: GPUBuffer, reusable: boolean): void {
+  if (reusable && buffer.size <= STAGING_MAX_BYTES && state.staging.length < STAGING_POOL && state.created.includes(buffer)) {
+    state.staging.push(buffer);
+    return;
+  }
+  const owned = state.created.indexOf(buffer);
+  if (owned >= 0) state.created.splice(owned, 1);
+  buffer.destroy();
+}
+
 async function readBack(device: GPUDevice, arg: BufferArg, byteLength: number, name: string): Promise<ArrayBuffer> {
   const state = deviceState(device);
   const range = bufferRange(name, arg, byteLength, 0x4, 'COPY_SRC');
   const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
   // In error scopes: a destroyed buffer or one from another device is a GPU_VALIDATION error, not
   // an uncaptured error and a read of zeros; a lost device is DEVICE_LOST.
-  const staging = device.createBuffer({ label: 'webgpu-dropout readback', size, usage: 0x1 | 0x8 }); // MAP_READ | COPY_DST
+  // Staging buffers are pooled (up to 4 idle ones of at most 16 MiB per device), not created per call.
+  const staging = takeStaging(state, size);
+  let reusable = false;
   try {
     await withErrorScope(state, 'download', async () => {
       const encoder = device.createCommandEncoder({ label: 'webgpu-dropout readback' });
       if (byteLength > 0) encoder.copyBufferToBuffer(range.buffer, range.byteOffset, staging, 0, byteLength);
       device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(0x1);
+      await staging.mapAsync(0x1, 0, size);
     });
-    return staging.getMappedRange(0, size).slice(0, byteLength);
+    const data = staging.getMappedRange(0, size).slice(0, byteLength);
+    staging.unmap();
+    reusable = true;
+    return data;
   } finally {
-    staging.destroy();
+    returnStaging(state, staging, reusable);
   }
 }
 

@@ -29,6 +29,8 @@ export interface DeviceState {
   readonly scratch: Map<string, GPUBuffer>;
   /** Stand-ins for bindings an entry point ignores, one per binding so writable ones never alias. */
   readonly placeholders: Map<number, GPUBuffer>;
+  /** Idle MAP_READ staging buffers of downloads, reused (see src/gpu/buffers.ts). */
+  readonly staging: GPUBuffer[];
   readonly created: GPUBuffer[];
   testLimits: TestLimits;
   readonly stats: DeviceCounters;
@@ -86,7 +88,7 @@ export function deviceState(device: unknown): DeviceState {
   if (!state) {
     const fresh: DeviceState = {
       device, lost: null, pipelines: new Map(), modules: new Map(), ready: new Map(), readyModules: new Map(), layouts: new Map(), scratch: new Map(),
-      placeholders: new Map(), created: [], testLimits: {},
+      placeholders: new Map(), staging: [], created: [], testLimits: {},
       stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0 },
       allocationChecks: new Set(), unreportedFailures: [],
     };
@@ -117,6 +119,7 @@ function dropState(state: DeviceState): void {
   state.layouts.clear();
   state.scratch.clear();
   state.placeholders.clear();
+  state.staging.length = 0;
   if (states.get(state.device) === state) states.delete(state.device);
 }
 
