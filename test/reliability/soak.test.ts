@@ -14,7 +14,8 @@
 //   SOAK_SMALL=100000 SOAK_LARGE=1000 npx vitest run test/reliability/soak.test.ts
 //
 // Uniform buffers: calls the library submits itself reuse one uniform buffer per job kind (a
-// queue.writeBuffer before each submit), so after warm-up no buffer is created at all. Calls
+// queue.writeBuffer before each submit), and downloads reuse pooled staging buffers, so after
+// warm-up no buffer is created at all. Calls
 // recorded into the caller's encoder cannot share it — their work runs after later calls'
 // writes — so each such call creates its own small uniform buffer per job, by design; the
 // garbage collector frees it. deviceStats counts them (uniformBuffers), and the resident-memory
@@ -24,7 +25,7 @@ import vm from 'node:vm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
   Dropout, PhiloxGenerator, deviceStats, dropBlock, dropBlockBackward, dropout, dropoutBackward, fusedDropout, fusedDropoutBackward,
-  gaussianDropout, gaussianDropoutBackward, mcDropout,
+  downloadFloat32, gaussianDropout, gaussianDropoutBackward, mcDropout,
 } from '../../src/index.js';
 import { dropoutCPU } from '../../src/cpu/reference.js';
 import { requestNodeDevice } from '../../src/node.js';
@@ -113,6 +114,8 @@ function kinds(n: number): { name: string; step: Step; jobsPerEncodedCall?: numb
  */
 async function soak(n: number, calls: number, drainEvery: number, bounds: { heapMB: number; rssMB: number }): Promise<void> {
   const list = kinds(n);
+  const probe = t.buffer(4096);
+  for (let i = 0; i < 8; i++) await downloadFloat32(device, probe, 1024); // the staging pool, warm
   const warmup = Math.min(calls, 2 * list.length + Math.floor(calls / 20));
   for (let i = 0; i < warmup; i++) await list[i % list.length]!.step(i);
   const before = await snapshot();
@@ -126,7 +129,10 @@ async function soak(n: number, calls: number, drainEvery: number, bounds: { heap
     // Calls resolve once their work is submitted and validated, not executed: wait for the GPU
     // every few pairs, as a training loop reading its loss would, so the queue stays short and
     // the time includes the GPU's work.
-    if ((i - warmup) % drainEvery === drainEvery - 1) await device.queue.onSubmittedWorkDone();
+    if ((i - warmup) % drainEvery === drainEvery - 1) {
+      await device.queue.onSubmittedWorkDone();
+      await downloadFloat32(device, probe, 1024); // staging buffers are pooled: nothing created either
+    }
     perKind.set(kind.name, (perKind.get(kind.name) ?? 0) + performance.now() - t0);
     if (kind.jobsPerEncodedCall) encoded += 2 * kind.jobsPerEncodedCall;
   }
