@@ -48,7 +48,9 @@ async function runDropBlock(device: GPUDevice, options: DropBlockOptions, direct
   const mask = maskRange(maskArg, g.numel);
   checkDistinct([src, dst, mask]);
   if (c.n === 0) return;
-  if (!c.training || rate.keepsAll) {
+  // Only p = 0 exactly is the identity, as in torchvision: a p so small that no seed can be drawn
+  // still scales by numel / (eps + numel), which the CPU twin does too.
+  if (!c.training || rate.p === 0) {
     const fill = direction === 'forward' && mask ? [await job(c, 'fill-mask', null, null, mask, g.numel, dropRate(0))] : [];
     await recordAndSubmit(c.state, operation, c.encoder, copyRecorder(src, dst), ...fill);
     return;
