@@ -7,8 +7,9 @@
 // |x|·σ·6·2^-11; DropBlock: 3 ulp; smooth fused activations: 2^-16 of the magnitude + 2^-20).
 //
 // The seed is fixed so CI runs the same cases every time; a failure prints the seed and the
-// shrunk counterexample. Longer runs: FUZZ_RUNS=2000 (any seed: FUZZ_SEED=n)
-//   FUZZ_RUNS=2000 npx vitest run test/reliability/fuzz.test.ts
+// shrunk counterexample. Longer runs (1000 runs take about 4.5 minutes on this project's 2-core
+// SwiftShader machine; any seed with FUZZ_SEED=n):
+//   FUZZ_RUNS=1000 FUZZ_SEED=7 npx vitest run test/reliability/fuzz.test.ts
 import fc from 'fast-check';
 import { afterAll, beforeAll, test } from 'vitest';
 import {
@@ -245,7 +246,7 @@ async function runSpec(spec: Spec): Promise<void> {
   }
 }
 
-test(`fuzz: ${RUNS} random calls of every kernel (seed ${SEED}) equal the CPU reference — masks bit-exact, values within the documented tolerance (~${Math.ceil(RUNS / 60)} min)`, async () => {
+test(`fuzz: ${RUNS} random calls of every kernel (seed ${SEED}) equal the CPU reference — masks bit-exact, values within the documented tolerance (~${Math.ceil(10 + RUNS * 0.3)} s)`, async () => {
   const seen = new Map<string, number>();
   await fc.assert(
     fc.asyncProperty(specArb, async (spec) => {
@@ -264,7 +265,15 @@ test(`fuzz: ${RUNS} random calls of every kernel (seed ${SEED}) equal the CPU re
       }
       check(uncaptured.length === 0, `uncaptured WebGPU errors: ${uncaptured.join('\n')}`);
     }),
-    { seed: SEED, numRuns: RUNS, endOnFailure: false },
+    {
+      seed: SEED, numRuns: RUNS, endOnFailure: false,
+      // Counterexamples found by longer runs, kept as regressions (run first, every time).
+      examples: [
+        // FUZZ_SEED=7: DropBlock with 0 < p < 2^-33 copied x on the GPU (threshold 0) but scaled
+        // by numel / (eps + numel) on the CPU, as torchvision does for any p != 0.
+        [{ kind: 'dropblock', shape: [1, 1, 1, 1, 1], blockSize: 1, p: 5e-324, seed: 0n, offset: 0n, training: true, workgroupSize: 64, limits: { maxBindingBytes: undefined, maxWorkgroupsPerDimension: undefined, tieCapacity: undefined } }],
+      ],
+    },
   );
   console.log(`fuzz: ${RUNS} runs, seed ${SEED}, by kernel: ${JSON.stringify(Object.fromEntries(seen))}`);
 }, 60 * 60_000);
