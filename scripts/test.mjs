@@ -16,6 +16,7 @@ const steps = [
   ['API reference (TypeDoc validation: no undocumented exports)', 'npx', ['typedoc', '--emit', 'none']],
   ['GPU tests in headless Chrome on the built bundle', 'node', ['test/browser/run.mjs']],
   ['TensorFlow.js integration in headless Chrome (webgpu-dropout/tfjs)', 'node', ['test/tfjs/run.mjs']],
+  ['demo: build, then every panel of the built page in headless Chrome (and once without WebGPU)', 'node', ['demo/test/run.mjs']],
   ['consumer tests (npm pack → Vite app in Chrome, Node ESM, CommonJS; size budget, tree-shaking)', 'node', ['test/consumer/run.mjs']],
 ];
 
