@@ -30,13 +30,18 @@
 // dropout_main does only the common case, with no checks: whole tiles, elements whose top byte
 // decides. The rest goes to small dispatches after it: dropout_main_tail (one workgroup, the
 // tiles past the last whole group of tiles, with every check) and dropout_ties (the blocks
-// logged with a tied element, sized by an indirect dispatch).
+// logged with a tied element, sized by an indirect dispatch). SwiftShader also runs the code of a
+// branch no lane takes, so the logging a tied block does in dropout_main is one atomicAdd and two
+// stores (the dispatch size is worked out afterwards by dropout_tie_args), and the rare overflow
+// of the log has an entry point of its own (dropout_ties_all) instead of a branch.
 //
 // Entry points, in dispatch order within a pass:
 //   dropout_fill_mask                     zero the mask before a draw writes it with atomicOr
 //                                         (or fill it with ones for a draw that keeps all)
 //   dropout_main, dropout_main_tail       forward, and backward that rebuilds the mask
+//   dropout_tie_args                      the indirect dispatch sizes of the two below
 //   dropout_ties                          tied elements of logged blocks
+//   dropout_ties_all                      the same for every block, when the log overflowed
 //   dropout_apply_mask, *_apply_mask_tail backward from a packed 1-bit mask, no Philox
 
 override WORKGROUP_SIZE: u32 = 64u; // a multiple of 64: each 64 invocations own one tile
@@ -57,8 +62,8 @@ struct Params {
   dst_shift: u32,
   mask_shift: u32,    // word index of the chunk's first mask word inside the mask binding
   tie_capacity: u32,  // blocks the tie log can hold
-  tie_full_x_add: u32, // on overflow: added to the tie dispatch's x so it covers every block
-  tie_full_y: u32,     // on overflow: the tie dispatch's y
+  tie_full_x: u32,    // on overflow: the grid of dropout_ties_all, one invocation per block
+  tie_full_y: u32,
   pre0: u32,           // philoxUniformPart of level 0's counter words 2, 3 and the key
   pre1: u32,
   pre2: u32,
@@ -78,8 +83,9 @@ struct Params {
 // Bindings 1 (src) and 2 (dst) are declared by the io-*.wgsl file.
 @group(0) @binding(3) var<storage, read_write> mask_words: array<u32>;
 @group(0) @binding(3) var<storage, read_write> mask_atomic: array<atomic<u32>>;
-// Tie log: [0] blocks logged, [1..3] indirect dispatch size of dropout_ties, [4..] block indices.
-// Cleared by the host before each chunk.
+// Tie log: [0] tied blocks seen, [1..3] indirect dispatch size of dropout_ties, [4..6] of
+// dropout_ties_all, [8..] the indices of the logged blocks. The host clears the header before
+// each chunk.
 @group(0) @binding(4) var<storage, read_write> tie_log_rw: array<atomic<u32>>; // writers
 @group(0) @binding(4) var<storage, read> tie_log: array<u32>;                  // dropout_ties
 
@@ -114,6 +120,12 @@ struct Decision {
 
 const NO_HOLD = vec4<bool>(false);
 
+// Four flags as the low bits of a word (component c → bit c).
+fn bits4(v: vec4<bool>) -> u32 {
+  let b = select(vec4<u32>(0u), NIBBLE, v);
+  return b.x | b.y | b.z | b.w;
+}
+
 fn decide(block: u32) -> Decision {
   let r = draw0(block);
   let b0 = r & vec4<u32>(0xffu);
@@ -135,6 +147,8 @@ fn decide(block: u32) -> Decision {
   d.t3 = b3 == tie;
   d.tie = any(d.t0 | d.t1 | d.t2 | d.t3);
 // #else
+  // Only whether the block has a tie: the tie pass works out which elements (the full mask cost
+  // ~7% of a copy here, on every block).
   d.tie = any((b0 == tie) | (b1 == tie) | (b2 == tie) | (b3 == tie));
 // #endif
 // #endif
@@ -358,8 +372,7 @@ fn apply4_guarded(e: u32, keep: vec4<bool>, hold: vec4<bool>) {
 // bits are OR-ed into words dropout_fill_mask zeroed: cheaper on SwiftShader than assembling
 // words in workgroup memory behind a barrier (3.4x vs 8.3x a copy).
 fn or_mask(e: u32, keep: vec4<bool>) {
-  let bits = select(vec4<u32>(0u), NIBBLE, keep);
-  let nibble = bits.x | bits.y | bits.z | bits.w;
+  let nibble = bits4(keep);
   if (nibble != 0u) {
     atomicOr(&mask_atomic[params.mask_shift + (e >> 5u)], nibble << (e & 31u));
   }
@@ -369,20 +382,7 @@ fn or_mask(e: u32, keep: vec4<bool>) {
 // #if TIES
 fn log_tie(block: u32) {
   let slot = atomicAdd(&tie_log_rw[0], 1u);
-  if (slot < params.tie_capacity) {
-    atomicStore(&tie_log_rw[4u + slot], block);
-    if (slot % 64u == 0u) {
-      atomicAdd(&tie_log_rw[1], 1u);
-      atomicMax(&tie_log_rw[2], 1u);
-      atomicMax(&tie_log_rw[3], 1u);
-    }
-  } else if (slot == params.tie_capacity) {
-    // The log is full: grow the tie dispatch to every block (the increments of the slots below
-    // the capacity plus this one add up to the full size) and let it re-examine them all.
-    atomicAdd(&tie_log_rw[1], params.tie_full_x_add);
-    atomicMax(&tie_log_rw[2], params.tie_full_y);
-    atomicMax(&tie_log_rw[3], 1u);
-  }
+  if (slot < params.tie_capacity) { atomicStore(&tie_log_rw[8u + slot], block); }
 }
 // #endif
 
@@ -419,6 +419,11 @@ fn dropout_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
 // #endif
 }
 
+// Which of the four elements at e are below n.
+fn in_range(e: u32) -> vec4<bool> {
+  return vec4<u32>(e) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.n);
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn dropout_main_tail(@builtin(local_invocation_index) li: u32) {
   let tile = params.tail_tile + li / 64u;
@@ -441,34 +446,38 @@ fn dropout_main_tail(@builtin(local_invocation_index) li: u32) {
   if (d.tie) { log_tie(block); }
 // #endif
 // #if WRITE_MASK
-  let lanes = vec4<u32>(0u, 1u, 2u, 3u);
-  let n = vec4<u32>(params.n);
-  or_mask(first, d.k0 & (vec4<u32>(first) + lanes < n));
-  or_mask(first + 256u, d.k1 & (vec4<u32>(first + 256u) + lanes < n));
-  or_mask(first + 512u, d.k2 & (vec4<u32>(first + 512u) + lanes < n));
-  or_mask(first + 768u, d.k3 & (vec4<u32>(first + 768u) + lanes < n));
+  or_mask(first, d.k0 & in_range(first));
+  or_mask(first + 256u, d.k1 & in_range(first + 256u));
+  or_mask(first + 512u, d.k2 & in_range(first + 512u));
+  or_mask(first + 768u, d.k3 & in_range(first + 768u));
 // #endif
 }
 
 // #if TIES
-@compute @workgroup_size(64)
-fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 64u;
-  let logged = tie_log[0];
-  var block = i;
-  if (logged <= params.tie_capacity) {
-    if (i >= logged) { return; }
-    block = tie_log[4u + i];
-  } else if (i >= ((params.n + 1023u) / 1024u) * 64u) {
-    return;
-  }
+// Sizes the dispatches of dropout_ties (the logged blocks) and dropout_ties_all (every block,
+// when more were tied than the log holds): one of them gets no workgroups.
+@compute @workgroup_size(1)
+fn dropout_tie_args() {
+  let logged = atomicLoad(&tie_log_rw[0]);
+  let fits = logged <= params.tie_capacity;
+  atomicStore(&tie_log_rw[1], select(0u, (logged + 63u) / 64u, fits));
+  atomicStore(&tie_log_rw[2], 1u);
+  atomicStore(&tie_log_rw[3], 1u);
+  atomicStore(&tie_log_rw[4], select(params.tie_full_x, 0u, fits));
+  atomicStore(&tie_log_rw[5], params.tie_full_y);
+  atomicStore(&tie_log_rw[6], 1u);
+}
+
+// Gives the tied elements of one block (those below n) their final values. The first pass wrote
+// the dropped value for each (keep_from is one above tie_byte), or held it unchanged when in place.
+fn resolve_block(block: u32) {
   let first = (block / 64u) * 1024u + (block % 64u) * 4u;
-  // The first pass wrote the dropped value for every tied element (keep_from is one above
-  // tie_byte), or held it unchanged when in place; here every tied element gets its final value.
-  var tied = bernoulli_level0(draw(block, 0u), params.keep_from, params.tie_byte).y;
-  for (var j = 0u; j < 16u; j++) {
-    if (first + 256u * (j >> 2u) + (j & 3u) >= params.n) { tied &= ~(1u << j); }
-  }
+  let b = draw0(block);
+  let tie = vec4<u32>(params.tie_byte);
+  var tied = bits4(((b & vec4<u32>(0xffu)) == tie) & in_range(first))
+    | (bits4((((b >> vec4<u32>(8u)) & vec4<u32>(0xffu)) == tie) & in_range(first + 256u)) << 4u)
+    | (bits4((((b >> vec4<u32>(16u)) & vec4<u32>(0xffu)) == tie) & in_range(first + 512u)) << 8u)
+    | (bits4(((b >> vec4<u32>(24u)) == tie) & in_range(first + 768u)) << 12u);
   let kept = bernoulli_resolve(params.block_base + block, vec2<u32>(params.offset_lo, params.offset_hi),
                                vec2<u32>(params.seed_lo, params.seed_hi), params.threshold, tied);
   while (tied != 0u) {
@@ -490,6 +499,20 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     if (keep) { atomicOr(&mask_atomic[params.mask_shift + (e >> 5u)], 1u << (e & 31u)); }
 // #endif
   }
+}
+
+@compute @workgroup_size(64)
+fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= tie_log[0]) { return; }
+  resolve_block(tie_log[8u + i]);
+}
+
+@compute @workgroup_size(64)
+fn dropout_ties_all(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let block = gid.x + gid.y * nwg.x * 64u;
+  if ((block / 64u) * 1024u + (block % 64u) * 4u >= params.n) { return; }
+  resolve_block(block);
 }
 // #endif
 

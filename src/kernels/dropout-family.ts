@@ -12,7 +12,7 @@ import { type Activation } from '../cpu/epilogue.js';
 import { PARAMS_BYTES } from './dropout-params.js';
 
 export type DropoutEntry =
-  | 'dropout_main' | 'dropout_main_tail' | 'dropout_ties'
+  | 'dropout_main' | 'dropout_main_tail' | 'dropout_tie_args' | 'dropout_ties' | 'dropout_ties_all'
   | 'dropout_apply_mask' | 'dropout_apply_mask_tail' | 'dropout_fill_mask';
 /** Invocations per workgroup of a dispatch: 64, 128 or 256. Never changes results. */
 export type WorkgroupSize = 64 | 128 | 256;
@@ -107,16 +107,17 @@ const LAYOUTS = {
 } satisfies Record<string, LayoutSpec>;
 
 export function dropoutLayout(entry: DropoutEntry, epilogue = false): LayoutSpec {
-  if (entry === 'dropout_ties') return epilogue ? LAYOUTS.tiesEpilogue : LAYOUTS.ties;
+  if (entry === 'dropout_ties' || entry === 'dropout_ties_all') return epilogue ? LAYOUTS.tiesEpilogue : LAYOUTS.ties;
   return epilogue ? LAYOUTS.mainEpilogue : LAYOUTS.main;
 }
 
 /** The pipeline spec of a key, e.g. key `dropout:f32:io=vec4:out=scale:mask=bits:ties:dropout_main:wg64`. */
 export function dropoutPipeline(key: DropoutKey): PipelineSpec {
-  const fixedWorkgroup = key.entry === 'dropout_ties';
+  // The tie passes have workgroup sizes of their own (64, and 1 for the argument pass).
+  const fixedWorkgroup = key.entry === 'dropout_ties' || key.entry === 'dropout_ties_all' || key.entry === 'dropout_tie_args';
   const module = moduleKey(key);
   return {
-    key: `${module}:${key.entry}:wg${fixedWorkgroup ? 64 : key.workgroupSize}`,
+    key: `${module}:${key.entry}:wg${fixedWorkgroup ? (key.entry === 'dropout_tie_args' ? 1 : 64) : key.workgroupSize}`,
     moduleKey: module,
     code: () => dropoutWgsl(key),
     entry: key.entry,

@@ -16,7 +16,7 @@ export const PARAM_FIELDS = [
   ['dst_shift', 'u32'],
   ['mask_shift', 'u32'],
   ['tie_capacity', 'u32'],
-  ['tie_full_x_add', 'u32'],
+  ['tie_full_x', 'u32'],
   ['tie_full_y', 'u32'],
   ['pre0', 'u32'],
   ['pre1', 'u32'],

@@ -18,7 +18,10 @@ import { PARAMS_BYTES, writeParams, type Params } from './dropout-params.js';
 const COPY_DST = 0x8;
 const STORAGE = 0x80;
 const INDIRECT = 0x100;
-const TIE_LOG_HEADER = 16;
+// Tie log header (see shaders/dropout.wgsl): the count and two indirect dispatch sizes; then
+// one word per logged block.
+const TIE_LOG_HEADER = 32;
+const TIE_ENTRY_BYTES = 4;
 
 export type JobKind = 'draw' | 'apply-mask' | 'fill-mask';
 
@@ -47,7 +50,8 @@ export interface Job {
 
 interface Dispatch {
   entry: DropoutEntry;
-  grid: [number, number] | 'indirect';
+  /** Workgroups, or the byte offset of the indirect dispatch size in the tie log. */
+  grid: [number, number] | { indirect: number };
 }
 
 interface ChunkWork {
@@ -76,7 +80,11 @@ function dispatchesFor(job: Job, ties: boolean, count: number, mainGroups: numbe
   if (job.kind === 'draw' && job.mask) out.push(fill);
   if (mainGroups > 0) out.push({ entry: main, grid: dispatchGrid(mainGroups, maxPerDim) });
   if (tailTile < tiles) out.push({ entry: tail, grid: [1, 1] });
-  if (ties) out.push({ entry: 'dropout_ties', grid: 'indirect' });
+  if (ties) {
+    out.push({ entry: 'dropout_tie_args', grid: [1, 1] });
+    out.push({ entry: 'dropout_ties', grid: { indirect: 4 } });
+    out.push({ entry: 'dropout_ties_all', grid: { indirect: 16 } });
+  }
   return out;
 }
 
@@ -150,7 +158,7 @@ function buildJob(state: DeviceState, job: Job): BuiltJob {
         dst_shift: dst?.shift ?? 0,
         mask_shift: mask?.shift ?? 0,
         tie_capacity: capacity,
-        tie_full_x_add: fullX - Math.ceil(capacity / 64),
+        tie_full_x: fullX,
         tie_full_y: fullY,
         pre0, pre1, pre2, pre3,
         cols: job.epilogue?.cols ?? 1,
@@ -167,7 +175,7 @@ function buildJob(state: DeviceState, job: Job): BuiltJob {
   });
 
   const shift = work.some((w) => (w.src?.shift ?? 0) !== 0 || (w.dst?.shift ?? 0) !== 0);
-  const spare = work.some((w) => w.dispatches.some((d) => d.grid !== 'indirect' && d.grid[0] * d.grid[1] > w.params.main_groups && (d.entry === 'dropout_main' || d.entry === 'dropout_apply_mask')));
+  const spare = work.some((w) => w.dispatches.some((d) => Array.isArray(d.grid) && d.grid[0] * d.grid[1] > w.params.main_groups && (d.entry === 'dropout_main' || d.entry === 'dropout_apply_mask')));
   const keyFor = (entry: DropoutEntry): DropoutKey => ({
     entry, io: vec4 ? 'vec4' : 'scalar', shift, inPlace, spare, f16: job.f16 ?? false, workgroupSize: job.workgroupSize,
     data: job.dst !== null, affine: job.affine !== undefined,
@@ -190,7 +198,7 @@ function buildJob(state: DeviceState, job: Job): BuiltJob {
     const view = new DataView(data);
     work.forEach((w, i) => writeParams(view, i * slot, w.params));
     const uniforms = uniformsFor(state, data, target, `${job.operation} params`);
-    const tieLog = ties ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + 4 * Math.max(1, maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
+    const tieLog = ties ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + TIE_ENTRY_BYTES * Math.max(1, maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
     work.forEach((w, i) => {
       const groups = new Map<GPUBindGroupLayout, GPUBindGroup>();
       const bindGroup = (entry: DropoutEntry): GPUBindGroup => {
@@ -221,8 +229,8 @@ function buildJob(state: DeviceState, job: Job): BuiltJob {
       for (const d of w.dispatches) {
         pass.setPipeline(pipelines.get(d.entry)!);
         pass.setBindGroup(0, bindGroup(d.entry), [i * slot]);
-        if (d.grid === 'indirect') pass.dispatchWorkgroupsIndirect(tieLog!, 4);
-        else pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
+        if (Array.isArray(d.grid)) pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
+        else pass.dispatchWorkgroupsIndirect(tieLog!, d.grid.indirect);
       }
       pass.end();
     });
