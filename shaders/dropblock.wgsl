@@ -1,19 +1,27 @@
 // DropBlock (Ghiasi et al. 2018) with torchvision's drop_block2d/3d semantics, for (N, C, H, W)
-// and (N, C, D, H, W) maps (2-D is D = 1 with a block depth of 1). Three steps after the seeds:
+// and (N, C, D, H, W) maps (2-D is D = 1 with a block depth of 1). After the seeds, the block mask
+// is a dilation of the seed map, done separably on packed bits (32 elements per invocation):
 //   seeds      a Bernoulli(gamma) draw over (N·C, D - bd + 1, H - bs + 1, W - bs + 1) by
 //              dropout.wgsl (mask-only): a seed is an element that draw did NOT keep
-//   block_mask element (nc, d, h, w) is kept iff no seed (i, j, k) has i in [d - bd + 1, d],
-//              j in [h - bs + 1, h], k in [w - bs + 1, w] (a seed drops the block whose corner
-//              it is — torchvision's padded max-pool); writes the packed keep mask and adds its
-//              population count to `kept` (integer atomics: the same total every run)
-//   apply      y = keep ? x * scale : 0 with scale = (1 / (eps + kept)) * numel, computed here in f32
-// CPU twin: src/cpu/dropblock.ts.
+//   rows       R(nc, i, j, w) = some seed (nc, i, j, k) with k in [w - bs + 1, w]: each seed row
+//              widened to W elements, in rows padded to whole words (`row_words` per row)
+//   cols       element (nc, d, h, w) is dropped iff R(nc, i, j, w) for some i in [d - bd + 1, d],
+//              j in [h - bs + 1, h] (a seed drops the block whose corner it is — torchvision's
+//              padded max-pool): an OR of whole words of R. When W is a multiple of 32 the padded
+//              rows are the packed mask itself, so this writes the keep mask; otherwise it
+//              writes padded rows and
+//   pack       moves them into the packed mask (bit e & 31 of word e >> 5)
+//              (cols counts the kept elements either way)
+//   finish     scale = (1 / (eps + kept)) * numel, in f32, next to the count
+//   apply      y = keep ? x * scale : 0: dropout.wgsl's masked apply, with its scale read from
+//              the count buffer (DYN_SCALE)
+// Counts are integer atomics: the same total every run. CPU twin: src/cpu/dropblock.ts.
 
 override WORKGROUP_SIZE: u32 = 256u;
 
 // Field order is mirrored by DROPBLOCK_FIELDS in src/kernels/dropblock.ts (a test compares them).
 struct Params {
-  n: u32,            // elements in this chunk (apply) / in the whole map (block_mask)
+  n: u32,            // elements in this chunk (apply) / in the whole map (mask passes)
   chunk_start: u32,  // index of the chunk's first element (apply)
   depth: u32,        // D (1 for 2-D)
   height: u32,
@@ -26,116 +34,156 @@ struct Params {
   dst_shift: u32,
   mask_shift: u32,
   groups: u32,       // workgroups that do work
-  pad0: u32,
-  pad1: u32,
-  pad2: u32,
+  words: u32,        // words this pass writes (mask passes)
+  row_words: u32,    // ceil(W / 32): words of a padded row
+  planes: u32,       // N·C
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-// Bindings 1 (src) and 2 (dst) are declared by the io-*.wgsl file (apply only).
-@group(0) @binding(3) var<storage, read> seed_keep: array<u32>;            // block_mask: the seed draw's keep bits
-@group(0) @binding(3) var<storage, read> keep_words: array<u32>;           // apply: the block mask
-@group(0) @binding(4) var<storage, read_write> mask_out: array<u32>;        // block_mask
-@group(0) @binding(5) var<storage, read_write> kept: atomic<u32>;           // block_mask
-@group(0) @binding(5) var<storage, read> kept_total: u32;                   // apply
+@group(0) @binding(3) var<storage, read> bits_in: array<u32>;     // the previous step's bits (count: the block mask)
+@group(0) @binding(4) var<storage, read_write> bits_out: array<u32>;
+// [0] the kept count, [1] the scale's f32 bits (written by dropblock_finish).
+@group(0) @binding(5) var<storage, read_write> kept: array<atomic<u32>, 4>;
 
-// Whether any seed lies in bits [start, start + count) of the seed space (count <= 32).
-fn any_seed(start: u32, count: u32) -> bool {
+// 32 bits of bits_in from bit `start` on (bits past the array's end read as 0 from the +1 word
+// the host allocates).
+fn window(start: u32) -> u32 {
   let word = start >> 5u;
   let shift = start & 31u;
-  let low = seed_keep[word] >> shift;
-  let high = select(0u, seed_keep[word + 1u] << (32u - shift), shift != 0u && shift + count > 32u);
-  let window = select((1u << count) - 1u, 0xffffffffu, count == 32u);
-  // Seeds are the draw's dropped elements: zero bits.
-  return ((~(low | high)) & window) != 0u;
+  let low = bits_in[word] >> shift;
+  return select(low, low | (bits_in[word + 1u] << (32u - shift)), shift != 0u);
 }
 
-// Whether element (nc, d, h, w) is kept: no seed (i, j, k) with i in [d - bd + 1, d],
-// j in [h - bs + 1, h], k in [w - bs + 1, w]. Each seed row's window is one bit range.
-fn element_kept(nc: u32, d: u32, h: u32, w: u32) -> bool {
-  let sd = params.depth - params.block_depth + 1u;
-  let sh = params.height - params.block_size + 1u;
-  let sw = params.width - params.block_size + 1u;
-  // Seed columns k in [w - bs + 1, w] ∩ [0, sw - 1].
-  let k0 = select(0u, w + 1u - params.block_size, w + 1u >= params.block_size);
-  let k1 = min(w, sw - 1u);
-  if (k0 > k1) { return true; }
-  let i0 = select(0u, d + 1u - params.block_depth, d + 1u >= params.block_depth);
-  let j0 = select(0u, h + 1u - params.block_size, h + 1u >= params.block_size);
-  for (var i = i0; i <= min(d, sd - 1u); i++) {
-    for (var j = j0; j <= min(h, sh - 1u); j++) {
-      if (any_seed(((nc * sd + i) * sh + j) * sw + k0, k1 - k0 + 1u)) { return false; }
-    }
-  }
-  return true;
+// Seeds k in [first, first + 32) ∩ [0, sw) of the seed row starting at bit `row`, as bits
+// k - first. Seeds are the draw's dropped elements: zero bits.
+fn seeds_at(row: u32, first: i32, sw: u32) -> u32 {
+  let lo = max(first, 0);
+  let hi = min(first + 32, i32(sw));
+  if (lo >= hi) { return 0u; }
+  let count = u32(hi - lo);
+  let valid = select((1u << count) - 1u, 0xffffffffu, count == 32u);
+  return ((~window(row + u32(lo))) & valid) << u32(lo - first);
 }
 
-var<workgroup> group_kept: atomic<u32>;
+// (lo, hi) << s for s in [0, 31].
+fn shl64(v: vec2<u32>, s: u32) -> vec2<u32> {
+  let carry = select(v.x >> (32u - s), 0u, s == 0u);
+  return vec2<u32>(v.x << s, (v.y << s) | carry);
+}
 
+// One step of dilating a 64-bit value by block_size: `p` is the value dilated by `len`, `acc` by
+// `done` (the bits of block_size below `len`); the step adds `p` to `acc` if block_size has bit
+// `len`, then doubles `p`.
+struct Dilation { p: vec2<u32>, acc: vec2<u32>, done: u32 }
+fn dilate(d: Dilation, len: u32) -> Dilation {
+  let take = (params.block_size & len) != 0u;
+  return Dilation(d.p | shl64(d.p, len), select(d.acc, d.acc | shl64(d.p, d.done), take), d.done + select(0u, len, take));
+}
+
+// Adds a word's kept bits to the total. One global atomic per word: a workgroup sum behind a
+// barrier measured ~2 copies slower on SwiftShader, whose barriers are expensive.
+fn count_kept(bits: u32) {
+  atomicAdd(&kept[0], countOneBits(bits));
+}
+
+// R word q of seed row r = (nc · sd + i) · sh + j: element w = 32q + b is bit b. A seed at k
+// covers w in [k, k + bs - 1], so R is the OR of the seed row shifted by 0 … bs - 1.
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn dropblock_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+fn dropblock_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                  @builtin(local_invocation_index) li: u32) {
+  let group = wid.x + wid.y * nwg.x;
+  let word = group * WORKGROUP_SIZE + li;
+  if (group >= params.groups || word >= params.words) { return; }
+  let sw = params.width - params.block_size + 1u;
+  let r = word / params.row_words;
+  let q = word - r * params.row_words;
+  // The seeds k = 32q - 32 … 32q + 31 as a 64-bit value (lo, hi); R's word is the high half of
+  // its dilation by bs (the OR of it shifted by 0 … bs - 1), built from shifts by 1, 2, 4, 8, 16
+  // (bs is odd and at most 31), unrolled: loop iterations are costly on SwiftShader.
+  let lo = seeds_at(r * sw, i32(32u * q) - 32, sw);
+  let hi = seeds_at(r * sw, i32(32u * q), sw);
+  var d = Dilation(vec2<u32>(lo, hi), vec2<u32>(0u, 0u), 0u);
+  d = dilate(d, 1u);
+  d = dilate(d, 2u);
+  d = dilate(d, 4u);
+  d = dilate(d, 8u);
+  d = dilate(d, 16u);
+  bits_out[word] = d.acc.y;
+}
+
+// Word q of map row (nc, d, h): the OR of R over the seed rows whose blocks reach the row.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn dropblock_cols(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                  @builtin(local_invocation_index) li: u32) {
+  let group = wid.x + wid.y * nwg.x;
+  let word = group * WORKGROUP_SIZE + li;
+  if (group < params.groups && word < params.words) {
+    let sd = params.depth - params.block_depth + 1u;
+    let sh = params.height - params.block_size + 1u;
+    let row = word / params.row_words;
+    let q = word - row * params.row_words;
+    let h = row % params.height;
+    let plane_d = row / params.height;
+    let d = plane_d % params.depth;
+    let nc = plane_d / params.depth;
+    let i0 = select(0u, d + 1u - params.block_depth, d + 1u >= params.block_depth);
+    let j0 = select(0u, h + 1u - params.block_size, h + 1u >= params.block_size);
+    let j1 = min(h, sh - 1u);
+    var dropped = 0u;
+    for (var i = i0; i <= min(d, sd - 1u); i++) {
+      // Eight rows per iteration, the ones past j1 masked off: SwiftShader's loop iterations cost
+      // far more than the loads.
+      for (var j = j0; j <= j1; j += 8u) {
+        let at = ((nc * sd + i) * sh + j) * params.row_words + q;
+        let rw = params.row_words;
+        dropped |= bits_in[at]
+          | select(0u, bits_in[at + rw], j + 1u <= j1) | select(0u, bits_in[at + 2u * rw], j + 2u <= j1)
+          | select(0u, bits_in[at + 3u * rw], j + 3u <= j1) | select(0u, bits_in[at + 4u * rw], j + 4u <= j1)
+          | select(0u, bits_in[at + 5u * rw], j + 5u <= j1) | select(0u, bits_in[at + 6u * rw], j + 6u <= j1)
+          | select(0u, bits_in[at + 7u * rw], j + 7u <= j1);
+      }
+    }
+    // Bits past W (the padding of the row's last word) are not elements.
+    let left = params.width - 32u * q;
+    let valid = select((1u << left) - 1u, 0xffffffffu, left >= 32u);
+    let keep = ~dropped & valid;
+    bits_out[params.mask_shift + word] = keep;
+    count_kept(keep);
+  }
+}
+
+// Mask word o (elements 32o … 32o + 31) gathered from the padded rows, a row segment at a time
+// (dropblock_cols has counted them already).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn dropblock_pack(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                   @builtin(local_invocation_index) li: u32) {
   let group = wid.x + wid.y * nwg.x;
   let word = group * WORKGROUP_SIZE + li;
   var bits = 0u;
-  if (group < params.groups && word * 32u < params.n) {
-    let count = min(32u, params.n - word * 32u);
-    // Coordinates of the word's first element, then stepped: integer division is the slow part
-    // on SwiftShader, so four per word instead of four per element.
-    let e = word * 32u;
-    var w = e % params.width;
-    var h = (e / params.width) % params.height;
-    var d = (e / (params.width * params.height)) % params.depth;
-    var nc = e / (params.width * params.height * params.depth);
-    for (var b = 0u; b < count; b++) {
-      if (element_kept(nc, d, h, w)) { bits |= 1u << b; }
-      w++;
-      if (w == params.width) {
-        w = 0u;
-        h++;
-        if (h == params.height) {
-          h = 0u;
-          d++;
-          if (d == params.depth) { d = 0u; nc++; }
-        }
-      }
+  if (group < params.groups && word < params.words) {
+    let first = word * 32u;
+    let count = min(32u, params.n - first);
+    var row = first / params.width;
+    var w = first - row * params.width;
+    var filled = 0u;
+    while (filled < count) {
+      let take = min(count - filled, params.width - w);
+      let valid = select((1u << take) - 1u, 0xffffffffu, take == 32u);
+      bits |= (window(row * params.row_words * 32u + w) & valid) << filled;
+      filled += take;
+      row++;
+      w = 0u;
     }
-    mask_out[params.mask_shift + word] = bits;
+    bits_out[params.mask_shift + word] = bits;
   }
-  // One global atomic per workgroup instead of one per word.
-  atomicAdd(&group_kept, countOneBits(bits));
-  workgroupBarrier();
-  if (li == 0u) { atomicAdd(&kept, atomicLoad(&group_kept)); }
 }
 
 // PyTorch evaluates numel / (eps + kept) as a reciprocal times numel; so do we (WGSL's
 // division is accurate to 2.5 ulp, not correctly rounded, hence the tests' 3-ulp tolerance).
-fn dropblock_scale() -> f32 {
-  return (1.0 / (params.eps + f32(kept_total))) * params.numel;
-}
-
-fn keep4(e: u32) -> vec4<bool> {
-  let g = params.chunk_start + e;
-  let bits = keep_words[params.mask_shift + (g >> 5u)] >> (g & 31u);
-  return (vec4<u32>(bits) & vec4<u32>(1u, 2u, 4u, 8u)) != vec4<u32>(0u);
-}
-
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn dropblock_apply(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                   @builtin(local_invocation_index) li: u32) {
-  let group = wid.x + wid.y * nwg.x;
-  let e = (group * WORKGROUP_SIZE + li) * 4u;
-  if (group >= params.groups || e + 3u >= params.n) { return; }
-  store4(e, select(vec4<f32>(0.0), load4(e) * dropblock_scale(), keep4(e)));
-}
-
 @compute @workgroup_size(1)
-fn dropblock_apply_tail() {
-  for (var e = params.n & ~3u; e < params.n; e++) {
-    let g = params.chunk_start + e;
-    let keep = ((keep_words[params.mask_shift + (g >> 5u)] >> (g & 31u)) & 1u) != 0u;
-    store1(e, select(0.0, load1(e) * dropblock_scale(), keep));
-  }
+fn dropblock_finish() {
+  let scale = (1.0 / (params.eps + f32(atomicLoad(&kept[0])))) * params.numel;
+  atomicStore(&kept[1], bitcast<u32>(scale));
 }
 
 // Backward from a saved block mask: its population count gives the same scale.
@@ -144,9 +192,5 @@ fn dropblock_count(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
                    @builtin(local_invocation_index) li: u32) {
   let group = wid.x + wid.y * nwg.x;
   let word = group * WORKGROUP_SIZE + li;
-  var bits = 0u;
-  if (group < params.groups && word * 32u < params.n) { bits = keep_words[params.mask_shift + word]; }
-  atomicAdd(&group_kept, countOneBits(bits));
-  workgroupBarrier();
-  if (li == 0u) { atomicAdd(&kept, atomicLoad(&group_kept)); }
+  if (group < params.groups && word * 32u < params.n) { count_kept(bits_in[params.mask_shift + word]); }
 }

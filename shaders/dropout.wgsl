@@ -3,7 +3,8 @@
 // load4/store4, load_partial/store_partial, load1/store1) + this file, after `#if`
 // specialization (src/gpu/specialize.ts):
 //   DATA        the draw writes dst (off: a mask-only draw, e.g. the small mask of a noise shape)
-//   WRITE_MASK  the draw also writes the packed keep mask (bit e & 31 of word e >> 5)
+//   WRITE_MASK  the draw also writes the packed keep mask (bit e & 31 of word e >> 5), by way of
+//               the mask stage (binding 7: one word of keep bits per block) and dropout_pack_mask
 //   TIES        the draw's threshold can tie on the top byte, so ties are logged and resolved
 //   AFFINE      kept values are x * scale + bias and dropped ones `dropped` (alpha dropout);
 //               otherwise kept are x * scale and dropped +0
@@ -17,6 +18,8 @@
 //   ACT_RELU, ACT_GELU, ACT_GELU_TANH, ACT_SILU  the activation (none: identity)
 //   BIAS4       the last dimension is a multiple of 4 and the bias 16-byte aligned: vec4 bias reads
 //   AUX4        the residual (or x) is 16-byte aligned with room: vec4 reads
+//   DYN_SCALE   the scale is f32 word 1 of binding 7, written by an earlier pass (DropBlock),
+//               not params.scale
 // The mask contract (README, "Mask contract") and its CPU twin (src/rng/mask.ts) define which
 // elements are kept; this file only walks it in parallel.
 //
@@ -36,12 +39,12 @@
 // of the log has an entry point of its own (dropout_ties_all) instead of a branch.
 //
 // Entry points, in dispatch order within a pass:
-//   dropout_fill_mask                     zero the mask before a draw writes it with atomicOr
-//                                         (or fill it with ones for a draw that keeps all)
+//   dropout_fill_mask                     a mask of all ones (or all zeros) without a draw
 //   dropout_main, dropout_main_tail       forward, and backward that rebuilds the mask
 //   dropout_tie_args                      the indirect dispatch sizes of the two below
 //   dropout_ties                          tied elements of logged blocks
 //   dropout_ties_all                      the same for every block, when the log overflowed
+//   dropout_pack_mask                     the staged keep bits of a draw into the packed mask
 //   dropout_apply_mask, *_apply_mask_tail backward from a packed 1-bit mask, no Philox
 
 override WORKGROUP_SIZE: u32 = 64u; // a multiple of 64: each 64 invocations own one tile
@@ -82,7 +85,12 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 // Bindings 1 (src) and 2 (dst) are declared by the io-*.wgsl file.
 @group(0) @binding(3) var<storage, read_write> mask_words: array<u32>;
-@group(0) @binding(3) var<storage, read_write> mask_atomic: array<atomic<u32>>;
+// Mask stage: word b holds the keep bits of block b (bit 4k + c for component c of vec4 k). A
+// block's sixteen elements lie in four mask words that eight lanes share, so a lane cannot write
+// whole mask words; atomicOr into them cost ~1.6 copies on SwiftShader, a plain store and a packing
+// pass ~0.3.
+@group(0) @binding(7) var<storage, read_write> stage: array<u32>;
+@group(0) @binding(7) var<storage, read_write> stage_atomic: array<atomic<u32>>; // dropout_ties
 // Tie log: [0] tied blocks seen, [1..3] indirect dispatch size of dropout_ties, [4..6] of
 // dropout_ties_all, [8..] the indices of the logged blocks. The host clears the header before
 // each chunk.
@@ -304,24 +312,32 @@ fn aux_of(e: u32) -> vec4<f32> {
 // #endif
 }
 
+// #if DYN_SCALE
+// The scale as an earlier pass of the same submit computed it (DropBlock's numel / (eps + kept)).
+@group(0) @binding(7) var<storage, read_write> dyn_scale: array<f32>;
+fn scale_of() -> f32 { return dyn_scale[1]; }
+// #else
+fn scale_of() -> f32 { return params.scale; }
+// #endif
+
 // The output of kept and of dropped elements, given their inputs x, bias b and residual (or, in
 // backward, the pre-activation) a. f32 products are correctly rounded in WGSL; the CPU twins
 // (src/cpu/reference.ts, src/cpu/epilogue.ts) round the same way.
 fn kept_value(x: vec4<f32>, b: vec4<f32>, a: vec4<f32>) -> vec4<f32> {
 // #if EPILOGUE_BACKWARD
-  return (x * params.scale) * act_grad(a + b);
+  return (x * scale_of()) * act_grad(a + b);
 // #else
 // #if EPILOGUE
 // #if RESIDUAL
-  return act(x + b) * params.scale + a;
+  return act(x + b) * scale_of() + a;
 // #else
-  return act(x + b) * params.scale;
+  return act(x + b) * scale_of();
 // #endif
 // #else
 // #if AFFINE
-  return x * params.scale + params.bias;
+  return x * scale_of() + params.bias;
 // #else
-  return x * params.scale;
+  return x * scale_of();
 // #endif
 // #endif
 // #endif
@@ -367,17 +383,11 @@ fn apply4_guarded(e: u32, keep: vec4<bool>, hold: vec4<bool>) {
 // #endif
 }
 
-// #if WRITE_MASK
-// Sets the mask bits of the four elements at e (a multiple of 4). Eight lanes share a word, so
-// bits are OR-ed into words dropout_fill_mask zeroed: cheaper on SwiftShader than assembling
-// words in workgroup memory behind a barrier (3.4x vs 8.3x a copy).
-fn or_mask(e: u32, keep: vec4<bool>) {
-  let nibble = bits4(keep);
-  if (nibble != 0u) {
-    atomicOr(&mask_atomic[params.mask_shift + (e >> 5u)], nibble << (e & 31u));
-  }
+// The keep bits of a block's four vec4s, as the mask stage holds them.
+fn block_bits(k0: vec4<bool>, k1: vec4<bool>, k2: vec4<bool>, k3: vec4<bool>) -> u32 {
+  return bits4(k0) | (bits4(k1) << 4u) | (bits4(k2) << 8u) | (bits4(k3) << 12u);
 }
-// #endif
+
 
 // #if TIES
 fn log_tie(block: u32) {
@@ -412,10 +422,7 @@ fn dropout_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   if (d.tie) { log_tie(block); }
 // #endif
 // #if WRITE_MASK
-  or_mask(first, d.k0);
-  or_mask(first + 256u, d.k1);
-  or_mask(first + 512u, d.k2);
-  or_mask(first + 768u, d.k3);
+  stage[block] = block_bits(d.k0, d.k1, d.k2, d.k3);
 // #endif
 }
 
@@ -446,10 +453,8 @@ fn dropout_main_tail(@builtin(local_invocation_index) li: u32) {
   if (d.tie) { log_tie(block); }
 // #endif
 // #if WRITE_MASK
-  or_mask(first, d.k0 & in_range(first));
-  or_mask(first + 256u, d.k1 & in_range(first + 256u));
-  or_mask(first + 512u, d.k2 & in_range(first + 512u));
-  or_mask(first + 768u, d.k3 & in_range(first + 768u));
+  stage[block] = block_bits(d.k0 & in_range(first), d.k1 & in_range(first + 256u),
+                            d.k2 & in_range(first + 512u), d.k3 & in_range(first + 768u));
 // #endif
 }
 
@@ -496,7 +501,7 @@ fn resolve_block(block: u32) {
     store1(e, select(dropped_value(a), kept_value(vec4<f32>(load1(e)), b, a), keep).x);
 // #endif
 // #if WRITE_MASK
-    if (keep) { atomicOr(&mask_atomic[params.mask_shift + (e >> 5u)], 1u << (e & 31u)); }
+    if (keep) { atomicOr(&stage_atomic[block], 1u << j); }
 // #endif
   }
 }
@@ -513,6 +518,29 @@ fn dropout_ties_all(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
   let block = gid.x + gid.y * nwg.x * 64u;
   if ((block / 64u) * 1024u + (block % 64u) * 4u >= params.n) { return; }
   resolve_block(block);
+}
+// #endif
+
+// #if WRITE_MASK
+// Mask word `word` of the chunk holds elements 32·word … + 31: within tile t = word / 32, vec4
+// k = (word / 8) % 4 of the lanes 8g … 8g + 7 (g = word % 8), i.e. nibble k of eight stage words.
+// Bits past n are cleared (the stage words of blocks wholly past n are not written).
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn dropout_pack_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                     @builtin(local_invocation_index) li: u32) {
+  let word = (wid.x + wid.y * nwg.x) * WORKGROUP_SIZE + li;
+  let first = word * 32u;
+  if (first >= params.n) { return; }
+  let base = (word >> 5u) * 64u + (word & 7u) * 8u;
+  let k4 = ((word >> 3u) & 3u) * 4u;
+  // Unrolled: loops cost extra on SwiftShader.
+  let lo = (vec4<u32>(stage[base], stage[base + 1u], stage[base + 2u], stage[base + 3u]) >> vec4<u32>(k4)) & vec4<u32>(0xfu);
+  let hi = (vec4<u32>(stage[base + 4u], stage[base + 5u], stage[base + 6u], stage[base + 7u]) >> vec4<u32>(k4)) & vec4<u32>(0xfu);
+  let a = lo << vec4<u32>(0u, 4u, 8u, 12u);
+  let b = hi << vec4<u32>(16u, 20u, 24u, 28u);
+  let bits = a.x | a.y | a.z | a.w | b.x | b.y | b.z | b.w;
+  let count = params.n - first;
+  mask_words[params.mask_shift + word] = select(bits & ((1u << count) - 1u), bits, count >= 32u);
 }
 // #endif
 
@@ -544,8 +572,8 @@ fn dropout_apply_mask_tail(@builtin(local_invocation_index) li: u32) {
   }
 }
 
-// Fills the chunk's mask words: with ones (bits past n clear) for a draw that keeps everything
-// (keep_from 0), else with zeros for a draw to OR its bits into.
+// Fills the chunk's mask words without a draw: with ones (bits past n clear) when everything is
+// kept (keep_from 0: eval mode, p = 0), else with zeros (p = 1).
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn dropout_fill_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                      @builtin(local_invocation_index) li: u32) {

@@ -4,6 +4,7 @@ import { type BufferArg, type BufferRange } from '../gpu/buffers.js';
 import { ensureBuffer } from '../gpu/device-state.js';
 import { recordAndSubmit, type Recorder } from '../gpu/submit.js';
 import { prepareDropBlock } from '../kernels/dropblock.js';
+import { prepareJob } from '../kernels/dropout.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
 import { dropRate } from '../rng/threshold.js';
 import { type Direction } from '../rng/transform.js';
@@ -65,8 +66,12 @@ async function runDropBlock(device: GPUDevice, options: DropBlockOptions, direct
     seeds = { buffer: ensureBuffer(c.state, 'dropblock seeds', seedBytes + 16, 0x80), byteOffset: 0, byteLength: seedBytes, name: 'dropblock seeds' };
     seedDraw = [await job(c, 'draw', null, null, seeds, seedCount, dropRate(g.gamma))];
   }
-  const passes = await prepareDropBlock(c.state, { geometry: g, src, dst, mask: blockMask, seeds, eps, workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation });
-  await recordAndSubmit(c.state, operation, c.encoder, ...seedDraw, ...passes);
+  const blocks = await prepareDropBlock(c.state, { geometry: g, mask: blockMask, seeds, eps, workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation });
+  const apply = await prepareJob(c.state, {
+    kind: 'apply-mask', src, dst, mask: blockMask, n: g.numel, rate, dynamicScale: blocks.scale, f16: c.dtype === 'f16',
+    seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize, encoder: c.encoder, operation,
+  });
+  await recordAndSubmit(c.state, operation, c.encoder, ...seedDraw, blocks.record, apply);
 }
 
 /**

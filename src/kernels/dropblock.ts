@@ -1,5 +1,6 @@
 // DropBlock on the GPU (shaders/dropblock.wgsl): seed draw (dropout.wgsl, mask-only) → block
-// mask + kept count → apply with the scale the count gives. All in one submit or encoder.
+// mask, kept count and scale → apply (dropout.wgsl's masked apply, scale read on the GPU). All in
+// one submit or encoder.
 import dropblockSource from '../../shaders/dropblock.wgsl?raw';
 import { type DropBlockGeometry } from '../cpu/dropblock.js';
 import { type BufferRange } from '../gpu/buffers.js';
@@ -7,13 +8,13 @@ import { ensureBuffer, limitsOf, type DeviceState } from '../gpu/device-state.js
 import { dispatchGrid } from '../gpu/geometry.js';
 import { getPipeline, layoutFor, type LayoutSpec } from '../gpu/pipeline-cache.js';
 import { uniformSlot, uniformsFor, type Recorder } from '../gpu/submit.js';
-import { ioSource, type WorkgroupSize } from './dropout-family.js';
-import { elementwiseLayout, prepareElementwise, writeScalars } from './elementwise.js';
+import { type WorkgroupSize } from './dropout-family.js';
+import { writeScalars } from './elementwise.js';
 
 /** Mirror of `struct Params` in shaders/dropblock.wgsl. */
 export const DROPBLOCK_FIELDS = [
   'n', 'chunk_start', 'depth', 'height', 'width', 'block_depth', 'block_size', 'numel', 'eps',
-  'src_shift', 'dst_shift', 'mask_shift', 'groups', 'pad0', 'pad1', 'pad2',
+  'src_shift', 'dst_shift', 'mask_shift', 'groups', 'words', 'row_words', 'planes',
 ] as const;
 const FLOATS = new Set(['numel', 'eps']);
 export const DROPBLOCK_PARAMS_BYTES = 4 * DROPBLOCK_FIELDS.length;
@@ -24,15 +25,12 @@ const readOnly = (binding: number): GPUBindGroupLayoutEntry => ({ binding, visib
 const writable = (binding: number): GPUBindGroupLayoutEntry => ({ binding, visibility: COMPUTE, buffer: { type: 'storage' } });
 const MASK_LAYOUT: LayoutSpec = { name: 'dropblock:mask', entries: [uniformEntry, readOnly(3), writable(4), writable(5)] };
 const COUNT_LAYOUT: LayoutSpec = { name: 'dropblock:count', entries: [uniformEntry, readOnly(3), writable(5)] };
-const APPLY_LAYOUT = elementwiseLayout('dropblock:apply', DROPBLOCK_PARAMS_BYTES, [readOnly(3), readOnly(5)]);
 
 const STORAGE = 0x80;
 const COPY_DST = 0x8;
 
 export interface DropBlockJob {
   geometry: DropBlockGeometry;
-  src: BufferRange;
-  dst: BufferRange;
   /** Block mask: written (when `seeds` is given) or read. */
   mask: BufferRange;
   /** Keep bits of the seed draw (our scratch); absent when `mask` already holds the block mask. */
@@ -42,67 +40,85 @@ export interface DropBlockJob {
   operation: string;
 }
 
-// The block-mask and count entries use no element access; any io file completes the module.
-const code = (): string => `${ioSource('vec4', true, false)}\n${dropblockSource}`;
+const code = (): string => dropblockSource;
 
-/** Records the block mask (or its count) and the apply pass; the seed draw is recorded before it. */
-export async function prepareDropBlock(state: DeviceState, job: DropBlockJob): Promise<Recorder[]> {
+/**
+ * Records the block mask (or, from a saved mask, its count) and the scale: rows → cols [→ pack
+ * when W is not a multiple of 32] → finish, or count → finish. The seed draw is recorded before
+ * it; the apply after it, as dropout's masked apply reading the scale from `scale` (f32 word 1).
+ */
+export async function prepareDropBlock(state: DeviceState, job: DropBlockJob): Promise<{ record: Recorder; scale: GPUBuffer }> {
   const g = job.geometry;
   const limits = limitsOf(state);
   const wg = job.workgroupSize;
-  const entry = job.seeds ? 'dropblock_mask' : 'dropblock_count';
-  const pipeline = await getPipeline(state, {
+  const [, sd, sh] = g.seedShape as [number, number, number, number];
+  const rowWords = Math.ceil(g.width / 32);
+  const aligned = g.width % 32 === 0;
+  type Entry = 'dropblock_rows' | 'dropblock_cols' | 'dropblock_pack' | 'dropblock_count' | 'dropblock_finish';
+  const layoutOf = (entry: Entry): LayoutSpec => (entry === 'dropblock_count' || entry === 'dropblock_finish' ? COUNT_LAYOUT : MASK_LAYOUT);
+  const pipelineFor = (entry: Entry): Promise<GPUComputePipeline> => getPipeline(state, {
     key: `dropblock:${entry}:wg${wg}`, moduleKey: 'dropblock:f32', code, entry,
-    layout: job.seeds ? MASK_LAYOUT : COUNT_LAYOUT, constants: { WORKGROUP_SIZE: wg },
+    layout: layoutOf(entry), constants: entry === 'dropblock_finish' ? {} : { WORKGROUP_SIZE: wg },
   });
   const kept = ensureBuffer(state, 'dropblock kept', 16, STORAGE | COPY_DST);
   const align = limits.storageAlign;
   const maskStart = job.mask.byteOffset - (job.mask.byteOffset % align);
   const maskShift = (job.mask.byteOffset - maskStart) / 4;
   const maskResource = { buffer: job.mask.buffer, offset: maskStart, size: job.mask.byteLength + job.mask.byteOffset - maskStart };
-  const words = Math.ceil(g.numel / 32);
-  const groups = Math.ceil(words / wg);
   const common = {
     depth: g.depth, height: g.height, width: g.width, block_depth: g.blockDepth, block_size: g.blockSize,
-    numel: g.numel, eps: job.eps, pad0: 0, pad1: 0, pad2: 0,
+    numel: g.numel, eps: job.eps, row_words: rowWords, planes: g.planes,
   };
+  // Scratch: the widened seed rows, and the padded block-mask rows when they need packing; one
+  // spare word each, read (and masked off) by the shader's two-word windows.
+  const rowsWords = g.planes * sd * sh * rowWords;
+  const paddedWords = g.planes * g.depth * g.height * rowWords;
+  const scratch = (name: string, words: number): GPUBufferBinding => ({ buffer: ensureBuffer(state, name, 4 * words + 16, STORAGE), offset: 0, size: 4 * words + 4 });
+  const steps: { entry: Entry; words: number; maskShift: number; input: GPUBufferBinding; output: GPUBufferBinding | null }[] = [];
+  if (job.seeds) {
+    const seeds = { buffer: job.seeds.buffer, offset: 0, size: Math.max(16, job.seeds.byteLength + 4) };
+    const rows = scratch('dropblock rows', rowsWords);
+    steps.push({ entry: 'dropblock_rows', words: rowsWords, maskShift: 0, input: seeds, output: rows });
+    if (aligned) {
+      steps.push({ entry: 'dropblock_cols', words: paddedWords, maskShift, input: rows, output: maskResource });
+    } else {
+      const padded = scratch('dropblock padded rows', paddedWords);
+      steps.push({ entry: 'dropblock_cols', words: paddedWords, maskShift: 0, input: rows, output: padded });
+      steps.push({ entry: 'dropblock_pack', words: Math.ceil(g.numel / 32), maskShift, input: padded, output: maskResource });
+    }
+  } else {
+    steps.push({ entry: 'dropblock_count', words: Math.ceil(g.numel / 32), maskShift, input: maskResource, output: null });
+  }
+  steps.push({ entry: 'dropblock_finish', words: 1, maskShift, input: maskResource, output: null });
+  const pipelines = await Promise.all(steps.map((step) => pipelineFor(step.entry)));
 
   const maskPass: Recorder = (target) => {
     const slot = uniformSlot(state, DROPBLOCK_PARAMS_BYTES);
-    const data = new ArrayBuffer(slot);
-    writeScalars(new DataView(data), 0, DROPBLOCK_FIELDS, FLOATS, { ...common, n: g.numel, chunk_start: 0, src_shift: 0, dst_shift: 0, mask_shift: maskShift, groups });
+    const data = new ArrayBuffer(slot * steps.length);
+    const grids = steps.map((step, i) => {
+      const groups = step.entry === 'dropblock_finish' ? 1 : Math.ceil(step.words / wg);
+      writeScalars(new DataView(data), i * slot, DROPBLOCK_FIELDS, FLOATS, {
+        ...common, n: g.numel, chunk_start: 0, src_shift: 0, dst_shift: 0, mask_shift: step.maskShift, groups, words: step.words,
+      });
+      return dispatchGrid(groups, limits.maxPerDimension);
+    });
     const uniforms = uniformsFor(state, data, target, `${job.operation} block params`);
     target.encoder.clearBuffer(kept, 0, 16);
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniforms, offset: 0, size: DROPBLOCK_PARAMS_BYTES } }];
-    if (job.seeds) {
-      entries.push({ binding: 3, resource: { buffer: job.seeds.buffer, offset: 0, size: Math.max(16, job.seeds.byteLength + 4) } });
-      entries.push({ binding: 4, resource: maskResource });
-    } else {
-      entries.push({ binding: 3, resource: maskResource });
-    }
-    entries.push({ binding: 5, resource: { buffer: kept, offset: 0, size: 4 } });
-    const pass = target.encoder.beginComputePass({ label: `${job.operation} ${entry}` });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, state.device.createBindGroup({ label: job.operation, layout: layoutFor(state, job.seeds ? MASK_LAYOUT : COUNT_LAYOUT).group, entries }), [0]);
-    const [x, y] = dispatchGrid(groups, limits.maxPerDimension);
-    pass.dispatchWorkgroups(x, y);
+    const pass = target.encoder.beginComputePass({ label: `${job.operation} block mask` });
+    steps.forEach((step, i) => {
+      const entries: GPUBindGroupEntry[] = [
+        { binding: 0, resource: { buffer: uniforms, offset: 0, size: DROPBLOCK_PARAMS_BYTES } },
+        { binding: 3, resource: step.input },
+        ...(step.output ? [{ binding: 4, resource: step.output }] : []),
+        { binding: 5, resource: { buffer: kept, offset: 0, size: 16 } },
+      ];
+      const layout = layoutFor(state, layoutOf(step.entry)).group;
+      pass.setPipeline(pipelines[i]!);
+      pass.setBindGroup(0, state.device.createBindGroup({ label: `${job.operation} ${step.entry}`, layout, entries }), [i * slot]);
+      pass.dispatchWorkgroups(grids[i]![0], grids[i]![1]);
+    });
     pass.end();
   };
 
-  const apply = await prepareElementwise(state, {
-    family: 'dropblock',
-    source: dropblockSource,
-    variant: 'apply',
-    layout: APPLY_LAYOUT,
-    paramsBytes: DROPBLOCK_PARAMS_BYTES,
-    writeParams: (view, at, chunk, src, dst, chunkGroups) => writeScalars(view, at, DROPBLOCK_FIELDS, FLOATS, {
-      ...common, n: chunk.count, chunk_start: chunk.start, src_shift: src.shift, dst_shift: dst.shift, mask_shift: maskShift, groups: chunkGroups,
-    }),
-    extraBindings: [
-      { binding: 3, resource: maskResource },
-      { binding: 5, resource: { buffer: kept, offset: 0, size: 4 } },
-    ],
-    src: job.src, dst: job.dst, n: g.numel, workgroupSize: wg, operation: job.operation,
-  });
-  return [maskPass, apply];
+  return { record: maskPass, scale: kept };
 }

@@ -13,7 +13,7 @@ import { PARAMS_BYTES } from './dropout-params.js';
 
 export type DropoutEntry =
   | 'dropout_main' | 'dropout_main_tail' | 'dropout_tie_args' | 'dropout_ties' | 'dropout_ties_all'
-  | 'dropout_apply_mask' | 'dropout_apply_mask_tail' | 'dropout_fill_mask';
+  | 'dropout_pack_mask' | 'dropout_apply_mask' | 'dropout_apply_mask_tail' | 'dropout_fill_mask';
 /** Invocations per workgroup of a dispatch: 64, 128 or 256. Never changes results. */
 export type WorkgroupSize = 64 | 128 | 256;
 /** Element access: vec4 loads for 16-byte-aligned tensors, scalar ones for any other offset. */
@@ -40,6 +40,8 @@ export interface DropoutKey {
   writeMask: boolean;
   /** The draw's threshold can tie on the top byte, so ties are logged and resolved. */
   ties: boolean;
+  /** The scale is read from binding 7 (computed on the GPU by an earlier pass), not the uniforms. */
+  dynamicScale: boolean;
   workgroupSize: WorkgroupSize;
 }
 
@@ -55,7 +57,7 @@ export function dropoutWgsl(key: Omit<DropoutKey, 'entry' | 'workgroupSize'>): s
   const flags = {
     DATA: key.data, AFFINE: key.affine, WRITE_MASK: key.writeMask, TIES: key.ties, INPLACE: key.inPlace, SPARE: key.spare,
     EPILOGUE: e !== null, EPILOGUE_BACKWARD: e?.direction === 'backward', RESIDUAL: e?.direction === 'forward' && e.residual,
-    BIAS4: e?.bias4 ?? false, AUX4: e?.aux4 ?? false, ACT_RELU: e?.act === 'relu', ACT_GELU: e?.act === 'gelu', ACT_GELU_TANH: e?.act === 'gelu_tanh', ACT_SILU: e?.act === 'silu',
+    BIAS4: e?.bias4 ?? false, AUX4: e?.aux4 ?? false, DYN_SCALE: key.dynamicScale, ACT_RELU: e?.act === 'relu', ACT_GELU: e?.act === 'gelu', ACT_GELU_TANH: e?.act === 'gelu_tanh', ACT_SILU: e?.act === 'silu',
   };
   const body = specialize(dropoutSource, flags, 'dropout.wgsl');
   return `${key.f16 ? 'enable f16;\n' : ''}${philoxSource}\n${bernoulliSource}\n${ioSource(key.io, key.shift, key.inPlace, key.f16)}\n${body}`;
@@ -77,7 +79,7 @@ function moduleKey(key: DropoutKey): string {
   const io = ioKey(key.io, key.shift, key.inPlace);
   const e = key.epilogue;
   const out = !key.data ? 'mask-only' : key.affine ? 'affine' : e ? `epilogue-${e.direction === 'forward' ? 'fwd' : 'bwd'}-${e.act}${e.residual ? '+res' : ''}${e.bias4 ? '+bias4' : ''}${e.aux4 ? '+aux4' : ''}` : 'scale';
-  return `dropout:${key.f16 ? 'f16' : 'f32'}:io=${io}:out=${out}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}${key.spare ? ':spare' : ''}`;
+  return `dropout:${key.f16 ? 'f16' : 'f32'}:io=${io}:out=${out}:mask=${key.writeMask ? 'bits' : 'none'}:${key.ties ? 'ties' : 'noties'}${key.spare ? ':spare' : ''}${key.dynamicScale ? ':dynscale' : ''}`;
 }
 
 const COMPUTE = 0x4; // GPUShaderStage.COMPUTE
@@ -92,6 +94,7 @@ function layoutEntries(tieLog: GPUBufferBindingType, epilogue: boolean): GPUBind
     { binding: 2, visibility: COMPUTE, buffer: { type: 'storage' } },
     { binding: 3, visibility: COMPUTE, buffer: { type: 'storage' } },
     { binding: 4, visibility: COMPUTE, buffer: { type: tieLog } },
+    { binding: 7, visibility: COMPUTE, buffer: { type: 'storage' } },
     ...extra,
   ];
 }

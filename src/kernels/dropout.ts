@@ -46,6 +46,8 @@ export interface Job {
   workgroupSize: WorkgroupSize;
   encoder: GPUCommandEncoder | undefined;
   operation: string;
+  /** 'apply-mask' only: take the scale from f32 word 1 of this buffer (written earlier on the GPU). */
+  dynamicScale?: GPUBuffer | undefined;
 }
 
 interface Dispatch {
@@ -73,11 +75,10 @@ function tieCapacity(state: DeviceState, blocks: number, tieColumns: number): nu
 function dispatchesFor(job: Job, ties: boolean, count: number, mainGroups: number, tailTile: number, maxPerDim: number): Dispatch[] {
   const tiles = Math.ceil(count / TILE_ELEMENTS);
   const words = Math.ceil(count / 32);
-  const fill: Dispatch = { entry: 'dropout_fill_mask', grid: dispatchGrid(Math.ceil(words / job.workgroupSize), maxPerDim) };
-  if (job.kind === 'fill-mask') return [fill];
+  const wordGrid = dispatchGrid(Math.ceil(words / job.workgroupSize), maxPerDim);
+  if (job.kind === 'fill-mask') return [{ entry: 'dropout_fill_mask', grid: wordGrid }];
   const [main, tail] = job.kind === 'draw' ? (['dropout_main', 'dropout_main_tail'] as const) : (['dropout_apply_mask', 'dropout_apply_mask_tail'] as const);
   const out: Dispatch[] = [];
-  if (job.kind === 'draw' && job.mask) out.push(fill);
   if (mainGroups > 0) out.push({ entry: main, grid: dispatchGrid(mainGroups, maxPerDim) });
   if (tailTile < tiles) out.push({ entry: tail, grid: [1, 1] });
   if (ties) {
@@ -85,6 +86,8 @@ function dispatchesFor(job: Job, ties: boolean, count: number, mainGroups: numbe
     out.push({ entry: 'dropout_ties', grid: { indirect: 4 } });
     out.push({ entry: 'dropout_ties_all', grid: { indirect: 16 } });
   }
+  // A draw's keep bits go to the mask stage first (see shaders/dropout.wgsl).
+  if (job.kind === 'draw' && job.mask) out.push({ entry: 'dropout_pack_mask', grid: wordGrid });
   return out;
 }
 
@@ -184,10 +187,11 @@ function buildJob(state: DeviceState, job: Job): BuiltJob {
       bias4: job.epilogue.cols % 4 === 0 && biasBinding!.shift % 4 === 0,
       aux4: auxVec4,
     } : null,
-    writeMask: job.kind === 'draw' && job.mask !== null, ties,
+    writeMask: job.kind === 'draw' && job.mask !== null, ties, dynamicScale: job.dynamicScale !== undefined,
   });
   const entries = [...new Set(work.flatMap((w) => w.dispatches.map((d) => d.entry)))];
   const maxCapacity = Math.max(0, ...work.map((w) => w.params.tie_capacity));
+  const maxBlocks = Math.max(1, ...chunks.map((chunk) => Math.ceil(chunk.count / TILE_ELEMENTS) * 64));
   const specs = entries.map((entry) => [entry, dropoutPipeline(keyFor(entry))] as const);
   const dispatches = work.reduce((count, w) => count + w.dispatches.length, 0);
 
@@ -199,6 +203,7 @@ function buildJob(state: DeviceState, job: Job): BuiltJob {
     work.forEach((w, i) => writeParams(view, i * slot, w.params));
     const uniforms = uniformsFor(state, data, target, `${job.operation} params`);
     const tieLog = ties ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + TIE_ENTRY_BYTES * Math.max(1, maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
+    const stage = job.kind === 'draw' && job.mask ? ensureBuffer(state, 'mask stage', 4 * maxBlocks, STORAGE) : null;
     work.forEach((w, i) => {
       const groups = new Map<GPUBindGroupLayout, GPUBindGroup>();
       const bindGroup = (entry: DropoutEntry): GPUBindGroup => {
@@ -214,6 +219,7 @@ function buildJob(state: DeviceState, job: Job): BuiltJob {
               { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
               { binding: 3, resource: w.mask ?? { buffer: placeholder(state, 3) } },
               { binding: 4, resource: { buffer: tieLog ?? placeholder(state, 4) } },
+              { binding: 7, resource: { buffer: stage ?? job.dynamicScale ?? placeholder(state, 7) } },
               ...(biasBinding ? [
                 { binding: 5, resource: biasBinding },
                 { binding: 6, resource: w.aux ?? { buffer: placeholder(state, 6) } },

@@ -250,6 +250,9 @@ familyCases.push({
     const specs: [number[], number, number][] = [
       [[2, 3, 11, 13], 0.2, 3], [[1, 2, 16, 16], 0.1, 5], [[2, 2, 9, 7], 0.3, 7], [[1, 1, 5, 5], 0.2, 1],
       [[3, 1, 12, 12], 0.15, 9], [[1, 2, 6, 7, 9], 0.1, 3], [[1, 1, 5, 5, 5], 0.05, 3],
+      // Widths that are multiples of 32 (the padded rows are the mask), wider than a word, and a
+      // block almost as wide as the map.
+      [[1, 3, 8, 32], 0.2, 3], [[2, 1, 20, 64], 0.1, 7], [[1, 2, 5, 40], 0.3, 5], [[1, 1, 4, 6, 32], 0.1, 3], [[1, 1, 33, 33], 0.1, 31],
     ];
     for (const [shape, p, blockSize] of specs) {
       const n = product(shape);

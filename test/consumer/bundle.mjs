@@ -20,7 +20,7 @@ import { sh } from './lib.mjs';
 export const SIZE_BUDGET_BYTES = 28_000;
 
 const KEPT = 'dropout_main'; // shaders/dropout.wgsl
-const SHAKEN = ['gaussian_apply', 'dropblock_mask']; // shaders/gaussian.wgsl, shaders/dropblock.wgsl
+const SHAKEN = ['gaussian_apply', 'dropblock_rows']; // shaders/gaussian.wgsl, shaders/dropblock.wgsl
 
 function jsOf(dir) {
   return readdirSync(dir, { recursive: true })
