@@ -165,14 +165,14 @@ fn decide(block: u32) -> Decision {
 
 // #if EPILOGUE
 // #if BIAS4
-@group(0) @binding(5) var<storage, read> bias: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> bias: array<Packed>;
 // #else
-@group(0) @binding(5) var<storage, read> bias: array<f32>;
+@group(0) @binding(5) var<storage, read> bias: array<Elem>;
 // #endif
 // #if AUX4
-@group(0) @binding(6) var<storage, read> aux: array<vec4<f32>>; // the residual (forward) or x (backward)
+@group(0) @binding(6) var<storage, read> aux: array<Packed>; // the residual (forward) or x (backward)
 // #else
-@group(0) @binding(6) var<storage, read> aux: array<f32>;
+@group(0) @binding(6) var<storage, read> aux: array<Elem>;
 // #endif
 
 // The column of chunk element e. Integer division is slow on SwiftShader (it measured as costly
@@ -199,23 +199,23 @@ fn column(e: u32) -> u32 {
 fn bias4(e: u32) -> vec4<f32> {
   let c = column(e);
 // #if BIAS4
-  return bias[(params.bias_shift + c) >> 2u];
+  return vec4<f32>(bias[(params.bias_shift + c) >> 2u]);
 // #else
   let b = params.bias_shift;
   let cols = params.cols;
   let c1 = select(c + 1u, c + 1u - cols, c + 1u >= cols);
   let c2 = select(c1 + 1u, c1 + 1u - cols, c1 + 1u >= cols);
   let c3 = select(c2 + 1u, c2 + 1u - cols, c2 + 1u >= cols);
-  return vec4<f32>(bias[b + c], bias[b + c1], bias[b + c2], bias[b + c3]);
+  return vec4<f32>(f32(bias[b + c]), f32(bias[b + c1]), f32(bias[b + c2]), f32(bias[b + c3]));
 // #endif
 }
 
 fn aux4(e: u32) -> vec4<f32> {
 // #if AUX4
-  return aux[(params.aux_shift + e) >> 2u];
+  return vec4<f32>(aux[(params.aux_shift + e) >> 2u]);
 // #else
   let i = params.aux_shift + e;
-  return vec4<f32>(aux[i], aux[i + 1u], aux[i + 2u], aux[i + 3u]);
+  return vec4<f32>(f32(aux[i]), f32(aux[i + 1u]), f32(aux[i + 2u]), f32(aux[i + 3u]));
 // #endif
 }
 
@@ -226,16 +226,16 @@ fn component(v: vec4<f32>, i: u32) -> f32 {
 fn bias1(e: u32) -> f32 {
   let c = (params.col_base + e) % params.cols;
 // #if BIAS4
-  return component(bias[(params.bias_shift + c) >> 2u], c & 3u);
+  return component(vec4<f32>(bias[(params.bias_shift + c) >> 2u]), c & 3u);
 // #else
-  return bias[params.bias_shift + c];
+  return f32(bias[params.bias_shift + c]);
 // #endif
 }
 fn aux1(e: u32) -> f32 {
 // #if AUX4
-  return component(aux[(params.aux_shift + e) >> 2u], e & 3u);
+  return component(vec4<f32>(aux[(params.aux_shift + e) >> 2u]), e & 3u);
 // #else
-  return aux[params.aux_shift + e];
+  return f32(aux[params.aux_shift + e]);
 // #endif
 }
 

@@ -2,6 +2,11 @@
 // exactly at n. Same functions as io-vec4.wgsl, one scalar access per element (~1.7x slower on
 // SwiftShader), used only when the fast form's alignment or room is missing.
 
+// f32 only (f16 tensors must be vec4-ready); Packed and Elem are named for the epilogue's bias and
+// residual reads, as io-vec4.wgsl names them.
+alias Packed = vec4<f32>;
+alias Elem = f32;
+
 // #if INPLACE
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 fn src_at(i: u32) -> f32 { return dst[i]; }

@@ -10,8 +10,10 @@
 
 // #if F16
 alias Packed = vec4<f16>;
+alias Elem = f16;
 // #else
 alias Packed = vec4<f32>;
+alias Elem = f32;
 // #endif
 
 // #if INPLACE

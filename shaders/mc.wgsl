@@ -10,7 +10,8 @@
 //            no division, so the CPU twin (src/cpu/mc.ts) reproduces it bit for bit.
 // One invocation per Philox block of the tile layout (README, "Mask contract"), looping over the
 // samples with ties resolved inline: this kernel is not the training hot path.
-// Compiled as philox.wgsl + bernoulli.wgsl + this file.
+// Compiled as philox.wgsl + bernoulli.wgsl + `alias Elem = f32;` (or `enable f16;` … `alias
+// Elem = f16;`: f16 tensors, f32 arithmetic, values rounded to f16 on store) + this file.
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -35,10 +36,10 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> samples_out: array<f32>;
-@group(0) @binding(3) var<storage, read_write> mean_out: array<f32>;
-@group(0) @binding(4) var<storage, read_write> var_out: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<Elem>;
+@group(0) @binding(2) var<storage, read_write> samples_out: array<Elem>;
+@group(0) @binding(3) var<storage, read_write> mean_out: array<Elem>;
+@group(0) @binding(4) var<storage, read_write> var_out: array<Elem>;
 
 // Counter words 2 and 3 of sample s: the 64-bit offset + s.
 fn sample_stream(s: u32) -> vec2<u32> {
@@ -68,7 +69,7 @@ fn mc_dropout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
       counts[j] += select(0u, 1u, keep);
 // #if SAMPLES
       if (e < params.n) {
-        samples_out[params.out_shift + s * params.n + e] = select(0.0, x[params.x_shift + e] * params.scale, keep);
+        samples_out[params.out_shift + s * params.n + e] = Elem(select(0.0, f32(x[params.x_shift + e]) * params.scale, keep));
       }
 // #endif
     }
@@ -77,10 +78,10 @@ fn mc_dropout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   for (var j = 0u; j < 16u; j++) {
     let e = first + 256u * (j >> 2u) + (j & 3u);
     if (e < params.n) {
-      let v = select(0.0, x[params.x_shift + e] * params.scale, counts[j] > 0u);
+      let v = select(0.0, f32(x[params.x_shift + e]) * params.scale, counts[j] > 0u);
       let f = f32(counts[j]) * params.inv_k;
-      mean_out[params.mean_shift + e] = v * f;
-      var_out[params.var_shift + e] = ((v * v) * (f * (1.0 - f))) * params.var_factor;
+      mean_out[params.mean_shift + e] = Elem(v * f);
+      var_out[params.var_shift + e] = Elem(((v * v) * (f * (1.0 - f))) * params.var_factor);
     }
   }
 // #endif

@@ -1,7 +1,9 @@
-// Column sums of a (rows, cols) f32 matrix in a fixed order, so the result is the same on every
+// Column sums of a (rows, cols) matrix in a fixed order, so the result is the same on every
 // run and device (the fused epilogue's dbias). Stage 1 sums each column over blocks of
 // ROWS_PER_BLOCK rows, top to bottom; stage 2 sums each column's block sums, first to last.
 // CPU twin: columnSumsCPU in src/cpu/epilogue.ts (same blocks, same order, f32 rounding).
+// `Elem` (f32, or f16 after `enable f16;`) is the tensors' type, aliased by the host ahead of this
+// file; sums are f32 either way.
 
 const ROWS_PER_BLOCK = 256u;
 
@@ -17,9 +19,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read> src: array<Elem>;
 @group(0) @binding(2) var<storage, read_write> partial: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<Elem>;
 
 @compute @workgroup_size(64)
 fn colsum_blocks(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -29,7 +31,7 @@ fn colsum_blocks(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wor
   let first = (i / params.cols) * ROWS_PER_BLOCK;
   let last = min(first + ROWS_PER_BLOCK, params.rows);
   var sum = 0.0;
-  for (var r = first; r < last; r++) { sum += src[params.src_shift + r * params.cols + column]; }
+  for (var r = first; r < last; r++) { sum += f32(src[params.src_shift + r * params.cols + column]); }
   partial[i] = sum;
 }
 
@@ -39,5 +41,5 @@ fn colsum_final(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   if (column >= params.cols) { return; }
   var sum = 0.0;
   for (var b = 0u; b < params.blocks; b++) { sum += partial[b * params.cols + column]; }
-  out[params.out_shift + column] = sum;
+  out[params.out_shift + column] = Elem(sum);
 }

@@ -1,7 +1,6 @@
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg } from '../gpu/buffers.js';
 import { dropBlock, dropBlockBackward } from './dropblock.js';
-import { checkDtype } from './validate.js';
 import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCallOptions } from './module.js';
 
 /** Options of {@link DropBlock2d} and {@link DropBlock3d}. */
@@ -22,7 +21,6 @@ abstract class DropBlockBase extends Dropout {
   constructor(device: GPUDevice, options: DropBlockModuleOptions) {
     super(device, options);
     if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object with blockSize');
-    checkDtype(options.dtype, device, this.constructor.name, false);
     this.blockSize = options.blockSize;
     this.eps = options.eps ?? 1e-6;
   }
@@ -31,13 +29,13 @@ abstract class DropBlockBase extends Dropout {
     if (!Array.isArray(size) || size.length !== this.rank) throw new DropoutArgumentError('size', size, `a shape of rank ${this.rank}`);
     const training = this.training;
     const key = training && this.p > 0 ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
-    await dropBlock(this.device, { x, y, shape: size, p: this.p, blockSize: this.blockSize, eps: this.eps, training, ...key, mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize });
+    await dropBlock(this.device, { x, y, shape: size, p: this.p, blockSize: this.blockSize, eps: this.eps, training, ...key, mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
     return this.remember({ size, noiseShape: undefined, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask });
   }
 
   override async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
     const r = this.recordFor(options.record);
-    await dropBlockBackward(this.device, { dy, dx, shape: r.size as readonly number[], p: r.p, blockSize: this.blockSize, eps: this.eps, training: r.training, seed: r.seed, offset: r.offset, mask: r.mask, encoder: options.encoder, workgroupSize: this.workgroupSize });
+    await dropBlockBackward(this.device, { dy, dx, shape: r.size as readonly number[], p: r.p, blockSize: this.blockSize, eps: this.eps, training: r.training, seed: r.seed, offset: r.offset, mask: r.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
   }
 }
 

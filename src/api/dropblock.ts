@@ -8,8 +8,8 @@ import { prepareJob } from '../kernels/dropout.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
 import { dropRate } from '../rng/threshold.js';
 import { type Direction } from '../rng/transform.js';
-import { call, copyRecorder, job } from './functional.js';
-import { checkDistinct, maskRange, tensorRange } from './validate.js';
+import { call, identityRecorder, job } from './functional.js';
+import { checkDistinct, maskRange, tensorRange, type DType } from './validate.js';
 
 /** Options of {@link dropBlock} and {@link dropBlockBackward}. */
 export interface DropBlockOptions {
@@ -31,6 +31,8 @@ export interface DropBlockOptions {
   encoder?: GPUCommandEncoder;
   /** Invocations per workgroup: 64, 128 or 256 (default 256 here). Never changes the result. */
   workgroupSize?: WorkgroupSize;
+  /** 'f32' (default) or 'f16' (needs 'shader-f16'; see {@link DropoutCallOptions.dtype}); the mask does not depend on it. */
+  dtype?: DType;
 }
 
 async function runDropBlock(device: GPUDevice, options: DropBlockOptions, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): Promise<void> {
@@ -43,8 +45,8 @@ async function runDropBlock(device: GPUDevice, options: DropBlockOptions, direct
   if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new DropoutArgumentError('eps', eps, 'a finite number >= 0');
   const c = call(device, { ...options, shape: undefined, n: g.numel, p: rate.p }, operation);
   if (g.numel >= 2 ** 32) throw new DropoutArgumentError('shape', options.shape, 'at most 2^32 - 1 elements for DropBlock');
-  const src = tensorRange(direction === 'forward' ? 'x' : 'dy', srcArg, c.n);
-  const dst = tensorRange(direction === 'forward' ? 'y' : 'dx', dstArg, c.n);
+  const src = tensorRange(direction === 'forward' ? 'x' : 'dy', srcArg, c.n, c.dtype);
+  const dst = tensorRange(direction === 'forward' ? 'y' : 'dx', dstArg, c.n, c.dtype);
   const words = Math.ceil(g.numel / 32);
   const mask = maskRange(maskArg, g.numel);
   checkDistinct([src, dst, mask]);
@@ -53,7 +55,7 @@ async function runDropBlock(device: GPUDevice, options: DropBlockOptions, direct
   // still scales by numel / (eps + numel), which the CPU twin does too.
   if (!c.training || rate.p === 0) {
     const fill = direction === 'forward' && mask ? [await job(c, 'fill-mask', null, null, mask, g.numel, dropRate(0))] : [];
-    await recordAndSubmit(c.state, operation, c.encoder, copyRecorder(src, dst), ...fill);
+    await recordAndSubmit(c.state, operation, c.encoder, await identityRecorder(c, src, dst), ...fill);
     return;
   }
   const readMask = direction === 'backward' && mask !== null;

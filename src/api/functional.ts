@@ -42,7 +42,8 @@ export interface DropoutCallOptions {
   /**
    * Element type: 'f32' (default) or 'f16' — f16 needs the device feature 'shader-f16', a
    * byteOffset that is a multiple of 8 and room to the next multiple of 4 elements; arithmetic is
-   * f32, the mask the same as for f32. Supported by dropout and dropoutBackward only.
+   * f32, the mask the same as for f32. Every kernel takes it (DropBlock, Gaussian, Monte Carlo and
+   * the fused epilogue too); every tensor of a call has this type.
    */
   dtype?: DType;
 }
@@ -102,7 +103,7 @@ function sizeOf(options: DropoutCallOptions): { n: number; noise: Collapsed | nu
   return noise.sizes.every((_, i) => noise.strides[i] !== 0) ? { n, noise: null, maskSize: n } : { n, noise, maskSize: noise.maskSize };
 }
 
-export function call(device: GPUDevice, options: DropoutCallOptions, operation: string, supportsF16 = false): Call {
+export function call(device: GPUDevice, options: DropoutCallOptions, operation: string): Call {
   if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
   const state = deviceState(device);
   return {
@@ -115,7 +116,7 @@ export function call(device: GPUDevice, options: DropoutCallOptions, operation: 
     offset: toU64('offset', options.offset),
     encoder: checkEncoder(options.encoder),
     workgroupSize: checkWorkgroupSize(options.workgroupSize),
-    dtype: checkDtype(options.dtype, state.device, operation, supportsF16),
+    dtype: checkDtype(options.dtype, state.device, operation),
     operation,
   };
 }
@@ -126,6 +127,15 @@ export function copyRecorder(src: BufferRange, dst: BufferRange): Recorder {
     if ((range.buffer.usage & bit) === 0) throw new DropoutArgumentError(`${range.name}.usage`, range.buffer.usage, `a usage including ${name}`, 'eval mode and p = 0 copy the input');
   }
   return ({ encoder }) => encoder.copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength);
+}
+
+/**
+ * The identity (eval mode, p = 0) from src to dst: a buffer copy, or for f16 a multiply by 1 (exact
+ * for every f16 value), because 2n bytes need not be a multiple of 4 as copyBufferToBuffer wants.
+ */
+export async function identityRecorder(c: Call, src: BufferRange, dst: BufferRange): Promise<Recorder> {
+  if (c.dtype === 'f16' && !sameRange(src, dst)) return job(c, 'draw', src, dst, null, c.n, dropRate(0), { kind: 'scale', scale: 1 });
+  return copyRecorder(src, dst);
 }
 
 function maskScratch(c: Call): BufferRange {
@@ -145,14 +155,9 @@ export function job(c: Call, kind: JobKind, src: BufferRange | null, dst: Buffer
 async function recorders(c: Call, direction: Direction, src: BufferRange, dst: BufferRange, mask: BufferRange | null, forced?: Transform): Promise<Recorder[]> {
   const t = forced ?? transformFor(c.mode, direction, c.rate, c.training);
   const keepAll = dropRate(0);
-  if (t.kind === 'identity' && c.dtype === 'f16' && !sameRange(src, dst)) {
-    // 2n bytes need not be a multiple of 4, as copyBufferToBuffer wants: multiply by 1 instead
-    // (exact for every f16 value).
-    return recorders(c, direction, src, dst, mask, { kind: 'scale', scale: 1 });
-  }
   if (t.kind === 'identity') {
     const fill = direction === 'forward' && mask ? [await job(c, 'fill-mask', null, null, mask, c.maskSize, keepAll)] : [];
-    return [copyRecorder(src, dst), ...fill];
+    return [await identityRecorder(c, src, dst), ...fill];
   }
   if (t.kind === 'scale') {
     const draw = await job(c, 'draw', src, dst, c.noise ? null : (direction === 'forward' ? mask : null), c.n, keepAll, t);
@@ -198,7 +203,7 @@ async function run(c: Call, direction: Direction, srcArg: BufferArg, dstArg: Buf
  * await dropout(device, { x, y, shape: [8, 16, 32, 32], noiseShape: [8, 16, 1, 1], p: 0.2, training: true, seed: 42n, offset: 1n });
  */
 export async function dropout(device: GPUDevice, options: DropoutOptions): Promise<void> {
-  const c = call(device, options, 'dropout', true);
+  const c = call(device, options, 'dropout');
   await run(c, 'forward', options.x, options.y, options.mask);
 }
 
@@ -211,7 +216,7 @@ export async function dropout(device: GPUDevice, options: DropoutOptions): Promi
  * await dropoutBackward(device, { dy, dx, n: 1024, p: 0.1, training: true, seed: 42n, offset: 0n });
  */
 export async function dropoutBackward(device: GPUDevice, options: DropoutBackwardOptions): Promise<void> {
-  const c = call(device, options, 'dropoutBackward', true);
+  const c = call(device, options, 'dropoutBackward');
   await run(c, 'backward', options.dy, options.dx, options.mask);
 }
 

@@ -21,7 +21,7 @@ export interface FusedDropoutCallOptions extends Omit<DropoutCallOptions, 'noise
 export interface FusedDropoutOptions extends FusedDropoutCallOptions {
   /** The pre-activation x. */
   x: BufferArg;
-  /** cols f32 values added to every row of x. */
+  /** cols values (f32, or f16 with dtype 'f16') added to every row of x. */
   bias: BufferArg;
   /** Optional residual added after dropout. */
   residual?: BufferArg;
@@ -70,16 +70,16 @@ export async function fusedDropout(device: GPUDevice, options: FusedDropoutOptio
   const c = call(device, { ...options, noiseShape: undefined }, operation);
   const act = checkActivation(options.activation);
   const width = cols(options.shape);
-  const x = tensorRange('x', options.x, c.n);
-  const y = tensorRange('y', options.y, c.n);
-  const bias = tensorRange('bias', options.bias, width);
-  const residual = options.residual === undefined ? null : tensorRange('residual', options.residual, c.n);
+  const x = tensorRange('x', options.x, c.n, c.dtype);
+  const y = tensorRange('y', options.y, c.n, c.dtype);
+  const bias = tensorRange('bias', options.bias, width, c.dtype);
+  const residual = options.residual === undefined ? null : tensorRange('residual', options.residual, c.n, c.dtype);
   const mask = maskRange(options.mask, c.n);
   checkDistinct([x, y, bias, residual, mask], null);
   if (c.n === 0) return;
   const rate = c.training ? c.rate : dropRate(0);
   const record = await prepareJob(c.state, {
-    kind: 'draw', src: x, dst: y, mask, n: c.n, rate, seed: c.seed, offset: c.offset,
+    kind: 'draw', src: x, dst: y, mask, n: c.n, rate, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16',
     epilogue: { direction: 'forward', act, bias, aux: residual, cols: width },
     workgroupSize: c.workgroupSize, encoder: c.encoder, operation,
   });
@@ -103,21 +103,21 @@ export async function fusedDropoutBackward(device: GPUDevice, options: FusedDrop
   const c = call(device, { ...options, noiseShape: undefined }, operation);
   const act = checkActivation(options.activation);
   const width = cols(options.shape);
-  const dy = tensorRange('dy', options.dy, c.n);
-  const x = tensorRange('x', options.x, c.n);
-  const bias = tensorRange('bias', options.bias, width);
-  const dx = tensorRange('dx', options.dx, c.n);
-  const dbias = tensorRange('dbias', options.dbias, width);
+  const dy = tensorRange('dy', options.dy, c.n, c.dtype);
+  const x = tensorRange('x', options.x, c.n, c.dtype);
+  const bias = tensorRange('bias', options.bias, width, c.dtype);
+  const dx = tensorRange('dx', options.dx, c.n, c.dtype);
+  const dbias = tensorRange('dbias', options.dbias, width, c.dtype);
   checkDistinct([dy, x, bias, dx, dbias], null);
   if (c.n === 0) return { dresidual: options.dy };
   const rate = c.training ? c.rate : dropRate(0);
   const [grad, sums] = await Promise.all([
     prepareJob(c.state, {
-      kind: 'draw', src: dy, dst: dx, mask: null, n: c.n, rate, seed: c.seed, offset: c.offset,
+      kind: 'draw', src: dy, dst: dx, mask: null, n: c.n, rate, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16',
       epilogue: { direction: 'backward', act, bias, aux: x, cols: width },
       workgroupSize: c.workgroupSize, encoder: c.encoder, operation,
     }),
-    prepareColumnSums(c.state, dx, dbias, c.n / width, width, operation),
+    prepareColumnSums(c.state, dx, dbias, c.n / width, width, operation, c.dtype === 'f16'),
   ]);
   await recordAndSubmit(c.state, operation, c.encoder, grad, sums);
   return { dresidual: options.dy };

@@ -2,7 +2,6 @@ import { gaussianSigma } from '../cpu/gaussian.js';
 import { type BufferArg } from '../gpu/buffers.js';
 import { checkShape, product } from '../shape.js';
 import { gaussianDropout, gaussianDropoutBackward } from './gaussian.js';
-import { checkDtype } from './validate.js';
 import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCallOptions } from './module.js';
 
 /**
@@ -14,21 +13,20 @@ export class GaussianDropout extends Dropout {
   constructor(device: GPUDevice, options: Omit<DropoutModuleOptions, 'mode' | 'noiseShape'> = {}) {
     gaussianSigma((options ?? {}).p ?? 0.5);
     super(device, options);
-    checkDtype(options.dtype, device, 'GaussianDropout', false);
   }
 
   override async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: Omit<ForwardCallOptions, 'mask'> = {}): Promise<DropoutRecord> {
     const n = typeof size === 'number' ? size : product(checkShape('size', size));
     const training = this.training;
     const key = training && this.p > 0 ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
-    await gaussianDropout(this.device, { x, y, n, p: this.p, training, ...key, encoder: options.encoder, workgroupSize: this.workgroupSize });
+    await gaussianDropout(this.device, { x, y, n, p: this.p, training, ...key, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
     return this.remember({ size, noiseShape: undefined, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: undefined });
   }
 
   override async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
     const record = this.recordFor(options.record);
     const n = typeof record.size === 'number' ? record.size : product(record.size);
-    await gaussianDropoutBackward(this.device, { dy, dx, n, p: record.p, training: record.training, seed: record.seed, offset: record.offset, encoder: options.encoder, workgroupSize: this.workgroupSize });
+    await gaussianDropoutBackward(this.device, { dy, dx, n, p: record.p, training: record.training, seed: record.seed, offset: record.offset, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
   }
 }
 

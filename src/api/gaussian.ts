@@ -3,7 +3,7 @@ import { DropoutArgumentError } from '../errors.js';
 import { recordAndSubmit } from '../gpu/submit.js';
 import { prepareGaussian } from '../kernels/gaussian.js';
 import { type Direction } from '../rng/transform.js';
-import { call, copyRecorder, type DropoutBackwardOptions, type DropoutOptions } from './functional.js';
+import { call, identityRecorder, type DropoutBackwardOptions, type DropoutOptions } from './functional.js';
 import { checkDistinct, tensorRange } from './validate.js';
 
 /** Options of {@link gaussianDropout}: those of {@link dropout} without mask, noise shape and mode. */
@@ -18,13 +18,13 @@ async function runGaussian(device: GPUDevice, options: GaussianDropoutOptions | 
   const c = call(device, { ...options, p: 0 }, operation);
   if (c.n >= 2 ** 34) throw new DropoutArgumentError('n', c.n, 'at most 2^34 - 1 elements for Gaussian dropout');
   const [srcArg, dstArg] = 'x' in options ? [options.x, options.y] : [options.dy, options.dx];
-  const src = tensorRange(direction === 'forward' ? 'x' : 'dy', srcArg, c.n);
-  const dst = tensorRange(direction === 'forward' ? 'y' : 'dx', dstArg, c.n);
+  const src = tensorRange(direction === 'forward' ? 'x' : 'dy', srcArg, c.n, c.dtype);
+  const dst = tensorRange(direction === 'forward' ? 'y' : 'dx', dstArg, c.n, c.dtype);
   checkDistinct([src, dst]);
   if (c.n === 0) return;
   const record = !c.training || sigma === 0
-    ? copyRecorder(src, dst)
-    : await prepareGaussian(c.state, { src, dst, n: c.n, sigma, seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation });
+    ? await identityRecorder(c, src, dst)
+    : await prepareGaussian(c.state, { src, dst, n: c.n, sigma, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16', workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation });
   await recordAndSubmit(c.state, operation, c.encoder, record);
 }
 

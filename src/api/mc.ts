@@ -8,7 +8,7 @@ import { prepareMc } from '../kernels/mc.js';
 import { checkCount } from '../rng/mask.js';
 import { toU64 } from '../rng/seed.js';
 import { dropRate } from '../rng/threshold.js';
-import { checkDistinct, checkDtype, checkEncoder, checkWorkgroupSize, tensorRange } from './validate.js';
+import { checkDistinct, checkDtype, checkEncoder, checkWorkgroupSize, tensorRange, type DType } from './validate.js';
 
 /** Options of {@link mcDropout}. */
 export interface McDropoutOptions {
@@ -36,6 +36,11 @@ export interface McDropoutOptions {
   encoder?: GPUCommandEncoder;
   /** Invocations per workgroup: 64 (default), 128 or 256. Never changes the result. */
   workgroupSize?: WorkgroupSize;
+  /**
+   * 'f32' (default) or 'f16' for every tensor (needs 'shader-f16'; byteOffsets a multiple of 8 with
+   * room to the next multiple of 4 values); arithmetic is f32, the masks those of f32.
+   */
+  dtype?: DType;
 }
 
 /**
@@ -50,7 +55,7 @@ export async function mcDropout(device: GPUDevice, options: McDropoutOptions): P
   const operation = 'mcDropout';
   if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object for mcDropout');
   const state = deviceState(device);
-  checkDtype((options as { dtype?: unknown }).dtype, device, operation, false);
+  const dtype = checkDtype(options.dtype, device, operation);
   const n = checkCount('n', options.n);
   const rate = dropRate(options.p);
   const unbiased = options.unbiased ?? false;
@@ -64,12 +69,12 @@ export async function mcDropout(device: GPUDevice, options: McDropoutOptions): P
     throw new DropoutArgumentError('out', undefined, 'at least one of out, mean or variance');
   }
   if (n * samples >= 2 ** 32) throw new DropoutArgumentError('samples', samples, `at most (2^32 - 1) / n = ${Math.floor((2 ** 32 - 1) / Math.max(1, n))} for n = ${n}`);
-  const x = tensorRange('x', options.x, n);
-  const out = options.out === undefined ? null : tensorRange('out', options.out, n * samples);
-  const mean = options.mean === undefined ? null : tensorRange('mean', options.mean, n);
-  const variance = options.variance === undefined ? null : tensorRange('variance', options.variance, n);
+  const x = tensorRange('x', options.x, n, dtype);
+  const out = options.out === undefined ? null : tensorRange('out', options.out, n * samples, dtype);
+  const mean = options.mean === undefined ? null : tensorRange('mean', options.mean, n, dtype);
+  const variance = options.variance === undefined ? null : tensorRange('variance', options.variance, n, dtype);
   checkDistinct([x, out, mean, variance], null);
   if (n === 0) return;
-  const record = await prepareMc(state, { x, out, mean, variance, n, samples, unbiased, rate, seed, offset, workgroupSize, operation });
+  const record = await prepareMc(state, { x, out, mean, variance, n, samples, unbiased, rate, seed, offset, f16: dtype === 'f16', workgroupSize, operation });
   await recordAndSubmit(state, operation, encoder, record);
 }

@@ -8,7 +8,7 @@ import { checkMode, type DropoutMode } from '../rng/transform.js';
 import { dropout, dropoutBackward } from './functional.js';
 import { mcDropout, type McDropoutOptions } from './mc.js';
 import { spatialNoiseShape } from './spatial.js';
-import { checkWorkgroupSize, type DType } from './validate.js';
+import { checkDtype, checkWorkgroupSize, type DType } from './validate.js';
 
 /** What backward needs to know about a forward call. Keep it to run backward later. */
 export interface DropoutRecord {
@@ -42,7 +42,7 @@ export interface DropoutModuleOptions {
   noiseShape?: readonly number[];
   /** Invocations per workgroup (64, 128 or 256); never changes results. */
   workgroupSize?: WorkgroupSize;
-  /** 'f32' (default) or 'f16' (needs the device feature 'shader-f16'); element-wise and noise-shape dropout. */
+  /** 'f32' (default) or 'f16' (needs the device feature 'shader-f16'): the type of every tensor the layer is given. */
   dtype?: DType;
 }
 
@@ -89,7 +89,8 @@ export class Dropout {
   /** Invocations per workgroup of its dispatches (64, 128 or 256); never changes results. */
   readonly workgroupSize: WorkgroupSize;
   readonly #noiseShape: readonly number[] | undefined;
-  readonly #dtype: DType | undefined;
+  /** Element type of the tensors it is given: 'f32' or 'f16' (checked against the device at each call). */
+  readonly dtype: DType;
   #training = true;
   #last: DropoutRecord | null = null;
 
@@ -106,7 +107,7 @@ export class Dropout {
     this.mode = mode ?? optionsMode;
     this.workgroupSize = checkWorkgroupSize(options.workgroupSize);
     this.#noiseShape = options.noiseShape;
-    this.#dtype = options.dtype;
+    this.dtype = checkDtype(options.dtype, device, new.target.name);
   }
 
   /** True in training mode (the default). */
@@ -148,7 +149,7 @@ export class Dropout {
     const key = draws ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
     await dropout(this.device, {
       x, y, ...shape, noiseShape, p: this.p, mode: this.mode, training, ...key,
-      mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.#dtype,
+      mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
     });
     return this.remember({ size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask });
   }
@@ -185,7 +186,7 @@ export class Dropout {
     }
     if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object with samples');
     const key = this.generator.next(typeof options.samples === 'number' && options.samples >= 1 ? options.samples : 1);
-    await mcDropout(this.device, { ...options, x, n, p: this.p, ...key, workgroupSize: this.workgroupSize });
+    await mcDropout(this.device, { ...options, x, n, p: this.p, ...key, workgroupSize: this.workgroupSize, dtype: this.dtype });
     return { ...key, samples: options.samples };
   }
 
@@ -198,7 +199,7 @@ export class Dropout {
     await dropoutBackward(this.device, {
       dy, dx, ...sizeOptions(record.size), noiseShape: record.noiseShape, p: record.p, mode: record.mode,
       training: record.training, seed: record.seed, offset: record.offset, mask: record.mask,
-      encoder: options.encoder, workgroupSize: this.workgroupSize,
+      encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
     });
   }
 }

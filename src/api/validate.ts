@@ -29,12 +29,11 @@ export function checkEncoder(value: unknown): GPUCommandEncoder | undefined {
 /** Element type of a tensor: 'f32' (default) or 'f16' (needs the device feature 'shader-f16'). */
 export type DType = 'f32' | 'f16';
 
-export function checkDtype(value: unknown, device: GPUDevice, operation: string, supportsF16 = true): DType {
+export function checkDtype(value: unknown, device: GPUDevice, operation: string): DType {
   if (value === undefined || value === 'f32') return 'f32';
   if (value !== 'f16') throw new DropoutArgumentError('dtype', value, `'f32' or 'f16'`);
-  if (!supportsF16) throw new DropoutUnsupportedError(`${operation} supports dtype 'f32' only; dtype 'f16' is supported by dropout and dropoutBackward (with or without a noise shape)`);
   if (!device.features.has('shader-f16')) {
-    throw new DropoutUnsupportedError(`dtype 'f16' needs the device feature 'shader-f16', which this device lacks: request it with requestDevice({ requiredFeatures: ['shader-f16'] }) on an adapter that has it, or use 'f32'`);
+    throw new DropoutUnsupportedError(`${operation}: dtype 'f16' needs the device feature 'shader-f16', which this device lacks: request it with requestDevice({ requiredFeatures: ['shader-f16'] }) on an adapter that has it, or use 'f32'`);
   }
   return 'f16';
 }

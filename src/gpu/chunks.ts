@@ -36,7 +36,10 @@ export function planChunks(n: number, chunk: number): Chunk[] {
 function bindingFor(range: BufferRange, firstByte: number, byteLength: number, align: number, unit: number): Binding {
   const start = range.byteOffset + firstByte;
   const offset = start - (start % align);
-  return { buffer: range.buffer, offset, size: start + byteLength - offset, shift: (start - offset) / unit };
+  // Storage bindings are whole 4-byte words: an odd count of f16 values takes the next half word
+  // (f16 tensors are validated to have room up to their next vec4).
+  const size = Math.ceil((start + byteLength - offset) / 4) * 4;
+  return { buffer: range.buffer, offset, size, shift: (start - offset) / unit };
 }
 
 /**
@@ -64,6 +67,6 @@ export function maskBinding(range: BufferRange, chunk: Chunk, align: number): Bi
 }
 
 /** One binding over a whole range (its start aligned down, the rest as `shift` elements). */
-export function wholeBinding(range: BufferRange, align: number): Binding {
-  return bindingFor(range, 0, range.byteLength, align, 4);
+export function wholeBinding(range: BufferRange, align: number, elementBytes = 4): Binding {
+  return bindingFor(range, 0, range.byteLength, align, elementBytes);
 }

@@ -27,7 +27,7 @@ export type JobKind = 'draw' | 'apply-mask' | 'fill-mask';
 
 export interface Job {
   kind: JobKind;
-  /** Tensors (src, dst) hold f16; they must be vec4-ready (checked by the caller). */
+  /** Tensors (src, dst, and an epilogue's bias and residual or x) hold f16; src and dst must be vec4-ready (checked by the caller). */
   f16?: boolean | undefined;
   /** Alpha dropout: kept → x * scale + bias, dropped → `dropped` (else kept → x * scale, dropped → +0). */
   affine?: { bias: number; dropped: number } | undefined;
@@ -133,8 +133,8 @@ function buildJob(state: DeviceState, job: Job): BuiltJob {
   const [seedLo, seedHi] = u64Words(job.seed);
   const [offsetLo, offsetHi] = u64Words(job.offset);
   const [pre0, pre1, pre2, pre3] = philoxUniformPart(offsetLo, offsetHi, [seedLo, seedHi]);
-  const biasBinding = job.epilogue ? wholeBinding(job.epilogue.bias, limits.storageAlign) : null;
-  const auxVec4 = job.epilogue?.aux ? vec4Ready(job.epilogue.aux, job.n) : false;
+  const biasBinding = job.epilogue ? wholeBinding(job.epilogue.bias, limits.storageAlign, elementBytes) : null;
+  const auxVec4 = job.epilogue?.aux ? vec4Ready(job.epilogue.aux, job.n, elementBytes) : false;
 
   const work = chunks.map((chunk: Chunk): ChunkWork => {
     const tiles = Math.ceil(chunk.count / TILE_ELEMENTS);
@@ -145,7 +145,7 @@ function buildJob(state: DeviceState, job: Job): BuiltJob {
     const src = job.src && elementBinding(job.src, chunk, limits.storageAlign, vec4, elementBytes);
     const dst = job.dst && elementBinding(job.dst, chunk, limits.storageAlign, vec4, elementBytes);
     const mask = job.mask && maskBinding(job.mask, chunk, limits.storageAlign);
-    const aux = job.epilogue?.aux ? elementBinding(job.epilogue.aux, chunk, limits.storageAlign, auxVec4) : null;
+    const aux = job.epilogue?.aux ? elementBinding(job.epilogue.aux, chunk, limits.storageAlign, auxVec4, elementBytes) : null;
     return {
       src, dst, mask, aux,
       dispatches: dispatchesFor(job, ties, chunk.count, mainGroups, tailTile, limits.maxPerDimension),

@@ -25,6 +25,8 @@ export interface GaussianJob {
   sigma: number;
   seed: bigint;
   offset: bigint;
+  /** The tensors hold f16 (vec4-ready; arithmetic stays f32). */
+  f16: boolean;
   workgroupSize: WorkgroupSize;
   operation: string;
 }
@@ -48,6 +50,6 @@ export function prepareGaussian(state: DeviceState, job: GaussianJob): Promise<R
       });
       pre.forEach((word, i) => view.setUint32(at + 4 * GAUSSIAN_FIELDS.length + 4 * i, word, true));
     },
-    src: job.src, dst: job.dst, n: job.n, workgroupSize: job.workgroupSize, operation: job.operation,
+    src: job.src, dst: job.dst, n: job.n, f16: job.f16, workgroupSize: job.workgroupSize, operation: job.operation,
   });
 }

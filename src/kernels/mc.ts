@@ -46,30 +46,36 @@ export interface McJob {
   rate: DropRate;
   seed: bigint;
   offset: bigint;
+  /** The tensors hold f16 (arithmetic stays f32). */
+  f16: boolean;
   workgroupSize: WorkgroupSize;
   operation: string;
 }
 
 /** A whole range as one binding: aligned start, element shift; refused past the binding limit. */
-function binding(state: DeviceState, range: BufferRange): { resource: GPUBufferBinding; shift: number } {
+function binding(state: DeviceState, range: BufferRange, elementBytes: number): { resource: GPUBufferBinding; shift: number } {
   const limits = limitsOf(state);
   const start = range.byteOffset - (range.byteOffset % limits.storageAlign);
-  const size = range.byteOffset + range.byteLength - start;
+  // Whole 4-byte words (an odd count of f16 values takes the next half word: f16 tensors are
+  // validated to have room up to their next vec4).
+  const size = Math.ceil((range.byteOffset + range.byteLength - start) / 4) * 4;
   if (size > limits.maxBindingBytes) {
     throw new DropoutArgumentError(range.name, range.buffer, `a tensor of at most maxStorageBufferBindingSize = ${limits.maxBindingBytes} bytes for Monte Carlo dropout`, `it needs ${size}`);
   }
-  return { resource: { buffer: range.buffer, offset: start, size: Math.max(4, size) }, shift: (range.byteOffset - start) / 4 };
+  return { resource: { buffer: range.buffer, offset: start, size: Math.max(4, size) }, shift: (range.byteOffset - start) / elementBytes };
 }
 
 export async function prepareMc(state: DeviceState, job: McJob): Promise<Recorder> {
   const flags = { SAMPLES: job.out !== null, STATS: job.mean !== null || job.variance !== null };
-  const moduleKey = `mc:f32:${flags.SAMPLES ? 'samples' : ''}${flags.STATS ? '+stats' : ''}`;
+  const moduleKey = `mc:${job.f16 ? 'f16' : 'f32'}:${flags.SAMPLES ? 'samples' : ''}${flags.STATS ? '+stats' : ''}`;
+  const elem = job.f16 ? 'alias Elem = f16;' : 'alias Elem = f32;';
   const pipeline = await getPipeline(state, {
     key: `${moduleKey}:mc_dropout:wg${job.workgroupSize}`, moduleKey, entry: 'mc_dropout', layout: LAYOUT,
-    code: () => `${BERNOULLI_WGSL}\n${specialize(mcSource, flags, 'mc.wgsl')}`, constants: { WORKGROUP_SIZE: job.workgroupSize },
+    code: () => `${job.f16 ? 'enable f16;\n' : ''}${BERNOULLI_WGSL}\n${elem}\n${specialize(mcSource, flags, 'mc.wgsl')}`, constants: { WORKGROUP_SIZE: job.workgroupSize },
   });
-  const x = binding(state, job.x);
-  const bound = [job.out, job.mean, job.variance].map((r, i) => (r ? binding(state, r) : { resource: { buffer: placeholder(state, i + 2) }, shift: 0 }));
+  const elementBytes = job.f16 ? 2 : 4;
+  const x = binding(state, job.x, elementBytes);
+  const bound = [job.out, job.mean, job.variance].map((r, i) => (r ? binding(state, r, elementBytes) : { resource: { buffer: placeholder(state, i + 2) }, shift: 0 }));
   const [seedLo, seedHi] = u64Words(job.seed);
   const [offsetLo, offsetHi] = u64Words(job.offset);
   const { invK, varFactor } = mcConstants(job.samples, job.unbiased);

@@ -28,20 +28,23 @@ const LAYOUT: LayoutSpec = {
  * the same order as unchunked (so the result does not change). Refused only when one block of
  * 256 rows does not fit a binding.
  */
-export async function prepareColumnSums(state: DeviceState, src: BufferRange, out: BufferRange, rows: number, cols: number, operation: string): Promise<Recorder> {
+export async function prepareColumnSums(state: DeviceState, src: BufferRange, out: BufferRange, rows: number, cols: number, operation: string, f16 = false): Promise<Recorder> {
   const limits = limitsOf(state);
-  const rowBytes = 4 * cols;
+  const elementBytes = f16 ? 2 : 4;
+  const rowBytes = elementBytes * cols;
   const chunkRows = Math.floor((limits.maxBindingBytes - limits.storageAlign) / rowBytes / ROWS_PER_BLOCK) * ROWS_PER_BLOCK;
   const single = src.byteLength + limits.storageAlign <= limits.maxBindingBytes;
   if (!single && chunkRows === 0) {
-    throw new DropoutArgumentError(src.name, src.buffer, `rows of at most (maxStorageBufferBindingSize - ${limits.storageAlign}) / (4 · ${ROWS_PER_BLOCK}) = ${Math.floor((limits.maxBindingBytes - limits.storageAlign) / 4 / ROWS_PER_BLOCK)} columns for the bias gradient`, `it has ${cols} columns`);
+    throw new DropoutArgumentError(src.name, src.buffer, `rows of at most (maxStorageBufferBindingSize - ${limits.storageAlign}) / (${elementBytes} · ${ROWS_PER_BLOCK}) = ${Math.floor((limits.maxBindingBytes - limits.storageAlign) / elementBytes / ROWS_PER_BLOCK)} columns for the bias gradient`, `it has ${cols} columns`);
   }
-  const spec = (entry: string) => getPipeline(state, { key: `reduce:f32:${entry}:wg64`, moduleKey: 'reduce:f32', code: () => reduceSource, entry, layout: LAYOUT });
+  const dtype = f16 ? 'f16' : 'f32';
+  const code = (): string => `${f16 ? 'enable f16;\nalias Elem = f16;' : 'alias Elem = f32;'}\n${reduceSource}`;
+  const spec = (entry: string) => getPipeline(state, { key: `reduce:${dtype}:${entry}:wg64`, moduleKey: `reduce:${dtype}`, code, entry, layout: LAYOUT });
   const [blocksPipeline, finalPipeline] = await Promise.all([spec('colsum_blocks'), spec('colsum_final')]);
   const blocks = Math.ceil(rows / ROWS_PER_BLOCK);
-  const outBinding = wholeBinding(out, limits.storageAlign);
+  const outBinding = wholeBinding(out, limits.storageAlign, elementBytes);
   if (single) {
-    const srcBinding = wholeBinding(src, limits.storageAlign);
+    const srcBinding = wholeBinding(src, limits.storageAlign, elementBytes);
     return (target) => {
       const partial = ensureBuffer(state, 'column partial sums', Math.max(16, 4 * blocks * cols), 0x80);
       const data = new ArrayBuffer(uniformSlot(state, PARAMS_BYTES));
@@ -70,7 +73,7 @@ export async function prepareColumnSums(state: DeviceState, src: BufferRange, ou
     firstBlock: c.start / ROWS_PER_BLOCK,
     rows: c.count,
     blocks: Math.ceil(c.count / ROWS_PER_BLOCK),
-    src: elementBinding(src, { start: c.start * cols, count: c.count * cols }, limits.storageAlign),
+    src: elementBinding(src, { start: c.start * cols, count: c.count * cols }, limits.storageAlign, false, elementBytes),
   }));
   return (target) => {
     const { encoder } = target;

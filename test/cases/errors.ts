@@ -147,11 +147,10 @@ function buffer(path: string, bytes: number, argument = path.split('.').at(-1)!)
   ];
 }
 
-/** dtype: an unknown one is an argument error; 'f16' without the feature, or where unsupported, UNSUPPORTED. */
-function dtype(path: string, ctx: Ctx, supportsF16: boolean): Bad[] {
+/** dtype: an unknown one is an argument error; 'f16' without the feature UNSUPPORTED (every entry point takes f16). */
+function dtype(path: string, ctx: Ctx): Bad[] {
   const bad: Bad[] = values(path, 'dtype', [['"f64"', 'f64', ['"f64"', `'f32' or 'f16'`]], ['a number', 16, ['16']]]);
-  if (!supportsF16) bad.push({ what: 'dtype f16 (f32 only)', patch: (a) => set(a, path, 'f16'), expect: { code: 'UNSUPPORTED', includes: ["'f32' only"] } });
-  else if (!ctx.device.features.has('shader-f16')) bad.push({ what: 'dtype f16 without shader-f16', patch: (a) => set(a, path, 'f16'), expect: { code: 'UNSUPPORTED', includes: ['shader-f16'] } });
+  if (!ctx.device.features.has('shader-f16')) bad.push({ what: 'dtype f16 without shader-f16', patch: (a) => set(a, path, 'f16'), expect: { code: 'UNSUPPORTED', includes: ['shader-f16'] } });
   return bad;
 }
 
@@ -191,7 +190,7 @@ function dropoutEntry(direction: 'forward' | 'backward'): Entry {
       ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...boolean('options.training'),
       ...count('options.n', 'n'), ...common('options.'),
       ...values('options.mode', 'mode', [['"inverse"', 'inverse', ['"inverse"', `'inverted', 'legacy' or 'alpha'`]]]),
-      ...dtype('options.dtype', ctx, true),
+      ...dtype('options.dtype', ctx),
       ...buffer(`options.${src}`, 4 * N), ...buffer(`options.${dst}`, 4 * N), ...buffer('options.mask', 4 * WORDS),
       ...shape('options.shape').map((b) => ({ ...b, patch: (a: Args, c: Ctx) => { set(a, 'options.n', undefined); b.patch(a, c); } })),
       { what: 'n and shape disagree', patch: (a) => set(a, 'options.shape', [10, 11]), expect: arg('n', ['100', 'product of shape [10, 11] = 110']) },
@@ -225,7 +224,7 @@ function gaussianEntry(direction: 'forward' | 'backward'): Entry {
       ...probability('options.p', '[0, 1)'),
       ...values('options.p', 'p', [['1 (infinite variance)', 1, ['p = 1', '[0, 1)', 'infinite variance']]]),
       ...u64('options.seed'), ...u64('options.offset'), ...boolean('options.training'), ...count('options.n', 'n'), ...common('options.'),
-      ...dtype('options.dtype', ctx, false),
+      ...dtype('options.dtype', ctx),
       ...buffer(`options.${src}`, 4 * N), ...buffer(`options.${dst}`, 4 * N),
       { what: `${dst} overlapping ${src} at another offset`, patch: (a, c) => { const b = c.t.buffer(4 * N + 64); set(a, `options.${src}`, b); set(a, `options.${dst}`, { buffer: b, byteOffset: 16 }); }, expect: arg(dst, ['same byteOffset']) },
       { what: `eval mode: ${src} without COPY_SRC`, patch: (a, c) => { set(a, 'options.training', false); set(a, `options.${src}`, c.t.buffer(4 * N, undefined, 0x80 | 0x8)); }, expect: arg(`${src}.usage`, ['COPY_SRC']) },
@@ -250,7 +249,7 @@ function dropBlockEntry(direction: 'forward' | 'backward'): Entry {
     bad: (ctx) => [
       ...device(), ...options(),
       ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...boolean('options.training'), ...common('options.'),
-      ...dtype('options.dtype', ctx, false),
+      ...dtype('options.dtype', ctx),
       ...shape('options.shape'),
       { what: 'shape of rank 3', patch: (a) => set(a, 'options.shape', [2, 7, 7]), expect: arg('shape', ['rank 4']) },
       { what: 'shape of rank 6', patch: (a) => set(a, 'options.shape', [1, 1, 3, 3, 3, 3]), expect: arg('shape', ['rank 4']) },
@@ -278,7 +277,7 @@ const mcEntry: Entry = {
   bad: (ctx) => [
     ...device(), ...options(),
     ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...count('options.n', 'n'), ...common('options.'),
-    ...dtype('options.dtype', ctx, false),
+    ...dtype('options.dtype', ctx),
     ...values('options.samples', 'samples', [['0', 0, ['[1, 65535]']], ['65536', 65536, ['65536']], ['1.5', 1.5, ['1.5']], ['a string', '3', ['"3"']], ['missing', undefined, ['undefined']]]),
     ...values('options.unbiased', 'unbiased', [['"yes"', 'yes', ['"yes"', 'true or false']]]),
     { what: 'unbiased with one sample', patch: (a) => { set(a, 'options.unbiased', true); set(a, 'options.samples', 1); }, expect: arg('samples', ['at least 2']) },
@@ -311,7 +310,7 @@ function fusedEntry(direction: 'forward' | 'backward'): Entry {
     bad: (ctx) => [
       ...device(), ...options(),
       ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...boolean('options.training'), ...common('options.'),
-      ...dtype('options.dtype', ctx, false),
+      ...dtype('options.dtype', ctx),
       ...shape('options.shape'),
       { what: 'shape missing', patch: (a) => set(a, 'options.shape', undefined), expect: arg('shape', ['undefined']) },
       { what: 'zero columns (a bias of length 0)', patch: (a) => set(a, 'options.shape', [10, 0]), expect: arg('shape', ['last dimension']) },
@@ -337,7 +336,6 @@ interface ModuleSpec {
   maskBits?: number;
   /** Extra bad constructor options and sizes. */
   bad?: Bad[];
-  f16?: boolean;
   mask?: boolean;
 }
 
@@ -360,7 +358,7 @@ function moduleEntries(spec: ModuleSpec): Entry[] {
       { what: 'constructor options null', patch: (a) => set(a, 'ctor', null), expect: arg('options', ['null']) },
       ...values('ctor.generator', 'generator', [['{}', {}, ['PhiloxGenerator']], ['a seed', 5n, ['5n']]]),
       ...values('ctor.workgroupSize', 'workgroupSize', [['100', 100, ['64, 128 or 256']]]),
-      ...dtype('ctor.dtype', ctx, spec.f16 ?? false),
+      ...dtype('ctor.dtype', ctx),
       ...buffer('x', bytes), ...buffer('y', bytes),
       ...(spec.mask === false ? [] : buffer('call.mask', maskBytes)),
       ...values('call.encoder', 'encoder', [['{}', {}, ['GPUCommandEncoder']]]),
@@ -400,7 +398,7 @@ function moduleEntries(spec: ModuleSpec): Entry[] {
 const SHAPE4 = [2, 3, 4, 4];
 const modules: ModuleSpec[] = [
   {
-    name: 'Dropout', make: (d, o) => new Dropout(d, o as never), ctor: { p: 0.5 }, size: N, elements: N, f16: true,
+    name: 'Dropout', make: (d, o) => new Dropout(d, o as never), ctor: { p: 0.5 }, size: N, elements: N,
     bad: [
       ...values('ctor.mode', 'mode', [['"inverse"', 'inverse', ['"inverse"']]]),
       ...values('size', 'size', [['a string', 'abc', ['"abc"', 'element count or a shape']], ['null', null, ['null']]]),
@@ -409,19 +407,19 @@ const modules: ModuleSpec[] = [
       { what: 'a number size with a noiseShape', patch: (a) => set(a, 'ctor.noiseShape', [N]), expect: arg('size', ['shape array']) },
     ],
   },
-  { name: 'DropConnect', make: (d, o) => new DropConnect(d, o as never), ctor: { p: 0.5 }, f16: true, size: [10, 10], elements: N },
+  { name: 'DropConnect', make: (d, o) => new DropConnect(d, o as never), ctor: { p: 0.5 }, size: [10, 10], elements: N },
   {
-    name: 'Dropout1d', make: (d, o) => new Dropout1d(d, o as never), ctor: { p: 0.5 }, f16: true, size: [2, 5, 10], elements: N, maskBits: 10,
+    name: 'Dropout1d', make: (d, o) => new Dropout1d(d, o as never), ctor: { p: 0.5 }, size: [2, 5, 10], elements: N, maskBits: 10,
     bad: [
       { what: 'a rank-4 shape', patch: (a) => set(a, 'size', [1, 2, 5, 10]), expect: arg('shape', ['rank 2 or 3']) },
       { what: 'a number size', patch: (a) => set(a, 'size', N), expect: arg('size', ['shape array']) },
       ...values('ctor.channelsLast', 'channelsLast', [['"yes"', 'yes', ['"yes"', 'true or false']]]),
     ],
   },
-  { name: 'Dropout2d', make: (d, o) => new Dropout2d(d, o as never), ctor: { p: 0.5 }, f16: true, size: [1, 4, 5, 5], elements: N, maskBits: 4, bad: [{ what: 'a rank-5 shape', patch: (a) => set(a, 'size', [1, 1, 4, 5, 5]), expect: arg('shape', ['rank 3 or 4']) }] },
-  { name: 'Dropout3d', make: (d, o) => new Dropout3d(d, o as never), ctor: { p: 0.5 }, f16: true, size: [1, 4, 5, 5, 1], elements: N, maskBits: 4, bad: [{ what: 'a rank-3 shape', patch: (a) => set(a, 'size', [4, 5, 5]), expect: arg('shape', ['rank 4 or 5']) }] },
-  { name: 'AlphaDropout', make: (d, o) => new AlphaDropout(d, o as never), ctor: { p: 0.5 }, f16: true, size: N, elements: N },
-  { name: 'FeatureAlphaDropout', make: (d, o) => new FeatureAlphaDropout(d, o as never), ctor: { p: 0.5 }, f16: true, size: [4, 25], elements: N, bad: [{ what: 'a rank-1 shape', patch: (a) => set(a, 'size', [N]), expect: arg('shape', ['rank 2']) }] },
+  { name: 'Dropout2d', make: (d, o) => new Dropout2d(d, o as never), ctor: { p: 0.5 }, size: [1, 4, 5, 5], elements: N, maskBits: 4, bad: [{ what: 'a rank-5 shape', patch: (a) => set(a, 'size', [1, 1, 4, 5, 5]), expect: arg('shape', ['rank 3 or 4']) }] },
+  { name: 'Dropout3d', make: (d, o) => new Dropout3d(d, o as never), ctor: { p: 0.5 }, size: [1, 4, 5, 5, 1], elements: N, maskBits: 4, bad: [{ what: 'a rank-3 shape', patch: (a) => set(a, 'size', [4, 5, 5]), expect: arg('shape', ['rank 4 or 5']) }] },
+  { name: 'AlphaDropout', make: (d, o) => new AlphaDropout(d, o as never), ctor: { p: 0.5 }, size: N, elements: N },
+  { name: 'FeatureAlphaDropout', make: (d, o) => new FeatureAlphaDropout(d, o as never), ctor: { p: 0.5 }, size: [4, 25], elements: N, bad: [{ what: 'a rank-1 shape', patch: (a) => set(a, 'size', [N]), expect: arg('shape', ['rank 2']) }] },
   { name: 'GaussianDropout', make: (d, o) => new GaussianDropout(d, o as never), ctor: { p: 0.5 }, size: N, elements: N, mask: false },
   {
     name: 'DropBlock2d', make: (d, o) => new DropBlock2d(d, o as never), ctor: { p: 0.3, blockSize: 3 }, size: SHAPE4, elements: 96,

@@ -4,11 +4,14 @@
 // test/cases/f16.ts wherever a device really has shader-f16.
 import { expect, test } from 'vitest';
 import { create, globals } from 'webgpu';
-import { dropout, dropoutBackward } from '../../src/index.js';
+import {
+  configureDevice, dropBlock, dropBlockBackward, dropout, dropoutBackward, DropBlock2d, fusedDropout, fusedDropoutBackward,
+  gaussianDropout, gaussianDropoutBackward, GaussianDropout, mcDropout, Dropout,
+} from '../../src/index.js';
 
 const keep: unknown[] = []; // dawn.node must not garbage-collect its instance while devices live
 
-test('f16 kernels compile and validate on a device with shader-f16 (Dawn null backend)', async () => {
+test('f16 kernels of every family compile and validate on a device with shader-f16 (Dawn null backend)', async () => {
   Object.assign(globalThis, globals);
   const gpu = create(['backend=null']);
   keep.push(gpu);
@@ -31,6 +34,57 @@ test('f16 kernels compile and validate on a device with shader-f16 (Dawn null ba
     await dropoutBackward(device, { ...base, p, dy: x, dx: y });
     await dropout(device, { ...base, n: undefined, shape: [11, 373], noiseShape: [11, 1], p, x, y });
     await dropout(device, { ...base, p, x, y, training: false });
+    // Every other kernel family, with and without its optional parts, and its identity path.
+    await gaussianDropout(device, { ...base, p, x, y });
+    await gaussianDropoutBackward(device, { ...base, p, dy: x, dx: y });
+    await gaussianDropout(device, { ...base, p, x, y, training: false });
+    for (const shape of [[1, 1, 37, 111], [1, 1, 32, 128], [1, 1, 3, 37, 37]]) {
+      const numel = shape.reduce((a, b) => a * b, 1);
+      const m = device.createBuffer({ size: 4 * Math.ceil(numel / 32) + 16, usage });
+      const key = { ...base, n: undefined, shape, p, blockSize: 3 };
+      await dropBlock(device, { ...key, x, y, mask: m });
+      await dropBlockBackward(device, { ...key, dy: x, dx: y });
+      await dropBlockBackward(device, { ...key, dy: x, dx: y, mask: m });
+      await dropBlock(device, { ...key, x, y: x });
+      await dropBlock(device, { ...key, x, y, training: false });
+      m.destroy();
+    }
+    const mean = device.createBuffer({ size: bytes, usage });
+    const variance = device.createBuffer({ size: bytes, usage });
+    const samples = device.createBuffer({ size: 3 * bytes, usage });
+    await mcDropout(device, { ...base, p, x, samples: 3, out: samples, mean, variance });
+    await mcDropout(device, { ...base, p, x, samples: 3, mean });
+    for (const [rows, cols] of [[37, 111], [13, 315]] as const) {
+      const bias = device.createBuffer({ size: 2 * cols + 16, usage });
+      const dbias = device.createBuffer({ size: 2 * cols + 16, usage });
+      for (const activation of ['none', 'relu', 'gelu', 'gelu_tanh', 'silu'] as const) {
+        const { n: _n, ...rest } = base;
+        const key = { ...rest, shape: [rows, cols], p, activation };
+        await fusedDropout(device, { ...key, x, bias, residual: mean, y, mask });
+        await fusedDropout(device, { ...key, x, bias, y });
+        await fusedDropoutBackward(device, { ...key, dy: y, x, bias, dx: variance, dbias });
+      }
+      bias.destroy();
+      dbias.destroy();
+    }
+    // dbias summed in chunks (a binding smaller than dx).
+    configureDevice(device, { maxBindingBytes: 4096 + device.limits.minStorageBufferOffsetAlignment });
+    const bias = device.createBuffer({ size: 64, usage });
+    const dbias = device.createBuffer({ size: 64, usage });
+    const { n: _unused, ...noN } = base;
+    await fusedDropoutBackward(device, { ...noN, shape: [4096, 1], p, dy: y, x, bias, dx: variance, dbias });
+    configureDevice(device, {});
+    const layer = new Dropout(device, { p, dtype: 'f16' });
+    await layer.forward(x, y, n);
+    await layer.backward(y, samples);
+    await layer.monteCarlo(x, n, { samples: 2, mean });
+    const gaussian = new GaussianDropout(device, { p, dtype: 'f16' });
+    await gaussian.forward(x, y, n);
+    await gaussian.backward(y, samples);
+    const block = new DropBlock2d(device, { p, blockSize: 3, dtype: 'f16' });
+    await block.forward(x, y, [1, 1, 37, 111]);
+    await block.backward(y, samples);
+    [mean, variance, samples, bias, dbias].forEach((b) => b.destroy());
   }
   expect(errors).toEqual([]);
   device.destroy();
