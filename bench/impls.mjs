@@ -98,3 +98,36 @@ export function epilogueImplementations(lib, device) {
     },
   ];
 }
+
+/** (batch, heads, rows, cols) of an attention-probability tensor of n elements: batch 8, 12 heads, square. */
+export function attentionShape(n) {
+  const side = Math.round(Math.sqrt(n / 96));
+  if (side * side * 96 !== n) throw new Error(`attention bench sizes are 8 · 12 · L · L, not ${n}`);
+  return [8, 12, side, side];
+}
+
+/**
+ * Dropout on attention probabilities, the way transformer code calls it: a Dropout layer's
+ * forward on a (batch, heads, rows, cols) softmax output and its backward with the mask rebuilt
+ * (nothing of that size kept), against the copy kernel on the same bytes.
+ */
+export function attentionImplementations(lib, device) {
+  const generator = new lib.PhiloxGenerator(3n);
+  const prepare = (body) => (n, p) => {
+    const t = tensors(lib, device, n);
+    const dx = lib.createStorageBuffer(device, n, 'bench dx');
+    const l = new lib.Dropout(device, { p, generator });
+    return { encode: (encoder) => body({ l, t, dx, shape: attentionShape(n), encoder }), dispose: () => { t.dispose(); dx.destroy(); } };
+  };
+  return [
+    { name: 'copy', prepare: async (n) => { const copy = await copyKernel(device); const t = tensors(lib, device, n); return { encode: (e) => copy(e, t.x, t.y, n), dispose: t.dispose }; } },
+    { name: 'attention forward', prepare: prepare((a) => a.l.forward(a.t.x, a.t.y, a.shape, { encoder: a.encoder })) },
+    {
+      name: 'attention forward + backward',
+      prepare: prepare(async (a) => {
+        await a.l.forward(a.t.x, a.t.y, a.shape, { encoder: a.encoder });
+        await a.l.backward(a.t.y, a.dx, { encoder: a.encoder });
+      }),
+    },
+  ];
+}

@@ -3,6 +3,7 @@
 // one submit or encoder.
 import dropblockSource from '../../shaders/dropblock.wgsl?raw';
 import { type DropBlockGeometry } from '../cpu/dropblock.js';
+import { DropoutArgumentError } from '../errors.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { ensureBuffer, limitsOf, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
@@ -73,6 +74,13 @@ export async function prepareDropBlock(state: DeviceState, job: DropBlockJob): P
   // spare word each, read (and masked off) by the shader's two-word windows.
   const rowsWords = g.planes * sd * sh * rowWords;
   const paddedWords = g.planes * g.depth * g.height * rowWords;
+  // The mask passes bind whole bit maps (1 bit per element; not chunked like the apply): refuse up
+  // front what one binding of the device cannot hold, rather than let WebGPU reject the dispatch.
+  const bindingLimit = state.device.limits.maxStorageBufferBindingSize;
+  const largest = 4 * Math.max(rowsWords, aligned ? 0 : paddedWords, Math.ceil(g.numel / 32), job.seeds ? Math.ceil(job.seeds.byteLength / 4) : 0) + limits.storageAlign;
+  if (largest > bindingLimit) {
+    throw new DropoutArgumentError('shape', [g.planes, g.depth, g.height, g.width], `a map whose DropBlock bit masks fit one storage binding (maxStorageBufferBindingSize = ${bindingLimit} bytes)`, `the largest needs ${largest}`);
+  }
   const scratch = (name: string, words: number): GPUBufferBinding => ({ buffer: ensureBuffer(state, name, 4 * words + 16, STORAGE), offset: 0, size: 4 * words + 4 });
   const steps: { entry: Entry; words: number; maskShift: number; input: GPUBufferBinding; output: GPUBufferBinding | null }[] = [];
   if (job.seeds) {
