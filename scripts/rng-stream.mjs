@@ -5,20 +5,18 @@
 //   node scripts/rng-stream.mjs | dieharder -g 200 -a
 //   node scripts/rng-stream.mjs --mode words --seed 0x1234 | dieharder -g 200 -d 0
 //
-// --mode uniforms (default): the 32-bit uniform u_e that decides element e (README, "Mask
-//   contract", step 4), for e = 0, 1, 2, … of the draw (seed, offset): byte L of u_e (from the
-//   top) is byte k of word c of Philox4x32-10(counter = (b, L, offset lo, offset hi)), with
-//   b, c, k from e's tile layout. These are exactly the numbers the keep decisions compare with
-//   round(p · 2^32). After the draw's last element (2^36) it continues with offset + 1.
-// --mode words: the raw Philox4x32-10 words in the order the contract addresses them: block
-//   b = 0, 1, …, for each block the levels L = 0…3, for each level the four words.
+// --mode mask (default): the packed keep mask of the draw (seed, offset) at p = 1/2, in element
+//   order (bit e & 31 of word e >> 5), the bits the kernels write: at p = 1/2 element e is kept
+//   iff its level-0 nibble (README, "Mask contract") is >= 8, so every bit should be a fair coin,
+//   independent of the others. After the draw's last element (2^36) it continues with offset + 1.
+// --mode words: the raw level-0 Philox4x32-10 words behind the nibbles and tie bytes, block
+//   b = 0, 1, … of the draw, four words each.
 // --seed S, --offset O: 64-bit, decimal or 0x hex (default seed 0x5eed, offset 0).
 // --limit BYTES: stop after this many bytes (default: never; dieharder closes the pipe).
-// --check N: instead of streaming, compare the first N uniforms with the library's CPU reference
-//   (dist/cpu.js elementUniform; run `npm run build` first) and exit 0 if all agree.
+// --check N: instead of streaming, compare the first N mask bits with the library's CPU reference
+//   (dist/cpu.js keepMask at p = 0.5; run `npm run build` first) and exit 0 if all agree.
 //
-// Self-contained (no library import while streaming) and allocation-free in the loop: about
-// 50-100 MB/s on one core.
+// Self-contained (no library import while streaming) and allocation-free in the loop.
 
 import { Buffer } from 'node:buffer';
 
@@ -27,13 +25,13 @@ const option = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
 };
-const mode = option('mode', 'uniforms');
+const mode = option('mode', 'mask');
 const seed = BigInt(option('seed', '0x5eed'));
 let offset = BigInt(option('offset', '0'));
 const limit = option('limit', null) === null ? Infinity : Number(option('limit'));
 const checkCount = option('check', null) === null ? 0 : Number(option('check'));
-if (mode !== 'uniforms' && mode !== 'words') {
-  console.error(`--mode must be uniforms or words, not ${mode}`);
+if (mode !== 'mask' && mode !== 'words') {
+  console.error(`--mode must be mask or words, not ${mode}`);
   process.exit(2);
 }
 if (seed < 0n || seed >= 2n ** 64n || offset < 0n || offset >= 2n ** 64n) {
@@ -73,53 +71,54 @@ function philox(c0, c1, c2, c3, k0, k1) {
 
 const k0 = Number(seed & 0xffffffffn);
 const k1 = Number(seed >> 32n);
-const TILE = 1024;
-const BLOCKS_PER_DRAW = 2 ** 32; // 2^36 elements / 16
-const levels = [new Uint32Array(4), new Uint32Array(4), new Uint32Array(4), new Uint32Array(4)];
-const tileWords = new Uint32Array(TILE); // one tile of uniforms, or 64 blocks × 16 raw words
+const TILE = 1536; // elements of a tile: 64 blocks of 24
+const TILES_PER_DRAW = Math.ceil(2 ** 36 / TILE);
+const TILE_WORDS = mode === 'words' ? 64 * 4 : TILE / 32; // raw words, or mask words, per tile
+const tileWords = new Uint32Array(TILE_WORDS);
 
-/** Fills tileWords with tile `tile` of the draw at `offset` (1024 words either mode). */
+/** Fills tileWords with tile `tile` of the draw at `offset`. */
 function fillTile(tile) {
   const o0 = Number(offset & 0xffffffffn);
   const o1 = Number(offset >> 32n);
+  if (mode === 'mask') tileWords.fill(0);
   for (let lane = 0; lane < 64; lane++) {
-    const block = tile * 64 + lane;
-    for (let level = 0; level < 4; level++) {
-      philox(block >>> 0, level, o0, o1, k0, k1);
-      levels[level].set(out);
-    }
+    philox((tile * 64 + lane) >>> 0, 0, o0, o1, k0, k1);
     if (mode === 'words') {
-      for (let level = 0; level < 4; level++) tileWords.set(levels[level], lane * 16 + level * 4);
+      tileWords.set(out, lane * 4);
       continue;
     }
-    for (let k = 0; k < 4; k++) {
-      const shift = 8 * k;
+    // Slot 4k + c of the block is element 4 · (lane + 64k) + c of the tile; kept iff its nibble >= 8.
+    for (let k = 0; k < 6; k++) {
       for (let c = 0; c < 4; c++) {
-        const u = (((levels[0][c] >>> shift) & 0xff) << 24) | (((levels[1][c] >>> shift) & 0xff) << 16)
-          | (((levels[2][c] >>> shift) & 0xff) << 8) | ((levels[3][c] >>> shift) & 0xff);
-        tileWords[4 * (lane + 64 * k) + c] = u >>> 0;
+        if ((out[c] >>> (4 * k + 3)) & 1) {
+          const e = 4 * (lane + 64 * k) + c;
+          tileWords[e >>> 5] |= 1 << (e & 31);
+        }
       }
     }
   }
 }
 
 if (checkCount > 0) {
-  const { elementUniform } = await import('../dist/cpu.js');
+  const { keepMask } = await import('../dist/cpu.js');
+  const reference = keepMask({ seed, offset }, 0.5, checkCount);
   let bad = 0;
   for (let tile = 0; tile * TILE < checkCount; tile++) {
     fillTile(tile);
-    for (let w = 0; w < TILE && tile * TILE + w < checkCount; w++) {
-      const e = tile * TILE + w;
-      if (tileWords[w] !== elementUniform({ seed, offset }, e)) bad++;
+    for (let w = 0; w < TILE_WORDS && tile * TILE + 32 * w < checkCount; w++) {
+      const e = tile * TILE + 32 * w;
+      const valid = Math.min(32, checkCount - e);
+      const keep = valid === 32 ? 0xffffffff : (1 << valid) - 1;
+      if (((tileWords[w] ^ reference[e >>> 5]) & keep) >>> 0 !== 0) bad++;
     }
   }
-  console.log(bad === 0 ? `ok: the first ${checkCount} uniforms equal elementUniform` : `${bad} of ${checkCount} uniforms differ`);
+  console.log(bad === 0 ? `ok: the first ${checkCount} mask bits equal keepMask at p = 0.5` : `${bad} mask words differ`);
   process.exit(bad === 0 ? 0 : 1);
 }
 
 // Stream: tiles of the draw in order, several tiles per write, respecting backpressure.
 const TILES_PER_CHUNK = 64;
-const chunk = new Uint32Array(TILE * TILES_PER_CHUNK);
+const chunk = new Uint32Array(TILE_WORDS * TILES_PER_CHUNK);
 let written = 0;
 let tile = 0;
 process.stdout.on('error', (error) => process.exit(error.code === 'EPIPE' ? 0 : 1));
@@ -127,9 +126,9 @@ function pump() {
   while (written < limit) {
     for (let i = 0; i < TILES_PER_CHUNK; i++) {
       fillTile(tile);
-      chunk.set(tileWords, i * TILE);
+      chunk.set(tileWords, i * TILE_WORDS);
       tile++;
-      if (tile * 64 >= BLOCKS_PER_DRAW) {
+      if (tile >= TILES_PER_DRAW) {
         tile = 0;
         offset = (offset + 1n) & 0xffffffffffffffffn;
       }

@@ -5,11 +5,13 @@
 //   DATA        the draw writes dst (off: a mask-only draw, e.g. the small mask of a noise shape)
 //   WRITE_MASK  the draw also writes the packed keep mask (bit e & 31 of word e >> 5), by way of
 //               the mask stage (binding 7: one word of keep bits per block) and dropout_pack_mask
-//   TIES        the draw's threshold can tie on the top byte, so ties are logged and resolved
+//   TIES        the threshold's low 28 bits are not 0, so a nibble can tie with its top nibble:
+//               tie bytes settle the first four ties of a block, the rest (and the deep ties,
+//               whose tie byte ties too) are logged for dropout_ties
 //   AFFINE      kept values are x * scale + bias and dropped ones `dropped` (alpha dropout);
 //               otherwise kept are x * scale and dropped +0
-//   INPLACE     dst is src (the io file reads dst); tied elements are held unchanged by the
-//               first pass so dropout_ties can still read them
+//   INPLACE     dst is src (the io file reads dst); the ties level 0 leaves undecided are held
+//               unchanged by the first pass so dropout_ties can still read them
 //   SPARE       the main grid is 2-D with spare workgroups that must return at once (only
 //               past maxComputeWorkgroupsPerDimension; the check costs ~6% when present)
 //   EPILOGUE    fused forward y = residual + dropout(act(x + bias)): bias (binding 5) broadcast
@@ -23,26 +25,28 @@
 // The mask contract (README, "Mask contract") and its CPU twin (src/rng/mask.ts) define which
 // elements are kept; this file only walks it in parallel.
 //
-// Layout: a tile is 1024 elements and 64 Philox blocks. Block `lane` of a tile decides the four
-// vec4s at elements 4*lane + 256*k (k = 0..3): byte k of output word c is the top byte of the
-// uniform of component c of vec4 k. Lanes own vec4s 64 apart so that neighbouring lanes touch
-// neighbouring memory.
+// Layout: a tile is 1536 elements and 64 Philox blocks. Block `lane` of a tile decides the six
+// vec4s at elements 4*lane + 256*k (k = 0..5): nibble k of output word c is the level-0 nibble of
+// component c of vec4 k, and the words' top bytes are the block's four tie bytes
+// (shaders/bernoulli.wgsl). Lanes own vec4s 64 apart so that neighbouring lanes touch neighbouring
+// memory.
 //
 // SwiftShader, the CPU Vulkan driver CI runs on, pays for every extra instruction in the hot
-// kernel even when it is never executed (bounds checks cost 45% of a copy, a tail branch 80%). So
-// dropout_main does only the common case, with no checks: whole tiles, elements whose top byte
-// decides. The rest goes to small dispatches after it: dropout_main_tail (one workgroup, the
-// tiles past the last whole group of tiles, with every check) and dropout_ties (the blocks
-// logged with a tied element, sized by an indirect dispatch). SwiftShader also runs the code of a
-// branch no lane takes, so the logging a tied block does in dropout_main is one atomicAdd and two
-// stores (the dispatch size is worked out afterwards by dropout_tie_args), and the rare overflow
-// of the log has an entry point of its own (dropout_ties_all) instead of a branch.
+// kernel even when it is never executed (bounds checks cost 45% of a copy, a tail branch 80%; a
+// branch no lane takes runs anyway). So dropout_main does only the common case, with no checks
+// and no loops: whole tiles, and the decisions level 0 makes (every element but the ties past a
+// block's first four and the deep ones, about 2% of blocks at p = 0.1). The rest goes to small
+// dispatches after it: dropout_main_tail (one workgroup, the tiles past the last whole group of
+// tiles, with every check) and dropout_ties (the blocks logged with an undecided tie, sized by an
+// indirect dispatch). The logging in dropout_main is one atomicAdd and a store (the dispatch size
+// is worked out afterwards by dropout_tie_args), and the rare overflow of the log has an entry
+// point of its own (dropout_ties_all) instead of a branch.
 //
 // Entry points, in dispatch order within a pass:
 //   dropout_fill_mask                     a mask of all ones (or all zeros) without a draw
 //   dropout_main, dropout_main_tail       forward, and backward that rebuilds the mask
 //   dropout_tie_args                      the indirect dispatch sizes of the two below
-//   dropout_ties                          tied elements of logged blocks
+//   dropout_ties                          the undecided ties of logged blocks
 //   dropout_ties_all                      the same for every block, when the log overflowed
 //   dropout_pack_mask                     the staged keep bits of a draw into the packed mask
 //   dropout_apply_mask, *_apply_mask_tail backward from a packed 1-bit mask, no Philox
@@ -52,10 +56,13 @@ override WORKGROUP_SIZE: u32 = 64u; // a multiple of 64: each 64 invocations own
 // Field order is mirrored by PARAM_FIELDS in src/gpu/params.ts (a test compares them).
 struct Params {
   n: u32,             // elements in this chunk
-  block_base: u32,    // Philox block index of the chunk's first element (chunk start / 16)
-  threshold: u32,     // T = round(p * 2^32); an element is kept iff its uniform u >= T
-  keep_from: u32,     // top-byte rule: byte >= keep_from is kept without looking deeper
-  tie_byte: u32,      // top byte that needs deeper levels; 0x100 when none can
+  block_base: u32,    // Philox block index of the chunk's first element (chunk start / 24)
+  keep_from: u32,     // Rule (shaders/bernoulli.wgsl): after moving settled ties, nibble >= keep_from keeps
+  tie_nibble: u32,    // Rule: T >> 28
+  tie_keep_byte: u32, // Rule: a tie byte >= this keeps
+  tie_deep_byte: u32, // Rule: a tie byte equal to this goes deeper (0x100: never)
+  tie_up: u32,        // Rule: 1 when kept ties move up, 0 when dropped ones move down
+  deep_from: u32,     // Rule: T's low 20 bits
   scale: f32,         // f32(1 / (1 - p)), computed once on the host
   seed_lo: u32,
   seed_hi: u32,
@@ -86,7 +93,7 @@ struct Params {
 // Bindings 1 (src) and 2 (dst) are declared by the io-*.wgsl file.
 @group(0) @binding(3) var<storage, read_write> mask_words: array<u32>;
 // Mask stage: word b holds the keep bits of block b (bit 4k + c for component c of vec4 k). A
-// block's sixteen elements lie in four mask words that eight lanes share, so a lane cannot write
+// block's 24 elements lie in six mask words that eight lanes share, so a lane cannot write
 // whole mask words; atomicOr into them cost ~1.6 copies on SwiftShader, a plain store and a packing
 // pass ~0.3.
 @group(0) @binding(7) var<storage, read_write> stage: array<u32>;
@@ -105,25 +112,13 @@ fn draw0(block: u32) -> vec4<u32> {
                                   vec2<u32>(params.seed_lo, params.seed_hi));
 }
 
-fn draw(block: u32, level: u32) -> vec4<u32> {
-  return philox4x32_10(
-    vec4<u32>(params.block_base + block, level, params.offset_lo, params.offset_hi),
-    vec2<u32>(params.seed_lo, params.seed_hi));
-}
-
-// The top-byte decisions of a block's sixteen elements: kN for vec4 N.
-struct Decision {
-  k0: vec4<bool>,
-  k1: vec4<bool>,
-  k2: vec4<bool>,
-  k3: vec4<bool>,
-  tie: bool, // some top byte equals the threshold's: deeper levels must decide it
-// #if INPLACE
-  t0: vec4<bool>, // tied elements of vec4 N, held unchanged for dropout_ties
-  t1: vec4<bool>,
-  t2: vec4<bool>,
-  t3: vec4<bool>,
+fn rule() -> Rule {
+// #if TIES
+  let ties = true;
+// #else
+  let ties = false;
 // #endif
+  return Rule(ties, params.tie_nibble, params.tie_keep_byte, params.tie_deep_byte, params.tie_up != 0u, params.keep_from, params.deep_from);
 }
 
 const NO_HOLD = vec4<bool>(false);
@@ -134,33 +129,37 @@ fn bits4(v: vec4<bool>) -> u32 {
   return b.x | b.y | b.z | b.w;
 }
 
+// What level 0 decides for a block: its words with the settled ties moved across keep_from, so
+// that nibble k of word c >= keep_from keeps component c of vec4 k; and the ties it leaves
+// undecided (bit 4k + c, dropped for now).
+struct Decision {
+  r: vec4<u32>,
+  undecided: u32,
+}
+
 fn decide(block: u32) -> Decision {
-  let r = draw0(block);
-  let b0 = r & vec4<u32>(0xffu);
-  let b1 = (r >> vec4<u32>(8u)) & vec4<u32>(0xffu);
-  let b2 = (r >> vec4<u32>(16u)) & vec4<u32>(0xffu);
-  let b3 = r >> vec4<u32>(24u);
-  let keep_from = vec4<u32>(params.keep_from);
-  var d: Decision;
-  d.k0 = b0 >= keep_from;
-  d.k1 = b1 >= keep_from;
-  d.k2 = b2 >= keep_from;
-  d.k3 = b3 >= keep_from;
+  var d = Decision(draw0(block), 0u);
 // #if TIES
-  let tie = vec4<u32>(params.tie_byte);
-// #if INPLACE
-  d.t0 = b0 == tie;
-  d.t1 = b1 == tie;
-  d.t2 = b2 == tie;
-  d.t3 = b3 == tie;
-  d.tie = any(d.t0 | d.t1 | d.t2 | d.t3);
-// #else
-  // Only whether the block has a tie: the tie pass works out which elements (the full mask cost
-  // ~7% of a copy here, on every block).
-  d.tie = any((b0 == tie) | (b1 == tie) | (b2 == tie) | (b3 == tie));
-// #endif
+  let rule = rule();
+  let t = bernoulli_ties(d.r, rule);
+  d.r = bernoulli_moved(d.r, rule, t);
+  d.undecided = t.undecided;
 // #endif
   return d;
+}
+
+// Keep flags of vec4 k (0..5) of a decided block.
+fn keep_at(d: Decision, k: u32) -> vec4<bool> {
+  return ((d.r >> vec4<u32>(4u * k)) & vec4<u32>(0xfu)) >= vec4<u32>(params.keep_from);
+}
+
+// Elements of vec4 k held unchanged (the undecided ties, in place only).
+fn hold_at(d: Decision, k: u32) -> vec4<bool> {
+// #if INPLACE
+  return (vec4<u32>(d.undecided >> (4u * k)) & NIBBLE) != vec4<u32>(0u);
+// #else
+  return NO_HOLD;
+// #endif
 }
 
 // #if EPILOGUE
@@ -177,7 +176,7 @@ fn decide(block: u32) -> Decision {
 
 // The column of chunk element e. Integer division is slow on SwiftShader (it measured as costly
 // as the rest of the epilogue), so one is done per invocation: dropout_main visits
-// e = first, first + 256, first + 512, first + 768, and each step adds 256 % cols.
+// e = first, first + 256, …, first + 1280, and each step adds 256 % cols.
 var<private> has_last: bool = false;
 var<private> last_e: u32;
 var<private> last_col: u32;
@@ -383,11 +382,10 @@ fn apply4_guarded(e: u32, keep: vec4<bool>, hold: vec4<bool>) {
 // #endif
 }
 
-// The keep bits of a block's four vec4s, as the mask stage holds them.
-fn block_bits(k0: vec4<bool>, k1: vec4<bool>, k2: vec4<bool>, k3: vec4<bool>) -> u32 {
-  return bits4(k0) | (bits4(k1) << 4u) | (bits4(k2) << 8u) | (bits4(k3) << 12u);
+// The keep bits of a block, as the mask stage holds them (bit 4k + c).
+fn block_bits(d: Decision) -> u32 {
+  return bernoulli_at_least(d.r, params.keep_from);
 }
-
 
 // #if TIES
 fn log_tie(block: u32) {
@@ -405,24 +403,19 @@ fn dropout_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
 // #endif
   let tile = group * (WORKGROUP_SIZE / 64u) + li / 64u;
   let block = tile * 64u + li % 64u;
-  let first = tile * 1024u + (li % 64u) * 4u;
+  let first = tile * 1536u + (li % 64u) * 4u;
   let d = decide(block);
-// #if INPLACE
-  apply4(first, d.k0, d.t0);
-  apply4(first + 256u, d.k1, d.t1);
-  apply4(first + 512u, d.k2, d.t2);
-  apply4(first + 768u, d.k3, d.t3);
-// #else
-  apply4(first, d.k0, NO_HOLD);
-  apply4(first + 256u, d.k1, NO_HOLD);
-  apply4(first + 512u, d.k2, NO_HOLD);
-  apply4(first + 768u, d.k3, NO_HOLD);
-// #endif
+  apply4(first, keep_at(d, 0u), hold_at(d, 0u));
+  apply4(first + 256u, keep_at(d, 1u), hold_at(d, 1u));
+  apply4(first + 512u, keep_at(d, 2u), hold_at(d, 2u));
+  apply4(first + 768u, keep_at(d, 3u), hold_at(d, 3u));
+  apply4(first + 1024u, keep_at(d, 4u), hold_at(d, 4u));
+  apply4(first + 1280u, keep_at(d, 5u), hold_at(d, 5u));
 // #if TIES
-  if (d.tie) { log_tie(block); }
+  if (d.undecided != 0u) { log_tie(block); }
 // #endif
 // #if WRITE_MASK
-  stage[block] = block_bits(d.k0, d.k1, d.k2, d.k3);
+  stage[block] = block_bits(d);
 // #endif
 }
 
@@ -431,36 +424,38 @@ fn in_range(e: u32) -> vec4<bool> {
   return vec4<u32>(e) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.n);
 }
 
+// The block's slots below n (bit 4k + c).
+fn inside_bits(first: u32) -> u32 {
+  return bits4(in_range(first)) | (bits4(in_range(first + 256u)) << 4u) | (bits4(in_range(first + 512u)) << 8u)
+    | (bits4(in_range(first + 768u)) << 12u) | (bits4(in_range(first + 1024u)) << 16u) | (bits4(in_range(first + 1280u)) << 20u);
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn dropout_main_tail(@builtin(local_invocation_index) li: u32) {
   let tile = params.tail_tile + li / 64u;
   let block = tile * 64u + li % 64u;
-  let first = tile * 1024u + (li % 64u) * 4u;
+  let first = tile * 1536u + (li % 64u) * 4u;
   if (first >= params.n) { return; }
   let d = decide(block);
-// #if INPLACE
-  apply4_guarded(first, d.k0, d.t0);
-  apply4_guarded(first + 256u, d.k1, d.t1);
-  apply4_guarded(first + 512u, d.k2, d.t2);
-  apply4_guarded(first + 768u, d.k3, d.t3);
-// #else
-  apply4_guarded(first, d.k0, NO_HOLD);
-  apply4_guarded(first + 256u, d.k1, NO_HOLD);
-  apply4_guarded(first + 512u, d.k2, NO_HOLD);
-  apply4_guarded(first + 768u, d.k3, NO_HOLD);
-// #endif
+  apply4_guarded(first, keep_at(d, 0u), hold_at(d, 0u));
+  apply4_guarded(first + 256u, keep_at(d, 1u), hold_at(d, 1u));
+  apply4_guarded(first + 512u, keep_at(d, 2u), hold_at(d, 2u));
+  apply4_guarded(first + 768u, keep_at(d, 3u), hold_at(d, 3u));
+  apply4_guarded(first + 1024u, keep_at(d, 4u), hold_at(d, 4u));
+  apply4_guarded(first + 1280u, keep_at(d, 5u), hold_at(d, 5u));
+  // Elements past n are not the draw's: their ties are not logged, their bits not staged.
+  let inside = inside_bits(first);
 // #if TIES
-  if (d.tie) { log_tie(block); }
+  if ((d.undecided & inside) != 0u) { log_tie(block); }
 // #endif
 // #if WRITE_MASK
-  stage[block] = block_bits(d.k0 & in_range(first), d.k1 & in_range(first + 256u),
-                            d.k2 & in_range(first + 512u), d.k3 & in_range(first + 768u));
+  stage[block] = block_bits(d) & inside;
 // #endif
 }
 
 // #if TIES
 // Sizes the dispatches of dropout_ties (the logged blocks) and dropout_ties_all (every block,
-// when more were tied than the log holds): one of them gets no workgroups.
+// when more were logged than the log holds): one of them gets no workgroups.
 @compute @workgroup_size(1)
 fn dropout_tie_args() {
   let logged = atomicLoad(&tie_log_rw[0]);
@@ -473,21 +468,18 @@ fn dropout_tie_args() {
   atomicStore(&tie_log_rw[6], 1u);
 }
 
-// Gives the tied elements of one block (those below n) their final values. The first pass wrote
-// the dropped value for each (keep_from is one above tie_byte), or held it unchanged when in place.
+// Gives the ties level 0 left undecided in one block (those below n) their final values. The
+// first pass wrote the dropped value for each (or held it unchanged, in place).
 fn resolve_block(block: u32) {
-  let first = (block / 64u) * 1024u + (block % 64u) * 4u;
-  let b = draw0(block);
-  let tie = vec4<u32>(params.tie_byte);
-  var tied = bits4(((b & vec4<u32>(0xffu)) == tie) & in_range(first))
-    | (bits4((((b >> vec4<u32>(8u)) & vec4<u32>(0xffu)) == tie) & in_range(first + 256u)) << 4u)
-    | (bits4((((b >> vec4<u32>(16u)) & vec4<u32>(0xffu)) == tie) & in_range(first + 512u)) << 8u)
-    | (bits4(((b >> vec4<u32>(24u)) == tie) & in_range(first + 768u)) << 12u);
-  let kept = bernoulli_resolve(params.block_base + block, vec2<u32>(params.offset_lo, params.offset_hi),
-                               vec2<u32>(params.seed_lo, params.seed_hi), params.threshold, tied);
-  while (tied != 0u) {
-    let j = firstTrailingBit(tied);
-    tied &= tied - 1u;
+  let first = (block / 64u) * 1536u + (block % 64u) * 4u;
+  let r = draw0(block);
+  let rule = rule();
+  var undecided = bernoulli_ties(r, rule).undecided & inside_bits(first);
+  let kept = bernoulli_finish(params.block_base + block, vec2<u32>(params.offset_lo, params.offset_hi),
+                              vec2<u32>(params.seed_lo, params.seed_hi), rule, r, undecided);
+  while (undecided != 0u) {
+    let j = firstTrailingBit(undecided);
+    undecided &= undecided - 1u;
     let e = first + 256u * (j >> 2u) + (j & 3u);
     let keep = (kept & (1u << j)) != 0u;
 // #if DATA
@@ -516,14 +508,14 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>) {
 @compute @workgroup_size(64)
 fn dropout_ties_all(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let block = gid.x + gid.y * nwg.x * 64u;
-  if ((block / 64u) * 1024u + (block % 64u) * 4u >= params.n) { return; }
+  if ((block / 64u) * 1536u + (block % 64u) * 4u >= params.n) { return; }
   resolve_block(block);
 }
 // #endif
 
 // #if WRITE_MASK
-// Mask word `word` of the chunk holds elements 32·word … + 31: within tile t = word / 32, vec4
-// k = (word / 8) % 4 of the lanes 8g … 8g + 7 (g = word % 8), i.e. nibble k of eight stage words.
+// Mask word `word` of the chunk holds elements 32·word … + 31: within tile t = word / 48, vec4
+// k = (word / 8) % 6 of the lanes 8g … 8g + 7 (g = word % 8), i.e. nibble k of eight stage words.
 // Bits past n are cleared (the stage words of blocks wholly past n are not written).
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn dropout_pack_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -531,8 +523,10 @@ fn dropout_pack_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgro
   let word = (wid.x + wid.y * nwg.x) * WORKGROUP_SIZE + li;
   let first = word * 32u;
   if (first >= params.n) { return; }
-  let base = (word >> 5u) * 64u + (word & 7u) * 8u;
-  let k4 = ((word >> 3u) & 3u) * 4u;
+  let tile = word / 48u;
+  let within = word - 48u * tile;
+  let base = tile * 64u + (within & 7u) * 8u;
+  let k4 = (within >> 3u) * 4u;
   // Unrolled: loops cost extra on SwiftShader.
   let lo = (vec4<u32>(stage[base], stage[base + 1u], stage[base + 2u], stage[base + 3u]) >> vec4<u32>(k4)) & vec4<u32>(0xfu);
   let hi = (vec4<u32>(stage[base + 4u], stage[base + 5u], stage[base + 6u], stage[base + 7u]) >> vec4<u32>(k4)) & vec4<u32>(0xfu);
@@ -556,17 +550,19 @@ fn dropout_apply_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
 // #if SPARE
   if (group >= params.main_groups) { return; }
 // #endif
-  let first = (group * (WORKGROUP_SIZE / 64u) + li / 64u) * 1024u + (li % 64u) * 4u;
+  let first = (group * (WORKGROUP_SIZE / 64u) + li / 64u) * 1536u + (li % 64u) * 4u;
   apply4(first, mask_keep(first), NO_HOLD);
   apply4(first + 256u, mask_keep(first + 256u), NO_HOLD);
   apply4(first + 512u, mask_keep(first + 512u), NO_HOLD);
   apply4(first + 768u, mask_keep(first + 768u), NO_HOLD);
+  apply4(first + 1024u, mask_keep(first + 1024u), NO_HOLD);
+  apply4(first + 1280u, mask_keep(first + 1280u), NO_HOLD);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn dropout_apply_mask_tail(@builtin(local_invocation_index) li: u32) {
-  let first = (params.tail_tile + li / 64u) * 1024u + (li % 64u) * 4u;
-  for (var k = 0u; k < 4u; k++) {
+  let first = (params.tail_tile + li / 64u) * 1536u + (li % 64u) * 4u;
+  for (var k = 0u; k < 6u; k++) {
     let e = first + 256u * k;
     if (e < params.n) { apply4_guarded(e, mask_keep(e), NO_HOLD); }
   }

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { philox4x32, mulhi32, philoxUniformPart } from './rng/philox.js';
-export { keepMask, elementUniform, maskBit, type DrawKey } from './rng/mask.js';
+export { keepMask, elementKept, maskBit, type DrawKey } from './rng/mask.js';
 export { elementSlot, slotElement, TILE_ELEMENTS, BLOCK_ELEMENTS, MAX_ELEMENTS_PER_DRAW, type ElementSlot } from './rng/layout.js';
 export { dropRate, type DropRate } from './rng/threshold.js';
 export { toF16Bits, fromF16Bits, toF16Array, fromF16Array } from './cpu/f16.js';

@@ -1,13 +1,13 @@
 // Splits a tensor into chunks that each fit one storage binding. Chunks start at multiples of a
-// tile (1024 elements), so a chunk's Philox blocks are the tensor's blocks shifted by a constant
+// tile (1536 elements), so a chunk's Philox blocks are the tensor's blocks shifted by a constant
 // (block_base) and the mask is the same as unchunked. Caller byte offsets need not be aligned to
 // minStorageBufferOffsetAlignment: each binding starts at the aligned offset below and the kernel
 // skips `shift` elements.
 import { TILE_ELEMENTS } from '../rng/layout.js';
 import { type BufferRange } from './buffers.js';
 
-/** The largest chunk the kernels address with u32 element indices and a bounded tie log. */
-export const MAX_CHUNK_ELEMENTS = 2 ** 28;
+/** The largest chunk the kernels address with u32 element indices and a bounded tie log: whole tiles, under 2^28. */
+export const MAX_CHUNK_ELEMENTS = Math.floor(2 ** 28 / TILE_ELEMENTS) * TILE_ELEMENTS;
 
 export interface Binding {
   buffer: GPUBuffer;

@@ -38,7 +38,7 @@ export interface DropoutKey {
   affine: boolean;
   /** The draw writes a packed mask. */
   writeMask: boolean;
-  /** The draw's threshold can tie on the top byte, so ties are logged and resolved. */
+  /** The threshold's low 28 bits are not 0: nibbles can tie, tie bytes settle them (or the tie pass). */
   ties: boolean;
   /** The scale is read from binding 7 (computed on the GPU by an earlier pass), not the uniforms. */
   dynamicScale: boolean;

@@ -1,12 +1,17 @@
+import { type DropRate } from '../rng/threshold.js';
+
 // Host mirror of `struct Params` in shaders/dropout.wgsl. Every field is a 4-byte scalar, so a
 // field's byte offset is 4 * its index; test/params.test.ts checks this list against the WGSL.
 
 export const PARAM_FIELDS = [
   ['n', 'u32'],
   ['block_base', 'u32'],
-  ['threshold', 'u32'],
   ['keep_from', 'u32'],
-  ['tie_byte', 'u32'],
+  ['tie_nibble', 'u32'],
+  ['tie_keep_byte', 'u32'],
+  ['tie_deep_byte', 'u32'],
+  ['tie_up', 'u32'],
+  ['deep_from', 'u32'],
   ['scale', 'f32'],
   ['seed_lo', 'u32'],
   ['seed_hi', 'u32'],
@@ -44,4 +49,23 @@ export function writeParams(view: DataView, byteOffset: number, params: Params):
     if (type === 'f32') view.setFloat32(byteOffset + 4 * i, params[name], true);
     else view.setUint32(byteOffset + 4 * i, params[name] >>> 0, true);
   });
+}
+
+/**
+ * The constants of the keep rule for a drop rate, as `struct Rule` in shaders/bernoulli.wgsl takes
+ * them: the tie nibble, the tie byte that keeps (+ 1 with deep ties), the one that goes deeper,
+ * which way settled ties move, the nibble that keeps after the move (16 for p = 1: none), and the
+ * deep threshold.
+ */
+export function ruleFor(rate: DropRate): Pick<Params, 'keep_from' | 'tie_nibble' | 'tie_keep_byte' | 'tie_deep_byte' | 'tie_up' | 'deep_from'> {
+  const t0 = rate.topNibble;
+  const up = t0 < 15;
+  return {
+    keep_from: rate.dropsAll ? 16 : rate.ties ? (up ? t0 + 1 : t0) : t0,
+    tie_nibble: Math.min(t0, 15),
+    tie_keep_byte: rate.tieByte + (rate.deep ? 1 : 0),
+    tie_deep_byte: rate.deep ? rate.tieByte : 0x100,
+    tie_up: up ? 1 : 0,
+    deep_from: rate.deepThreshold,
+  };
 }

@@ -4,7 +4,7 @@
 import { type DropRate } from '../rng/threshold.js';
 import { u64Words } from '../rng/seed.js';
 import { philoxUniformPart } from '../rng/philox.js';
-import { TILE_ELEMENTS } from '../rng/layout.js';
+import { BLOCK_ELEMENTS, TILE_ELEMENTS } from '../rng/layout.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, wholeBinding, type Binding, type Chunk } from '../gpu/chunks.js';
 import { type Activation } from '../cpu/epilogue.js';
@@ -13,7 +13,7 @@ import { dispatchGrid } from '../gpu/geometry.js';
 import { getPipeline, getPipelineSync, layoutFor, type PipelineSpec } from '../gpu/pipeline-cache.js';
 import { recordAndSubmit, uniformSlot, uniformsFor, type Prepared, type Recorder } from '../gpu/submit.js';
 import { dropoutLayout, dropoutPipeline, type DropoutEntry, type DropoutKey, type WorkgroupSize } from './dropout-family.js';
-import { PARAMS_BYTES, writeParams, type Params } from './dropout-params.js';
+import { PARAMS_BYTES, ruleFor, writeParams, type Params } from './dropout-params.js';
 
 const COPY_DST = 0x8;
 const STORAGE = 0x80;
@@ -125,7 +125,7 @@ function buildJob(state: DeviceState, job: Job): BuiltJob {
   const device = state.device;
   const limits = limitsOf(state);
   const chunks = planChunks(job.n, chunkElements(limits.maxBindingBytes, limits.storageAlign));
-  const ties = job.kind === 'draw' && job.rate.tieByte !== 0x100;
+  const ties = job.kind === 'draw' && job.rate.ties;
   const elementBytes = job.f16 ? 2 : 4;
   const vec4 = [job.src, job.dst].every((r) => r === null || vec4Ready(r, job.n, elementBytes));
   const inPlace = job.src !== null && job.dst !== null && job.src.buffer === job.dst.buffer && job.src.byteOffset === job.dst.byteOffset;
@@ -151,10 +151,8 @@ function buildJob(state: DeviceState, job: Job): BuiltJob {
       dispatches: dispatchesFor(job, ties, chunk.count, mainGroups, tailTile, limits.maxPerDimension),
       params: {
         n: chunk.count,
-        block_base: chunk.start / 16,
-        threshold: Math.min(job.rate.threshold, 0xffffffff),
-        keep_from: job.rate.keepFrom,
-        tie_byte: job.rate.tieByte,
+        block_base: chunk.start / BLOCK_ELEMENTS,
+        ...ruleFor(job.rate),
         scale: job.rate.scale,
         seed_lo: seedLo, seed_hi: seedHi, offset_lo: offsetLo, offset_hi: offsetHi,
         src_shift: src?.shift ?? 0,

@@ -12,12 +12,13 @@ import { blocksFor } from '../rng/layout.js';
 import { u64Words } from '../rng/seed.js';
 import { type DropRate } from '../rng/threshold.js';
 import { BERNOULLI_WGSL, type WorkgroupSize } from './dropout-family.js';
+import { ruleFor } from './dropout-params.js';
 import { writeScalars } from './elementwise.js';
 
 /** Mirror of `struct Params` in shaders/mc.wgsl. */
 export const MC_FIELDS = [
-  'n', 'samples', 'threshold', 'keep_from', 'tie_byte', 'scale', 'inv_k', 'var_factor',
-  'seed_lo', 'seed_hi', 'offset_lo', 'offset_hi', 'x_shift', 'out_shift', 'mean_shift', 'var_shift',
+  'n', 'samples', 'keep_from', 'tie_nibble', 'tie_keep_byte', 'tie_deep_byte', 'tie_up', 'deep_from', 'ties',
+  'scale', 'inv_k', 'var_factor', 'seed_lo', 'seed_hi', 'offset_lo', 'offset_hi', 'x_shift', 'out_shift', 'mean_shift', 'var_shift',
 ] as const;
 const FLOATS = new Set(['scale', 'inv_k', 'var_factor']);
 export const MC_PARAMS_BYTES = 4 * MC_FIELDS.length;
@@ -84,8 +85,7 @@ export async function prepareMc(state: DeviceState, job: McJob): Promise<Recorde
   return (target) => {
     const data = new ArrayBuffer(uniformSlot(state, MC_PARAMS_BYTES));
     writeScalars(new DataView(data), 0, MC_FIELDS, FLOATS, {
-      n: job.n, samples: job.samples, threshold: Math.min(job.rate.threshold, 0xffffffff), keep_from: job.rate.keepFrom,
-      tie_byte: job.rate.tieByte, scale: job.rate.scale, inv_k: invK, var_factor: varFactor,
+      n: job.n, samples: job.samples, ...ruleFor(job.rate), ties: job.rate.ties ? 1 : 0, scale: job.rate.scale, inv_k: invK, var_factor: varFactor,
       seed_lo: seedLo, seed_hi: seedHi, offset_lo: offsetLo, offset_hi: offsetHi,
       x_shift: x.shift, out_shift: bound[0]!.shift, mean_shift: bound[1]!.shift, var_shift: bound[2]!.shift,
     });

@@ -1,13 +1,11 @@
 // CPU side of the mask contract: which elements a draw keeps. Twin of the keep rule in
-// shaders/dropout.wgsl (dropout_main + dropout_ties); pinned against it bit-exactly by the tests.
+// shaders/dropout.wgsl (dropout_main + dropout_ties) and shaders/bernoulli.wgsl; pinned against
+// them bit-exactly by the tests.
 import { DropoutArgumentError } from '../errors.js';
 import { philox4x32 } from './philox.js';
-import { BLOCK_ELEMENTS, MAX_ELEMENTS_PER_DRAW, elementSlot, slotElement, blocksFor } from './layout.js';
+import { BLOCK_ELEMENTS, MAX_ELEMENTS_PER_DRAW, blocksFor, elementSlot, slotElement } from './layout.js';
 import { u64Words, toU64 } from './seed.js';
-import { dropRate } from './threshold.js';
-
-/** Levels of a block: level L supplies byte L (from the top) of each element's 32-bit uniform. */
-const LEVELS = 4;
+import { dropRate, type DropRate } from './threshold.js';
 
 /**
  * What identifies a draw: the mask of element e is a pure function of (seed, offset, e, p). Both
@@ -33,30 +31,55 @@ export function checkCount(name: string, n: unknown): number {
   return n;
 }
 
+/** Levels of a block (counter word 1): 0 the nibbles and tie bytes, 1–2 more tie bytes, 3–8 deep words. */
+const TIE_LEVELS = [1, 2] as const;
+const DEEP_LEVEL = 3;
+
 /**
- * The 32-bit uniform u that decides element e of a draw: byte L (from the top) is byte `slot.byte`
- * of word `slot.word` of Philox4x32-10(counter = [block, L, offsetLo, offsetHi], key = [seedLo, seedHi]).
- * The kernels only compute the lower bytes when the upper ones tie with the threshold. Element e
- * is kept iff u >= round(p * 2^32).
- * @param e - element index, an integer in [0, 2^36)
- * @throws {@link DropoutArgumentError} if the seed or offset is not an integer in [0, 2^64)
- * @example elementUniform({ seed: 42n, offset: 0n }, 7) >= Math.round(0.1 * 2 ** 32) // element 7 kept at p = 0.1?
+ * The keep bits of one block's 24 elements (bit `slot`), by the mask contract: the slot's level-0
+ * nibble against T's top nibble, then for ties the tie byte of the slot's rank among the block's
+ * ties against T's bits 20–27, then for deep ties the 20 deep bits of its deep rank against T's
+ * low 20 bits. Levels past 0 are computed only when a slot needs them.
  */
-export function elementUniform(key: DrawKey, e: number): number {
-  const { seed, stream } = counterWords(key);
-  const slot = elementSlot(e);
-  const out = new Uint32Array(4);
-  let u = 0;
-  for (let level = 0; level < LEVELS; level++) {
-    philox4x32([slot.block, level, stream[0], stream[1]], seed, out);
-    u = u * 256 + ((out[slot.word]! >>> (8 * slot.byte)) & 0xff);
+export function blockKeepBits(block: number, rate: DropRate, seed: readonly [number, number], stream: readonly [number, number]): number {
+  const level = (L: number): Uint32Array => philox4x32([block, L, stream[0], stream[1]], seed);
+  return blockKeepBitsFrom(level(0), rate, level);
+}
+
+/** {@link blockKeepBits} from the block's level-0 words `r0` and a source of its deeper levels. */
+export function blockKeepBitsFrom(r0: ArrayLike<number>, rate: DropRate, level: (L: number) => Uint32Array): number {
+  if (rate.dropsAll) return 0;
+  if (rate.keepsAll) return 0xffffff;
+  const more = new Map<number, Uint32Array>();
+  const lazy = (L: number): Uint32Array => more.get(L) ?? more.set(L, level(L)).get(L)!;
+  const byteOf = (words: Uint32Array, m: number): number => (words[m >>> 2]! >>> (8 * (m & 3))) & 0xff;
+  let kept = 0;
+  let rank = 0;
+  let deepRank = 0;
+  for (let slot = 0; slot < BLOCK_ELEMENTS; slot++) {
+    const nibble = (r0[slot & 3]! >>> (4 * (slot >>> 2))) & 0xf;
+    let keep: boolean;
+    if (nibble !== rate.topNibble || !rate.ties) {
+      // Without ties (T's low 28 bits 0) a nibble equal to T's top one means u >= T: kept.
+      keep = nibble >= rate.topNibble;
+    } else {
+      const r = rank++;
+      const tieByte = r < 4 ? r0[r]! >>> 24 : r < 20 ? byteOf(lazy(TIE_LEVELS[0]), r - 4) : byteOf(lazy(TIE_LEVELS[1]), r - 20);
+      if (tieByte !== rate.tieByte || !rate.deep) {
+        keep = tieByte >= rate.tieByte;
+      } else {
+        const d = deepRank++;
+        keep = lazy(DEEP_LEVEL + (d >>> 2))[d & 3]! >>> 12 >= rate.deepThreshold;
+      }
+    }
+    if (keep) kept |= 1 << slot;
   }
-  return u;
+  return kept >>> 0;
 }
 
 /**
- * The keep mask of a draw as packed bits: bit (e & 31) of word (e >> 5) is 1 iff element e is kept,
- * i.e. iff its uniform u >= round(p * 2^32). Bits past n are 0.
+ * The keep mask of a draw as packed bits: bit (e & 31) of word (e >> 5) is 1 iff element e is kept
+ * (README, "Mask contract"). Bits past n are 0.
  * @param p - drop probability in [0, 1]
  * @param n - number of elements, an integer in [0, 2^36]
  * @throws {@link DropoutArgumentError} for p, n, seed or offset out of range
@@ -73,35 +96,29 @@ export function keepMask(key: DrawKey, p: number, n: number): Uint32Array {
     return words;
   }
   const { seed, stream } = counterWords(key);
-  const T = rate.threshold;
-  const top = Math.floor(T / 0x1000000);
-  const level0 = new Uint32Array(4);
-  const deeper = [new Uint32Array(4), new Uint32Array(4), new Uint32Array(4)];
   const blocks = blocksFor(n);
   for (let block = 0; block < blocks; block++) {
-    philox4x32([block, 0, stream[0], stream[1]], seed, level0);
-    let computedLevels = 0;
-    for (let byte = 0; byte < BLOCK_ELEMENTS / 4; byte++) {
-      for (let word = 0; word < 4; word++) {
-        const e = slotElement(block, word, byte);
-        if (e >= n) continue;
-        const b0 = (level0[word]! >>> (8 * byte)) & 0xff;
-        let keep: boolean;
-        if (b0 !== top) keep = b0 > top;
-        else {
-          // Tie on the top byte: build the full uniform from the deeper levels.
-          for (; computedLevels < LEVELS - 1; computedLevels++) {
-            philox4x32([block, computedLevels + 1, stream[0], stream[1]], seed, deeper[computedLevels]);
-          }
-          let u = b0;
-          for (let level = 1; level < LEVELS; level++) u = u * 256 + ((deeper[level - 1]![word]! >>> (8 * byte)) & 0xff);
-          keep = u >= T;
-        }
-        if (keep) words[e >>> 5]! |= 1 << (e & 31);
-      }
+    const kept = blockKeepBits(block, rate, seed, stream);
+    for (let slot = 0; slot < BLOCK_ELEMENTS; slot++) {
+      const e = slotElement(block, slot);
+      if (e < n && (kept >>> slot) & 1) words[e >>> 5]! |= 1 << (e & 31);
     }
   }
   return words;
+}
+
+/**
+ * Whether element e of a draw is kept (one element of {@link keepMask}; computes its whole block).
+ * @param p - drop probability in [0, 1]
+ * @param e - element index, an integer in [0, 2^36)
+ * @throws {@link DropoutArgumentError} for p, e, seed or offset out of range
+ * @example elementKept({ seed: 42n, offset: 0n }, 0.1, 7)
+ */
+export function elementKept(key: DrawKey, p: number, e: number): boolean {
+  checkCount('e', e);
+  const { seed, stream } = counterWords(key);
+  const { block, slot } = elementSlot(e);
+  return ((blockKeepBits(block, dropRate(p), seed, stream) >>> slot) & 1) === 1;
 }
 
 /**

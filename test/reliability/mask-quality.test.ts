@@ -2,19 +2,20 @@
 // keeps at the binomial rate across many offsets, and no dependence shows between neighbouring
 // elements (lags inside a Philox block, a vec4, a word's bytes, a tile), between consecutive
 // offsets (and offsets 2^32 apart), or between nearby seeds; runs tests along elements and along
-// offsets; a Kolmogorov–Smirnov test of the 32-bit uniforms behind the decisions.
+// offsets; a Kolmogorov–Smirnov test of the 32-bit Philox words behind the decisions.
 //
 // Significance: every test is deterministic (fixed seeds), and each is run at α = 1e-5, so the
 // whole file (about 100 tests) would reject a perfect generator with probability < 1e-3
 // (Bonferroni). A "power" test below feeds deliberately flawed masks through the same checks and
 // requires each flaw to be caught, so the checks can fail.
 //
-// The uniforms for the KS test are computed on the CPU (elementUniform in src/rng/mask.ts): the
-// GPU's masks are pinned to the CPU bit for bit (test/cases, and the draw checked below), so the
-// uniforms that decide them are the same numbers.
+// The words for the KS test are computed on the CPU (philox4x32, the level-0 words whose nibbles
+// and tie bytes decide the elements): the GPU's masks are pinned to the CPU bit for bit
+// (test/cases, and the draw checked below), so they are the same numbers.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { dropout } from '../../src/index.js';
-import { elementUniform, keepMask } from '../../src/rng/mask.js';
+import { keepMask } from '../../src/rng/mask.js';
+import { philox4x32 } from '../../src/rng/philox.js';
 import { requestNodeDevice } from '../../src/node.js';
 import { Tracker } from '../cases/env.js';
 import { binomialBounds, chiSquareSurvival, independence2x2, ksUniform, popcount, runsFromCounts } from './statistics.js';
@@ -22,7 +23,7 @@ import { binomialBounds, chiSquareSurvival, independence2x2, ksUniform, popcount
 const ALPHA = 1e-5;
 const SEED = 0x5eed_0000_1234n;
 const OFFSETS = 2048; // draws per p
-const N = 4096; // positions per draw: four tiles
+const N = 4096; // positions per draw: two tiles and a bit (a tile is 1536 elements)
 const WORDS = N / 32;
 const RATES = [0.01, 0.1, 0.5, 0.9];
 
@@ -54,6 +55,12 @@ async function drawMasks(p: number, keys: { seed: bigint; offset: bigint }[], n 
   t.buffers.delete(masks);
   masks.destroy();
   return keys.map((_, i) => all.subarray(i * words, (i + 1) * words));
+}
+
+/** Word i of the draw's level-0 Philox output: word i % 4 of block i / 4 (counter (block, 0, offset)). */
+function levelZero(key: { seed: bigint; offset: bigint }, i: number): number {
+  const words = philox4x32([Math.floor(i / 4), 0, Number(key.offset & 0xffffffffn), Number(key.offset >> 32n)], [Number(key.seed & 0xffffffffn), Number(key.seed >> 32n)]);
+  return words[i % 4]!;
 }
 
 const offsets = (count: number, from = 0n): { seed: bigint; offset: bigint }[] => Array.from({ length: count }, (_, i) => ({ seed: SEED, offset: from + BigInt(i) }));
@@ -132,8 +139,9 @@ function checkDraws(p: number, draws: Uint32Array[], label: string): Finding[] {
   const z = (total - m * N * (1 - q)) / Math.sqrt(m * N * q * (1 - q));
   fail('overall keep rate', chiSquareSurvival(z * z, 1), `kept ${total} of ${m * N}, z = ${z.toFixed(2)}`);
   // Neighbours inside a draw: e and e + lag. Lags 1-3: the other words of the same Philox block;
-  // 4: the next block; 256, 512, 768: other bytes of the same Philox word; 1024: the next tile.
-  for (const lag of [1, 2, 3, 4, 5, 8, 16, 64, 255, 256, 512, 768, 1024]) {
+  // 4: the next block; 256 … 1280: other nibbles of the same Philox word (tied elements of one
+  // block also share its tie bytes); 1536: the next tile.
+  for (const lag of [1, 2, 3, 4, 5, 8, 16, 64, 255, 256, 512, 768, 1024, 1280, 1536]) {
     let n11 = 0; let n1x = 0; let nx1 = 0;
     for (const d of draws) {
       for (let j = 0; j < WORDS; j++) {
@@ -206,20 +214,20 @@ describe('mask quality (GPU draws)', () => {
     expect(names(flawed('sticky bits', (d, i) => { for (let e = 1 + (i % 50); e < N; e += 50) { const b = bit(d, e - 1); d[e >>> 5] = (d[e >>> 5]! & ~(1 << (e & 31))) | (b << (e & 31)); } }))).toMatch(/runs along elements/);
     // A 3% tendency to repeat the previous offset's bit, position by position (fewer runs along offsets).
     expect(names(flawed('sticky offsets', (d, i) => { if (i === 0) return; for (let e = i % 33; e < N; e += 33) { const b = bit(good[i - 1]!, e); d[e >>> 5] = (d[e >>> 5]! & ~(1 << (e & 31))) | (b << (e & 31)); } }))).toMatch(/runs along offsets|consecutive offsets/);
-    // KS: uniforms bent by u^1.02 (a 0.7% shift at most) are rejected at the sample size used below.
-    const bent = Float64Array.from({ length: 2 ** 17 }, (_, e) => (elementUniform({ seed: SEED, offset: 0n }, e) / 2 ** 32) ** 1.02);
+    // KS: words bent by u^1.02 (a 0.7% shift at most) are rejected at the sample size used below.
+    const bent = Float64Array.from({ length: 2 ** 17 }, (_, i) => (levelZero({ seed: SEED, offset: 0n }, i) / 2 ** 32) ** 1.02);
     expect(ksUniform(bent).p).toBeLessThan(ALPHA);
   }, 300_000);
 });
 
-describe('uniforms (CPU, pinned to the GPU masks)', () => {
+describe('level-0 words (CPU, pinned to the GPU masks)', () => {
   const uniforms = (count: number, key: (i: number) => { seed: bigint; offset: bigint; e: number }): Float64Array =>
-    Float64Array.from({ length: count }, (_, i) => { const k = key(i); return elementUniform(k, k.e) / 2 ** 32; });
-  test('Kolmogorov–Smirnov: 2^17 uniforms along elements, 2^15 along offsets, 2^15 along seeds, are U(0, 1) (α = 1e-5 each)', () => {
+    Float64Array.from({ length: count }, (_, i) => { const k = key(i); return levelZero(k, k.e) / 2 ** 32; });
+  test('Kolmogorov–Smirnov: 2^17 level-0 words along blocks, 2^15 along offsets, 2^15 along seeds, are U(0, 1) (α = 1e-5 each)', () => {
     for (const [name, values] of [
-      ['elements 0…2^17 - 1', uniforms(2 ** 17, (i) => ({ seed: SEED, offset: 0n, e: i }))],
-      ['element 12345 at offsets 0…2^15 - 1', uniforms(2 ** 15, (i) => ({ seed: SEED, offset: BigInt(i), e: 12345 }))],
-      ['element 0 under seeds S…S + 2^15 - 1', uniforms(2 ** 15, (i) => ({ seed: SEED + BigInt(i), offset: 0n, e: 0 }))],
+      ['words 0…2^17 - 1 (blocks 0…2^15 - 1)', uniforms(2 ** 17, (i) => ({ seed: SEED, offset: 0n, e: i }))],
+      ['word 12345 at offsets 0…2^15 - 1', uniforms(2 ** 15, (i) => ({ seed: SEED, offset: BigInt(i), e: 12345 }))],
+      ['word 0 under seeds S…S + 2^15 - 1', uniforms(2 ** 15, (i) => ({ seed: SEED + BigInt(i), offset: 0n, e: 0 }))],
     ] as const) {
       const { d, p } = ksUniform(values);
       expect(p, `${name}: D = ${d}`).toBeGreaterThanOrEqual(ALPHA);

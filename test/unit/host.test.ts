@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { TILE_ELEMENTS } from '../../src/rng/layout.js';
 import { PARAM_FIELDS, PARAMS_BYTES } from '../../src/kernels/dropout-params.js';
 import { dispatchGrid } from '../../src/gpu/geometry.js';
 import { chunkElements, elementBinding, maskBinding, planChunks } from '../../src/gpu/chunks.js';
@@ -55,8 +56,10 @@ describe('dispatch geometry', () => {
 
 describe('chunk planning', () => {
   test('chunks are whole tiles and cover n exactly', () => {
-    const size = chunkElements(8192 + 256, 256);
-    expect(size % 1024).toBe(0);
+    const size = chunkElements(4 * 3 * 1536 + 256, 256);
+    expect(size).toBe(3 * 1536);
+    expect(size % TILE_ELEMENTS).toBe(0);
+    expect(chunkElements(2 ** 31, 256) % TILE_ELEMENTS).toBe(0);
     const chunks = planChunks(20_003, size);
     expect(chunks.reduce((s, c) => s + c.count, 0)).toBe(20_003);
     chunks.forEach((c, i) => expect(c.start).toBe(i * size));

@@ -1,46 +1,53 @@
 import { describe, expect, test } from 'vitest';
 import { blocksFor, elementSlot, slotElement, TILE_ELEMENTS } from '../../src/rng/layout.js';
-import { elementUniform, keepMask, maskBit } from '../../src/rng/mask.js';
+import { elementKept, keepMask, maskBit } from '../../src/rng/mask.js';
+import { philox4x32 } from '../../src/rng/philox.js';
 import { dropRate } from '../../src/rng/threshold.js';
 import { dropoutCPU, applyMaskCPU } from '../../src/cpu/reference.js';
 
 describe('layout', () => {
-  test('element ↔ (block, word, byte) is a bijection over three tiles', () => {
+  test('element ↔ (block, slot) is a bijection over three tiles', () => {
     const seen = new Set<string>();
     for (let e = 0; e < 3 * TILE_ELEMENTS; e++) {
       const s = elementSlot(e);
-      expect(slotElement(s.block, s.word, s.byte)).toBe(e);
+      expect(slotElement(s.block, s.slot)).toBe(e);
       expect(s.word).toBeLessThan(4);
-      expect(s.byte).toBeLessThan(4);
-      seen.add(`${s.block}:${s.word}:${s.byte}`);
+      expect(s.nibble).toBeLessThan(6);
+      expect(s.slot).toBe(4 * s.nibble + s.word);
+      seen.add(`${s.block}:${s.slot}`);
     }
     expect(seen.size).toBe(3 * TILE_ELEMENTS);
+    expect(TILE_ELEMENTS).toBe(1536);
     expect(blocksFor(1)).toBe(64);
-    expect(blocksFor(1025)).toBe(128);
+    expect(blocksFor(1537)).toBe(128);
   });
 
   test('the documented example mapping holds', () => {
-    // README: element 4·lane + 256·k + c of tile t is byte k of word c of block 64·t + lane.
-    expect(elementSlot(0)).toEqual({ block: 0, word: 0, byte: 0 });
-    expect(elementSlot(5)).toEqual({ block: 1, word: 1, byte: 0 });
-    expect(elementSlot(256)).toEqual({ block: 0, word: 0, byte: 1 });
-    expect(elementSlot(1024 + 259)).toEqual({ block: 64, word: 3, byte: 1 });
+    // README: element 4·lane + 256·k + c of tile t is nibble k of word c of block 64·t + lane.
+    expect(elementSlot(0)).toEqual({ block: 0, word: 0, nibble: 0, slot: 0 });
+    expect(elementSlot(5)).toEqual({ block: 1, word: 1, nibble: 0, slot: 1 });
+    expect(elementSlot(256)).toEqual({ block: 0, word: 0, nibble: 1, slot: 4 });
+    expect(elementSlot(1280 + 3)).toEqual({ block: 0, word: 3, nibble: 5, slot: 23 });
+    expect(elementSlot(1536 + 259)).toEqual({ block: 64, word: 3, nibble: 1, slot: 7 });
   });
 });
 
 describe('thresholds', () => {
   test.each([
-    [0, 0, 0, 0x100],
-    [0.5, 2 ** 31, 0x80, 0x100],
-    [0.25, 2 ** 30, 0x40, 0x100],
-    [0.1, 429496730, 0x1a, 0x19],
-    [2 ** -32, 1, 1, 0],
-    [1 - 2 ** -32, 2 ** 32 - 1, 0x100, 0xff],
-  ])('p=%s → T=%s, keepFrom=%s, tieByte=%s', (p, T, keepFrom, tieByte) => {
+    // p, T, top nibble, ties, tie byte, deep, deep threshold
+    [0, 0, 0, false, 0, false, 0],
+    [0.5, 2 ** 31, 8, false, 0, false, 0],
+    [0.25, 2 ** 30, 4, false, 0, false, 0],
+    [0.1, 429496730, 1, true, 0x99, true, 0x9999a],
+    [0.2, 858993459, 3, true, 0x33, true, 0x33333],
+    [2 ** -32, 1, 0, true, 0, true, 1],
+    [1 / 256, 2 ** 24, 0, true, 0x10, false, 0],
+    [1 - 2 ** -32, 2 ** 32 - 1, 15, true, 0xff, true, 0xfffff],
+  ])('p=%s → T=%s, top nibble %s, ties %s, tie byte %s, deep %s (%s)', (p, T, top, ties, tieByte, deep, deepThreshold) => {
     const r = dropRate(p);
     expect(r.threshold).toBe(T);
-    expect(r.keepFrom).toBe(keepFrom);
-    expect(r.tieByte).toBe(tieByte);
+    expect([r.topNibble, r.ties, r.tieByte, r.deep, r.deepThreshold]).toEqual([top, ties, tieByte, deep, deepThreshold]);
+    expect(r.topNibble * 2 ** 28 + r.tieByte * 2 ** 20 + r.deepThreshold).toBe(T);
     expect(Math.abs(r.threshold / 2 ** 32 - p)).toBeLessThanOrEqual(2 ** -33);
   });
 
@@ -56,32 +63,77 @@ describe('thresholds', () => {
   });
 });
 
+/**
+ * An independent, slow statement of the keep rule on a block's 24 level-0 slots: the full 32-bit
+ * uniform of each slot is assembled from its nibble, its tie byte (by rank) and its deep word (by
+ * deep rank), drawing every level eagerly, and compared with T.
+ */
+function uniformsOfBlock(key: { seed: bigint; offset: bigint }, p: number, block: number): number[] {
+  const T = dropRate(p).threshold;
+  const t0 = Math.floor(T / 2 ** 28);
+  const t1 = Math.floor(T / 2 ** 20) % 256;
+  const keyWords = [Number(key.seed & 0xffffffffn), Number(key.seed >> 32n)];
+  const R = (L: number) => philox4x32([block, L, Number(key.offset & 0xffffffffn), Number(key.offset >> 32n)], keyWords);
+  const levels = Array.from({ length: 9 }, (_, L) => R(L));
+  const bytes = [...levels[1]!, ...levels[2]!].flatMap((w) => [w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24]);
+  const deepWords = levels.slice(3).flatMap((l) => [...l]);
+  const u: number[] = [];
+  let rank = 0;
+  let deep = 0;
+  for (let slot = 0; slot < 24; slot++) {
+    const nibble = (levels[0]![slot % 4]! >>> (4 * (slot >> 2))) & 15;
+    if (nibble !== t0) { u.push(nibble * 2 ** 28); continue; }
+    const tieByte = rank < 4 ? levels[0]![rank]! >>> 24 : bytes[rank - 4]!;
+    rank++;
+    if (tieByte !== t1) { u.push(nibble * 2 ** 28 + tieByte * 2 ** 20); continue; }
+    u.push(nibble * 2 ** 28 + tieByte * 2 ** 20 + (deepWords[deep++]! >>> 12));
+  }
+  return u;
+}
+
 describe('mask contract on the CPU', () => {
   const key = { seed: 0xfeedn, offset: 3n };
 
-  test('keepMask keeps exactly the elements whose uniform is >= T (ties included)', () => {
-    const n = 3000;
-    for (const p of [0.1, 0.5, 0.77, 2 ** -32]) {
+  test('keepMask keeps exactly the elements whose assembled uniform is >= T, and so does elementKept', () => {
+    const n = 3 * 1536 + 17;
+    for (const p of [0.1, 0.5, 0.77, 0.97, 2 ** -32, 1 / 256 + 2 ** -30, 0.3]) {
       const mask = keepMask(key, p, n);
       const T = dropRate(p).threshold;
-      for (let e = 0; e < n; e++) expect(maskBit(mask, e), `e=${e} p=${p}`).toBe(elementUniform(key, e) >= T);
+      for (let block = 0; block < blocksFor(n); block++) {
+        const u = uniformsOfBlock(key, p, block);
+        for (let slot = 0; slot < 24; slot++) {
+          const e = slotElement(block, slot);
+          if (e >= n) continue;
+          // A uniform assembled only as far as it decides compares with T as the full one would.
+          expect(maskBit(mask, e), `e=${e} p=${p}`).toBe(u[slot]! >= T);
+        }
+      }
+      for (const e of [0, 1, 255, 1535, 1536, n - 1]) expect(elementKept(key, p, e)).toBe(maskBit(mask, e));
     }
   });
 
-  test('a tied top byte is decided by the lower bytes', () => {
-    // Find elements whose top byte equals p=0.1's (0x19) and check both outcomes occur.
-    const n = 20_000;
-    const mask = keepMask(key, 0.1, n);
-    let keptTies = 0;
-    let droppedTies = 0;
-    for (let e = 0; e < n; e++) {
-      const u = elementUniform(key, e);
-      if (u >>> 24 !== 0x19) continue;
-      if (maskBit(mask, e)) keptTies++;
-      else droppedTies++;
+  test('ties are settled both ways by tie bytes, and deep ties by deep words', () => {
+    // At p = 0.1 ties are 1 in 16 elements; count those kept and dropped at each stage.
+    const n = 200 * 1536;
+    const p = 0.1;
+    const T = dropRate(p).threshold;
+    const mask = keepMask(key, p, n);
+    const seen = { tieKept: 0, tieDropped: 0, deep: 0 };
+    for (let block = 0; block < blocksFor(n); block++) {
+      const u = uniformsOfBlock(key, p, block);
+      for (let slot = 0; slot < 24; slot++) {
+        const top = Math.floor(u[slot]! / 2 ** 28);
+        if (top !== 1) continue;
+        const e = slotElement(block, slot);
+        if (u[slot]! % 2 ** 20 !== 0) seen.deep++;
+        else if (maskBit(mask, e)) seen.tieKept++;
+        else seen.tieDropped++;
+        expect(maskBit(mask, e)).toBe(u[slot]! >= T);
+      }
     }
-    expect(keptTies).toBeGreaterThan(0);
-    expect(droppedTies).toBeGreaterThan(0);
+    expect(seen.tieKept).toBeGreaterThan(0);
+    expect(seen.tieDropped).toBeGreaterThan(0);
+    expect(seen.deep).toBeGreaterThan(0);
   });
 
   test('a prefix of a draw is the same draw (masks do not depend on n)', () => {
@@ -92,9 +144,11 @@ describe('mask contract on the CPU', () => {
   });
 
   test('masks are monotone in p for a fixed draw', () => {
-    const lo = keepMask(key, 0.2, 4000);
-    const hi = keepMask(key, 0.6, 4000);
-    for (let i = 0; i < lo.length; i++) expect((hi[i]! & ~lo[i]!) >>> 0).toBe(0);
+    for (const [a, b] of [[0.2, 0.6], [0.1, 0.1 + 2 ** -20], [0.1, 0.1 + 2 ** -26], [0.05, 0.0625], [0.9, 0.97]]) {
+      const lo = keepMask(key, a!, 4000);
+      const hi = keepMask(key, b!, 4000);
+      for (let i = 0; i < lo.length; i++) expect((hi[i]! & ~lo[i]!) >>> 0, `p ${a} → ${b}`).toBe(0);
+    }
   });
 
   test('different offsets and seeds give different masks', () => {
