@@ -8,6 +8,7 @@
 //   AFFINE  kept values are x * scale + bias, dropped ones `dropped` (feature alpha dropout)
 //   INNER4  the innermost dimension is a multiple of 4, so a vec4 shares everything but the
 //           innermost coordinate and needs one index computation, not four
+//   INNER_BROADCAST  (with INNER4) the innermost dimension is broadcast: one mask bit per vec4
 //   RANK1 … RANK4  the collapsed rank, for an unrolled index computation (else a loop)
 //
 // The host collapses the shape first: dimensions of size 1 vanish and neighbours that are both
@@ -118,9 +119,18 @@ fn dropped_value() -> vec4<f32> {
 fn keep4(e: u32) -> vec4<bool> {
   let g = params.chunk_start + e;
 // #if INNER4
+  // The four elements differ only in the innermost coordinate: one mask bit when that dimension
+  // is broadcast, else four consecutive ones (the innermost kept dimension has stride 1). Each
+  // storage read costs a bounds check on SwiftShader, so as few reads as that.
   let m = mask_index(g);
-  let step = params.strides[0].x;
-  return vec4<bool>(bit(m), bit(m + step), bit(m + 2u * step), bit(m + 3u * step));
+// #if INNER_BROADCAST
+  return vec4<bool>(bit(m));
+// #else
+  let at = params.mask_shift + (m >> 5u);
+  let shift = m & 31u;
+  let window = select(mask_words[at] >> shift, (mask_words[at] >> shift) | (mask_words[at + 1u] << (32u - shift)), shift > 28u);
+  return (vec4<u32>(window) & vec4<u32>(1u, 2u, 4u, 8u)) != vec4<u32>(0u);
+// #endif
 // #else
   return vec4<bool>(bit(mask_index(g)), bit(mask_index(g + 1u)), bit(mask_index(g + 2u)), bit(mask_index(g + 3u)));
 // #endif

@@ -49,13 +49,15 @@ function broadcastJob(state: DeviceState, job: BroadcastJob): ElementwiseJob {
   const maskShift = (job.mask.byteOffset - maskStart) / 4;
   const maskBytes = job.mask.byteOffset + 4 * Math.ceil(job.collapsed.maskSize / 32) - maskStart;
   const affine = job.affine !== undefined;
-  const inner4 = (job.collapsed.sizes[0] ?? 1) % 4 === 0;
+  // The innermost collapsed dimension is broadcast (stride 0) or the mask's innermost (stride 1).
+  const inner4 = (job.collapsed.sizes[0] ?? 1) % 4 === 0 && (job.collapsed.strides[0] === 0 || job.collapsed.strides[0] === 1);
+  const innerBroadcast = inner4 && job.collapsed.strides[0] === 0;
   const rank = job.collapsed.sizes.length;
   const ranks = { RANK1: rank === 1, RANK2: rank === 2, RANK3: rank === 3, RANK4: rank === 4 };
   return {
     family: 'broadcast',
-    source: specialize(broadcastSource, { AFFINE: affine, INNER4: inner4, ...ranks }, 'broadcast.wgsl'),
-    variant: `out=${affine ? 'affine' : 'scale'}:${inner4 ? 'inner4' : 'general'}:rank${rank <= 4 ? rank : 'N'}`,
+    source: specialize(broadcastSource, { AFFINE: affine, INNER4: inner4, INNER_BROADCAST: innerBroadcast, ...ranks }, 'broadcast.wgsl'),
+    variant: `out=${affine ? 'affine' : 'scale'}:${innerBroadcast ? 'inner4-broadcast' : inner4 ? 'inner4' : 'general'}:rank${rank <= 4 ? rank : 'N'}`,
     layout: LAYOUT,
     paramsBytes: BROADCAST_PARAMS_BYTES,
     writeParams: (view, at, chunk, src, dst, groups) => {
