@@ -104,6 +104,11 @@ fn index(id: vec3<u32>, nwg: vec3<u32>) -> u32 { return id.x + id.y * nwg.x * 25
   let i = index(id, nwg);
   if (i < params.n / 4u) { let h = a[i]; out[i] = 0.5 * h * (1.0 + tanh(clamp(0.7978845608 * (h + 0.044715 * h * h * h), vec4<f32>(-15.0), vec4<f32>(15.0)))); }
 }
+// max(a, 0)
+@compute @workgroup_size(256) fn relu(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = index(id, nwg);
+  if (i < params.n / 4u) { out[i] = max(a[i], vec4<f32>(0.0)); }
+}
 // a + b
 @compute @workgroup_size(256) fn add(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = index(id, nwg);
@@ -113,7 +118,7 @@ fn index(id: vec3<u32>, nwg: vec3<u32>) -> u32 { return id.x + id.y * nwg.x * 25
 /** Bias-add, GELU and residual-add as separate passes (the unfused epilogue around our dropout). */
 export async function elementwiseKernels(device) {
   const module = device.createShaderModule({ label: 'bench elementwise', code: ELEMENTWISE_WGSL });
-  const names = ['bias_add', 'gelu', 'add'];
+  const names = ['bias_add', 'gelu', 'relu', 'add'];
   const pipelines = Object.fromEntries(await Promise.all(names.map(async (entryPoint) => [entryPoint,
     await device.createComputePipelineAsync({ label: `bench ${entryPoint}`, layout: 'auto', compute: { module, entryPoint } })])));
   const params = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
@@ -121,7 +126,7 @@ export async function elementwiseKernels(device) {
     device.queue.writeBuffer(params, 0, new Uint32Array([n, cols, 0, 0]));
     const pipeline = pipelines[entry];
     const entries = [{ binding: 0, resource: { buffer: params } }, { binding: 1, resource: { buffer: a, size: n * 4 } }, { binding: 3, resource: { buffer: out, size: n * 4 } }];
-    if (entry !== 'gelu') entries.push({ binding: 2, resource: { buffer: b } });
+    if (entry !== 'gelu' && entry !== 'relu') entries.push({ binding: 2, resource: { buffer: b } });
     const pass = encoder.beginComputePass({ label: `bench ${entry}` });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));

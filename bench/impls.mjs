@@ -58,8 +58,9 @@ export function familyImplementations(lib, device) {
 }
 
 /**
- * The fused epilogue y = residual + dropout(gelu_tanh(x + bias)) against the same four steps as
- * separate passes of our own kernels (bias-add, GELU, dropout, residual-add), rows of 1024.
+ * The fused epilogue y = residual + dropout(act(x + bias)) against the same four steps as separate
+ * passes of our own kernels (bias-add, activation, dropout, residual-add), rows of 1024: with
+ * act = gelu_tanh (the transformer case; its tanh is costly where the GPU is emulated) and relu.
  */
 export function epilogueImplementations(lib, device) {
   let offset = 1n << 41n;
@@ -71,24 +72,23 @@ export function epilogueImplementations(lib, device) {
     const tmp = [lib.createStorageBuffer(device, n, 'bench tmp 1'), lib.createStorageBuffer(device, n, 'bench tmp 2')];
     return { t, bias, residual, tmp, dispose: () => { t.dispose(); [bias, residual, ...tmp].forEach((b) => b.destroy()); } };
   };
-  return [
-    { name: 'copy', prepare: async (n) => { const copy = await copyKernel(device); const t = tensors(lib, device, n); return { encode: (e) => copy(e, t.x, t.y, n), dispose: t.dispose }; } },
+  const pair = (activation, suffix) => [
     {
-      name: 'fused epilogue',
+      name: `fused epilogue${suffix}`,
       prepare: async (n, p) => {
         const s = setup(n);
-        return { encode: (encoder) => lib.fusedDropout(device, { x: s.t.x, bias: s.bias, residual: s.residual, y: s.t.y, shape: [n / cols, cols], activation: 'gelu_tanh', p, training: true, seed: 5n, offset: offset++, encoder }), dispose: s.dispose };
+        return { encode: (encoder) => lib.fusedDropout(device, { x: s.t.x, bias: s.bias, residual: s.residual, y: s.t.y, shape: [n / cols, cols], activation, p, training: true, seed: 5n, offset: offset++, encoder }), dispose: s.dispose };
       },
     },
     {
-      name: 'separate passes',
+      name: `separate passes${suffix}`,
       prepare: async (n, p) => {
         const s = setup(n);
         const kernels = await elementwiseKernels(device);
         return {
           encode: async (encoder) => {
             kernels(encoder, 'bias_add', n, cols, s.t.x, s.bias, s.tmp[0]);
-            kernels(encoder, 'gelu', n, cols, s.tmp[0], null, s.tmp[1]);
+            kernels(encoder, activation === 'relu' ? 'relu' : 'gelu', n, cols, s.tmp[0], null, s.tmp[1]);
             await lib.dropout(device, { x: s.tmp[1], y: s.tmp[0], n, p, training: true, seed: 5n, offset: offset++, encoder });
             kernels(encoder, 'add', n, cols, s.tmp[0], s.residual, s.t.y);
           },
@@ -96,6 +96,11 @@ export function epilogueImplementations(lib, device) {
         };
       },
     },
+  ];
+  return [
+    { name: 'copy', prepare: async (n) => { const copy = await copyKernel(device); const t = tensors(lib, device, n); return { encode: (e) => copy(e, t.x, t.y, n), dispose: t.dispose }; } },
+    ...pair('gelu_tanh', ''),
+    ...pair('relu', ', relu'),
   ];
 }
 

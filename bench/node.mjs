@@ -44,7 +44,7 @@ const { timing, results } = await runSuite({
 });
 if (process.stdout.isTTY) process.stdout.write(`\r${' '.repeat(60)}\r`);
 console.log(`timing: ${timing}; ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-console.log(formatTable(results, { baseline: 'copy', peers: suite === 'core' ? ['naive 3-kernel'] : suite === 'epilogue' ? ['separate passes'] : [] }));
+console.log(formatTable(results, { baseline: 'copy', peers: suite === 'core' ? ['naive 3-kernel'] : suite === 'epilogue' ? ['separate passes', 'separate passes, relu'] : [] }));
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const file = new URL(`./results/${new Date().toISOString().slice(0, 10)}-node-${suite === 'core' ? '' : `${suite}-`}${adapterName.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.json`, import.meta.url);
 writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), runtime: `node ${process.version}`, suite, adapter: info, timing, sizes, rates, samples, results }, null, 1));

@@ -53,7 +53,7 @@
 
 override WORKGROUP_SIZE: u32 = 64u; // a multiple of 64: each 64 invocations own one tile
 
-// Field order is mirrored by PARAM_FIELDS in src/gpu/params.ts (a test compares them).
+// Field order is mirrored by PARAM_FIELDS in src/kernels/dropout-params.ts (a test compares them).
 struct Params {
   n: u32,             // elements in this chunk
   block_base: u32,    // Philox block index of the chunk's first element (chunk start / 24)
