@@ -174,29 +174,26 @@ fn hold_at(d: Decision, k: u32) -> vec4<bool> {
 @group(0) @binding(6) var<storage, read> aux: array<Elem>;
 // #endif
 
-// The column of chunk element e. Integer division is slow on SwiftShader (it measured as costly
-// as the rest of the epilogue), so one is done per invocation: dropout_main visits
-// e = first, first + 256, …, first + 1280, and each step adds 256 % cols.
-var<private> has_last: bool = false;
-var<private> last_e: u32;
-var<private> last_col: u32;
-fn column(e: u32) -> u32 {
-  var c: u32;
-  if (has_last && e == last_e + 256u) {
-    c = last_col + params.col_step;
-    if (c >= params.cols) { c -= params.cols; }
-  } else {
-    c = (params.col_base + e) % params.cols;
-  }
-  has_last = true;
-  last_e = e;
-  last_col = c;
+// The columns of an invocation's vec4s. Integer division is slow on SwiftShader (it measured as
+// costly as the rest of the epilogue), so there is one per invocation: start_columns takes the
+// column of its first vec4, and each later vec4 (256 elements on: dropout_main and
+// dropout_main_tail visit first, first + 256, …, first + 1280 in order) steps it by 256 % cols.
+// A branch back to a division for other elements would cost the division every time (SwiftShader
+// runs both sides), hence the cursor.
+var<private> next_column: u32;
+fn start_columns(first: u32) {
+  next_column = (params.col_base + first) % params.cols;
+}
+fn column() -> u32 {
+  let c = next_column;
+  let stepped = c + params.col_step;
+  next_column = select(stepped, stepped - params.cols, stepped >= params.cols);
   return c;
 }
 
 // The bias of the four elements at chunk element e (a multiple of 4).
 fn bias4(e: u32) -> vec4<f32> {
-  let c = column(e);
+  let c = column();
 // #if BIAS4
   return vec4<f32>(bias[(params.bias_shift + c) >> 2u]);
 // #else
@@ -404,6 +401,9 @@ fn dropout_main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let tile = group * (WORKGROUP_SIZE / 64u) + li / 64u;
   let block = tile * 64u + li % 64u;
   let first = tile * 1536u + (li % 64u) * 4u;
+// #if EPILOGUE
+  start_columns(first);
+// #endif
   let d = decide(block);
   apply4(first, keep_at(d, 0u), hold_at(d, 0u));
   apply4(first + 256u, keep_at(d, 1u), hold_at(d, 1u));
@@ -436,6 +436,9 @@ fn dropout_main_tail(@builtin(local_invocation_index) li: u32) {
   let block = tile * 64u + li % 64u;
   let first = tile * 1536u + (li % 64u) * 4u;
   if (first >= params.n) { return; }
+// #if EPILOGUE
+  start_columns(first);
+// #endif
   let d = decide(block);
   apply4_guarded(first, keep_at(d, 0u), hold_at(d, 0u));
   apply4_guarded(first + 256u, keep_at(d, 1u), hold_at(d, 1u));
