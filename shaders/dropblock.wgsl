@@ -21,8 +21,7 @@ override WORKGROUP_SIZE: u32 = 256u;
 
 // Field order is mirrored by DROPBLOCK_FIELDS in src/kernels/dropblock.ts (a test compares them).
 struct Params {
-  n: u32,            // elements in this chunk (apply) / in the whole map (mask passes)
-  chunk_start: u32,  // index of the chunk's first element (apply)
+  n: u32,            // elements of the whole map
   depth: u32,        // D (1 for 2-D)
   height: u32,
   width: u32,
@@ -30,8 +29,6 @@ struct Params {
   block_size: u32,   // bs, odd
   numel: f32,        // N·C·D·H·W, for the scale
   eps: f32,
-  src_shift: u32,
-  dst_shift: u32,
   mask_shift: u32,
   groups: u32,       // workgroups that do work
   words: u32,        // words this pass writes (mask passes)

@@ -14,8 +14,8 @@ import { writeScalars } from './elementwise.js';
 
 /** Mirror of `struct Params` in shaders/dropblock.wgsl. */
 export const DROPBLOCK_FIELDS = [
-  'n', 'chunk_start', 'depth', 'height', 'width', 'block_depth', 'block_size', 'numel', 'eps',
-  'src_shift', 'dst_shift', 'mask_shift', 'groups', 'words', 'row_words', 'planes',
+  'n', 'depth', 'height', 'width', 'block_depth', 'block_size', 'numel', 'eps',
+  'mask_shift', 'groups', 'words', 'row_words', 'planes',
 ] as const;
 const FLOATS = new Set(['numel', 'eps']);
 export const DROPBLOCK_PARAMS_BYTES = 4 * DROPBLOCK_FIELDS.length;
@@ -106,7 +106,7 @@ export async function prepareDropBlock(state: DeviceState, job: DropBlockJob): P
     const grids = steps.map((step, i) => {
       const groups = step.entry === 'dropblock_finish' ? 1 : Math.ceil(step.words / wg);
       writeScalars(new DataView(data), i * slot, DROPBLOCK_FIELDS, FLOATS, {
-        ...common, n: g.numel, chunk_start: 0, src_shift: 0, dst_shift: 0, mask_shift: step.maskShift, groups, words: step.words,
+        ...common, n: g.numel, mask_shift: step.maskShift, groups, words: step.words,
       });
       return dispatchGrid(groups, limits.maxPerDimension);
     });
