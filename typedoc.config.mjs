@@ -11,7 +11,7 @@ const knownUndocumented = readFileSync(new URL('./docs/known-undocumented.txt', 
 
 /** @type {Partial<import('typedoc').TypeDocOptions>} */
 export default {
-  entryPoints: ['src/index.ts', 'src/cpu.ts', 'src/node.ts', 'src/tfjs.ts'],
+  entryPoints: ['src/index.ts', 'src/cpu.ts', 'src/node.ts', 'src/tfjs.ts', 'src/testing.ts'],
   tsconfig: 'tsconfig.build.json',
   out: 'docs/api',
   name: 'webgpu-dropout',

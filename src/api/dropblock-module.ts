@@ -44,6 +44,8 @@ abstract class DropBlockBase extends Dropout {
  * @example await new DropBlock2d(device, { p: 0.1, blockSize: 7 }).forward(x, y, [N, C, H, W]);
  */
 export class DropBlock2d extends DropBlockBase {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'DropBlock2d';
   /** Rank of the inputs: (N, C, H, W). */
   protected readonly rank = 4;
 }
@@ -53,6 +55,8 @@ export class DropBlock2d extends DropBlockBase {
  * @example await new DropBlock3d(device, { p: 0.1, blockSize: 3 }).forward(x, y, [N, C, D, H, W]);
  */
 export class DropBlock3d extends DropBlockBase {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'DropBlock3d';
   /** Rank of the inputs: (N, C, D, H, W). */
   protected readonly rank = 5;
 }

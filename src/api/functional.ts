@@ -1,6 +1,7 @@
 import { DropoutArgumentError } from '../errors.js';
-import { type BufferArg, type BufferRange } from '../gpu/buffers.js';
+import { usageError, type BufferArg, type BufferRange } from '../gpu/buffers.js';
 import { deviceState, ensureBuffer, type DeviceState } from '../gpu/device-state.js';
+import { BufferUsage } from '../gpu/usage.js';
 import { recordAndSubmit, type Recorder } from '../gpu/submit.js';
 import { prepareBroadcast } from '../kernels/broadcast.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
@@ -10,7 +11,7 @@ import { toU64 } from '../rng/seed.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
 import { checkMode, transformFor, type Direction, type DropoutMode, type Transform } from '../rng/transform.js';
 import { checkNoiseShape, checkShape, collapse, product, type Collapsed } from '../shape.js';
-import { COPY_DST, COPY_SRC, checkDistinct, checkDtype, sameRange, type DType, checkEncoder, checkTraining, checkWorkgroupSize, maskRange, tensorRange } from './validate.js';
+import { checkDistinct, checkDtype, sameRange, type DType, checkEncoder, checkTraining, checkWorkgroupSize, maskRange, tensorRange } from './validate.js';
 
 /** Options shared by {@link dropout} and {@link dropoutBackward}. */
 export interface DropoutCallOptions {
@@ -123,8 +124,8 @@ export function call(device: GPUDevice, options: DropoutCallOptions, operation: 
 
 export function copyRecorder(src: BufferRange, dst: BufferRange): Recorder {
   if (sameRange(src, dst)) return () => {}; // in place: the identity has nothing to copy
-  for (const [range, bit, name] of [[src, COPY_SRC, 'COPY_SRC'], [dst, COPY_DST, 'COPY_DST']] as const) {
-    if ((range.buffer.usage & bit) === 0) throw new DropoutArgumentError(`${range.name}.usage`, range.buffer.usage, `a usage including ${name}`, 'eval mode and p = 0 copy the input');
+  for (const [range, bit] of [[src, BufferUsage.COPY_SRC], [dst, BufferUsage.COPY_DST]] as const) {
+    if ((range.buffer.usage & bit) === 0) throw usageError(range.name, range.buffer, bit, 'eval mode and p = 0 copy the input');
   }
   return ({ encoder }) => encoder.copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength);
 }

@@ -10,6 +10,8 @@ import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCal
  * @example await new GaussianDropout(device, { p: 0.2 }).forward(x, y, n);
  */
 export class GaussianDropout extends Dropout {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'GaussianDropout';
   constructor(device: GPUDevice, options: Omit<DropoutModuleOptions, 'mode' | 'noiseShape'> = {}) {
     gaussianSigma((options ?? {}).p ?? 0.5);
     super(device, options);

@@ -60,6 +60,11 @@ function checkModuleOptions(options: unknown): { mode: DropoutMode } {
   return { mode: checkMode((options as { mode?: unknown }).mode) };
 }
 
+/** A layer's class name for messages, minification-safe (see {@link Dropout.layerName}). */
+function layerName(layer: Dropout): string {
+  return (layer.constructor as typeof Dropout).layerName;
+}
+
 function sizeOptions(size: number | readonly number[]): { n: number } | { shape: readonly number[] } {
   if (typeof size === 'number') return { n: size };
   if (Array.isArray(size)) return { shape: size };
@@ -78,6 +83,11 @@ function sizeOptions(size: number | readonly number[]): { n: number } | { shape:
  * await drop.forward(x, y, n);        // y = x
  */
 export class Dropout {
+  /**
+   * The class's name in messages (`Dropout2d.backward() was called …`): a string, because
+   * minifiers rename classes in apps' bundles, so `constructor.name` would print `e`.
+   */
+  static readonly layerName: string = 'Dropout';
   /** The device every call of this layer runs on. */
   readonly device: GPUDevice;
   /** Drop probability, in [0, 1]. */
@@ -107,7 +117,7 @@ export class Dropout {
     this.mode = mode ?? optionsMode;
     this.workgroupSize = checkWorkgroupSize(options.workgroupSize);
     this.#noiseShape = options.noiseShape;
-    this.dtype = checkDtype(options.dtype, device, new.target.name);
+    this.dtype = checkDtype(options.dtype, device, (new.target as typeof Dropout).layerName);
   }
 
   /** True in training mode (the default). */
@@ -163,7 +173,10 @@ export class Dropout {
   /** `record`, else the latest forward's; a DropoutStateError before any forward. */
   protected recordFor(record: DropoutRecord | undefined): DropoutRecord {
     const found = record ?? this.#last;
-    if (!found) throw new DropoutStateError(`${this.constructor.name}.backward() was called before any forward(): there is no mask to differentiate through`);
+    if (!found) {
+      throw new DropoutStateError(`${layerName(this)}.backward() was called before any forward(): there is no mask to differentiate through. `
+        + 'If forward() was called, await it first: the layer keeps its (seed, offset) when the returned promise resolves (or pass that record: backward(dy, dx, { record }))');
+    }
     return found;
   }
 
@@ -182,7 +195,7 @@ export class Dropout {
     samples: number;
   }> {
     if (this.#noiseShape !== undefined || this.mode !== 'inverted' || this.constructor !== Dropout) {
-      throw new DropoutArgumentError('this', this.constructor.name, 'an element-wise inverted Dropout for Monte Carlo sampling');
+      throw new DropoutArgumentError('this', layerName(this), 'an element-wise inverted Dropout for Monte Carlo sampling');
     }
     if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object with samples');
     const key = this.generator.next(typeof options.samples === 'number' && options.samples >= 1 ? options.samples : 1);
@@ -221,7 +234,7 @@ abstract class SpatialDropout extends Dropout {
     if (typeof this.channelsLast !== 'boolean') throw new DropoutArgumentError('channelsLast', options.channelsLast, 'true or false');
   }
   protected override noiseShapeFor(size: number | readonly number[]): readonly number[] {
-    if (typeof size === 'number') throw new DropoutArgumentError('size', size, `a shape array for ${this.constructor.name}`);
+    if (typeof size === 'number') throw new DropoutArgumentError('size', size, `a shape array for ${layerName(this)}`);
     return spatialNoiseShape(this.spatialDims, size, this.channelsLast);
   }
 }
@@ -231,6 +244,8 @@ abstract class SpatialDropout extends Dropout {
  * @example await new Dropout1d(device, { p: 0.2 }).forward(x, y, [N, C, L]);
  */
 export class Dropout1d extends SpatialDropout {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'Dropout1d';
   /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected readonly spatialDims = 1;
 }
@@ -240,6 +255,8 @@ export class Dropout1d extends SpatialDropout {
  * @example await new Dropout2d(device, { p: 0.2 }).forward(x, y, [N, C, H, W]);
  */
 export class Dropout2d extends SpatialDropout {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'Dropout2d';
   /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected readonly spatialDims = 2;
 }
@@ -249,6 +266,8 @@ export class Dropout2d extends SpatialDropout {
  * @example await new Dropout3d(device, { p: 0.2 }).forward(x, y, [N, C, D, H, W]);
  */
 export class Dropout3d extends SpatialDropout {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'Dropout3d';
   /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected readonly spatialDims = 3;
 }
@@ -262,6 +281,8 @@ export type AlphaDropoutOptions = Omit<DropoutModuleOptions, 'mode'>;
  * @example await new AlphaDropout(device, { p: 0.1 }).forward(x, y, n);
  */
 export class AlphaDropout extends Dropout {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'AlphaDropout';
   constructor(device: GPUDevice, options: AlphaDropoutOptions = {}) {
     super(device, options, 'alpha');
   }
@@ -272,6 +293,8 @@ export class AlphaDropout extends Dropout {
  * @example await new FeatureAlphaDropout(device, { p: 0.1 }).forward(x, y, [N, C, H, W]);
  */
 export class FeatureAlphaDropout extends SpatialDropout {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'FeatureAlphaDropout';
   /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected readonly spatialDims = 0;
   constructor(device: GPUDevice, options: Omit<SpatialDropoutOptions, 'mode'> = {}) {
@@ -289,5 +312,8 @@ export class FeatureAlphaDropout extends SpatialDropout {
  * // ... matmul with maskedWeights, backprop to dMasked ...
  * await dc.backward(dMasked, dWeights);
  */
-export class DropConnect extends Dropout {}
+export class DropConnect extends Dropout {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'DropConnect';
+}
 

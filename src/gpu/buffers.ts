@@ -1,6 +1,7 @@
 import { DropoutArgumentError, DropoutGPUError } from '../errors.js';
 import { allocationFailure, createOwnedBuffer, deviceState, trackAllocation, type DeviceState } from './device-state.js';
 import { withErrorScope } from './error-scope.js';
+import { BufferUsage, usageNames } from './usage.js';
 
 /**
  * A GPUBuffer, or a GPUBuffer with a byte offset (a multiple of 4) where the tensor starts. The
@@ -30,7 +31,7 @@ function isBuffer(value: unknown): value is GPUBuffer {
 }
 
 /** Validates a buffer argument holding `byteLength` bytes with the given usage bits. */
-export function bufferRange(name: string, arg: unknown, byteLength: number, usage: number, usageNames: string): BufferRange {
+export function bufferRange(name: string, arg: unknown, byteLength: number, usage: number): BufferRange {
   const buffer = isBuffer(arg) ? arg : (typeof arg === 'object' && arg !== null ? (arg as { buffer?: unknown }).buffer : undefined);
   if (!isBuffer(buffer)) throw new DropoutArgumentError(name, arg, 'a GPUBuffer or { buffer: GPUBuffer, byteOffset?: number }');
   const rawOffset = isBuffer(arg) ? 0 : ((arg as { byteOffset?: unknown }).byteOffset ?? 0);
@@ -39,13 +40,16 @@ export function bufferRange(name: string, arg: unknown, byteLength: number, usag
   }
   const failure = allocationFailure(buffer);
   if (failure) throw new DropoutGPUError(failure.code, failure.operation, `${name}: the buffer "${failure.label}" could not be created: ${failure.message}`);
-  if ((buffer.usage & usage) !== usage) {
-    throw new DropoutArgumentError(`${name}.usage`, buffer.usage, `a usage including ${usageNames}`, `buffer ${describeBuffer(buffer)}`);
-  }
+  if ((buffer.usage & usage) !== usage) throw usageError(name, buffer, usage, `buffer ${describeBuffer(buffer)}`);
   if (rawOffset + byteLength > buffer.size) {
     throw new DropoutArgumentError(name, arg, `a buffer of at least byteOffset + ${byteLength} = ${rawOffset + byteLength} bytes`, `it has ${buffer.size} bytes at byteOffset ${rawOffset}`);
   }
   return { buffer, byteOffset: rawOffset, byteLength, name };
+}
+
+/** The error for a buffer that lacks usage bits: the flags named, not only the number. */
+export function usageError(name: string, buffer: GPUBuffer, needed: number, detail: string): DropoutArgumentError {
+  return new DropoutArgumentError(`${name}.usage`, buffer.usage, `a usage including ${usageNames(needed)}`, `it has ${usageNames(buffer.usage)}; ${detail}`);
 }
 
 function describeBuffer(buffer: GPUBuffer): string {
@@ -56,7 +60,7 @@ export function overlaps(a: BufferRange, b: BufferRange): boolean {
   return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength && a.byteLength > 0 && b.byteLength > 0;
 }
 
-const STORAGE_IO = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST, without relying on globals
+const STORAGE_IO = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /**
  * Creates a buffer for the helpers below. WebGPU refuses a size past the device's maxBufferSize
@@ -114,7 +118,7 @@ function takeStaging(state: DeviceState, size: number): GPUBuffer {
   const i = state.staging.findIndex((b) => b.size >= size);
   if (i >= 0) return state.staging.splice(i, 1)[0]!;
   const pooled = size <= STAGING_MAX_BYTES;
-  const descriptor = { label: 'webgpu-dropout readback', size: pooled ? Math.max(256, 2 ** Math.ceil(Math.log2(size))) : size, usage: 0x1 | 0x8 }; // MAP_READ | COPY_DST
+  const descriptor = { label: 'webgpu-dropout readback', size: pooled ? Math.max(256, 2 ** Math.ceil(Math.log2(size))) : size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST };
   return pooled ? createOwnedBuffer(state, descriptor) : state.device.createBuffer(descriptor);
 }
 
@@ -131,7 +135,7 @@ function returnStaging(state: DeviceState, buffer: GPUBuffer, reusable: boolean)
 
 async function readBack(device: GPUDevice, arg: BufferArg, byteLength: number, name: string): Promise<ArrayBuffer> {
   const state = deviceState(device);
-  const range = bufferRange(name, arg, byteLength, 0x4, 'COPY_SRC');
+  const range = bufferRange(name, arg, byteLength, BufferUsage.COPY_SRC);
   const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
   // In error scopes: a destroyed buffer or one from another device is a GPU_VALIDATION error, not
   // an uncaptured error and a read of zeros; a lost device is DEVICE_LOST.

@@ -13,9 +13,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, test } from 'vitest';
 import {
-  configureDevice, dropBlock, dropBlockBackward, dropout, dropoutBackward, fusedDropout, fusedDropoutBackward, gaussianDropout, mcDropout,
-  type DropoutMode, type TestLimits, type WorkgroupSize,
+  dropBlock, dropBlockBackward, dropout, dropoutBackward, fusedDropout, fusedDropoutBackward, gaussianDropout, mcDropout,
+  type DropoutMode, type WorkgroupSize,
 } from '../../src/index.js';
+import { configureDevice, type TestLimits } from '../../src/testing.js';
 import { dropBlockCPU, dropBlockGeometry } from '../../src/cpu/dropblock.js';
 import { ACTIVATIONS, columnSumsCPU, fusedDropoutBackwardCPU, fusedDropoutCPU, type Activation } from '../../src/cpu/epilogue.js';
 import { gaussianDropoutCPU, gaussianSigma } from '../../src/cpu/gaussian.js';
