@@ -81,6 +81,7 @@ async function runDropBlock(device: GPUDevice, options: DropBlockOptions, direct
  * rate gamma = p · volume / (blockSize^dims · seed positions) from the same Philox generator, each
  * seed drops the block it is the corner of, and kept values are scaled by numel / (eps + kept).
  * Eval mode and p = 0 copy x. `mask` receives the packed block mask (ceil(numel / 32) words).
+ * `y` may be `x` itself (same byteOffset) to run in place.
  * @example await dropBlock(device, { x, y, shape: [8, 64, 28, 28], p: 0.1, blockSize: 7, training: true, seed: 1n, offset: 0n });
  */
 export async function dropBlock(device: GPUDevice, options: DropBlockOptions & { x: BufferArg; y: BufferArg; mask?: BufferArg }): Promise<void> {

@@ -52,7 +52,7 @@ export interface DropoutCallOptions {
 export interface DropoutOptions extends DropoutCallOptions {
   /** Input: n f32 values (STORAGE usage). */
   x: BufferArg;
-  /** Output: n f32 values (STORAGE usage); a different buffer from x. */
+  /** Output: n f32 values (STORAGE usage): another buffer than x, or x itself at the same byteOffset (in place). */
   y: BufferArg;
   /**
    * If given, also write the packed keep mask: bit m & 31 of word m >> 5 for mask index m, over
@@ -64,7 +64,7 @@ export interface DropoutOptions extends DropoutCallOptions {
 export interface DropoutBackwardOptions extends DropoutCallOptions {
   /** Gradient of the output: n f32 values. */
   dy: BufferArg;
-  /** Gradient of the input, written: n f32 values. */
+  /** Gradient of the input, written: n f32 values; another buffer than dy, or dy itself at the same byteOffset (in place). */
   dx: BufferArg;
   /** A packed mask written by the forward call; without it the mask is rebuilt from (seed, offset). */
   mask?: BufferArg;
@@ -191,7 +191,7 @@ async function run(c: Call, direction: Direction, srcArg: BufferArg, dstArg: Buf
 
 /**
  * Dropout on the GPU. By default inverted dropout: y = keep ? x / (1 - p) : 0, with the keep mask
- * a pure function of (seed, offset, element index, p) — see the README's "Mask contract". In eval
+ * a pure function of (seed, offset, element index, p) — see docs/mask-contract.md. In eval
  * mode, and for p = 0, y is a copy of x (no dispatch; needs COPY_SRC on x and COPY_DST on y). For
  * p = 1, y is +0. `noiseShape` shares mask values along dimensions (spatial / recurrent dropout);
  * `mode` picks the legacy or alpha convention.

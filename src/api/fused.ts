@@ -25,7 +25,7 @@ export interface FusedDropoutOptions extends FusedDropoutCallOptions {
   bias: BufferArg;
   /** Optional residual added after dropout. */
   residual?: BufferArg;
-  /** y = residual + dropout(act(x + bias)). */
+  /** y = residual + dropout(act(x + bias)): a buffer of its own (the fused epilogue never runs in place). */
   y: BufferArg;
   /** Optional packed keep mask output. */
   mask?: BufferArg;

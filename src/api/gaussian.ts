@@ -30,8 +30,8 @@ async function runGaussian(device: GPUDevice, options: GaussianDropoutOptions | 
 
 /**
  * Gaussian (multiplicative) dropout, as Keras's and TensorFlow.js's GaussianDropout:
- * y = x · (1 + sqrt(p / (1 - p)) · z), z standard normal from the same Philox generator (README,
- * "Gaussian dropout"); eval mode and p = 0 copy x. p must be in [0, 1).
+ * y = x · (1 + sqrt(p / (1 - p)) · z), z standard normal from the same Philox generator
+ * (docs/family.md, "Gaussian noise contract"); eval mode and p = 0 copy x. p must be in [0, 1).
  * @example await gaussianDropout(device, { x, y, n, p: 0.2, training: true, seed: 1n, offset: 0n });
  */
 export async function gaussianDropout(device: GPUDevice, options: GaussianDropoutOptions): Promise<void> {

@@ -47,7 +47,8 @@ export interface McDropoutOptions {
  * Monte Carlo dropout: K stochastic forward passes of one input in one dispatch (masks at offsets
  * offset … offset + K - 1), returning the K outputs and/or their per-element mean and variance,
  * computed on the GPU in the same pass (exactly: a sample is either f32(x · scale) or 0). Sample s
- * is bit-identical to `dropout()` at offset + s. Every buffer must fit one storage binding.
+ * is bit-identical to `dropout()` at offset + s. Every buffer must fit one storage binding, and no
+ * output may share a buffer with x or another output (it never runs in place).
  * @example
  * await mcDropout(device, { x, n, p: 0.1, samples: 30, seed: 1n, offset: 0n, mean, variance });
  */

@@ -150,7 +150,7 @@ export class Dropout {
     return this.#noiseShape;
   }
 
-  /** y = dropout(x); returns the record backward uses. */
+  /** y = dropout(x), where y may be x itself (same byteOffset: in place); returns the record backward uses. */
   async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions = {}): Promise<DropoutRecord> {
     const shape = sizeOptions(size);
     const noiseShape = this.noiseShapeFor(size);
