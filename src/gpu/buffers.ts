@@ -1,6 +1,6 @@
 import { DropoutArgumentError, DropoutGPUError } from '../errors.js';
-import { allocationFailure, createOwnedBuffer, deviceState, trackAllocation, type DeviceState } from './device-state.js';
-import { withErrorScope } from './error-scope.js';
+import { allocationFailure, createOwnedBuffer, deviceState, lostError, settledLoss, trackAllocation, type DeviceState } from './device-state.js';
+import { scoped, settle } from './error-scope.js';
 import { BufferUsage, usageNames } from './usage.js';
 
 /**
@@ -137,18 +137,27 @@ async function readBack(device: GPUDevice, arg: BufferArg, byteLength: number, n
   const state = deviceState(device);
   const range = bufferRange(name, arg, byteLength, BufferUsage.COPY_SRC);
   const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
-  // In error scopes: a destroyed buffer or one from another device is a GPU_VALIDATION error, not
-  // an uncaptured error and a read of zeros; a lost device is DEVICE_LOST.
+  // The copy is submitted in scopes of its own, popped before the wait for the mapping: a destroyed
+  // buffer or one from another device is this download's GPU_VALIDATION error (not an uncaptured
+  // error and a read of zeros), and errors of other work done meanwhile stay with that work.
   // Staging buffers are pooled (up to 4 idle ones of at most 16 MiB per device), not created per call.
   const staging = takeStaging(state, size);
   let reusable = false;
   try {
-    await withErrorScope(state, 'download', async () => {
+    const outcome = scoped(device, () => {
       const encoder = device.createCommandEncoder({ label: 'webgpu-dropout readback' });
       if (byteLength > 0) encoder.copyBufferToBuffer(range.buffer, range.byteOffset, staging, 0, byteLength);
       device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(0x1, 0, size);
     });
+    const mapped = outcome.failed ? Promise.resolve() : staging.mapAsync(0x1, 0, size);
+    const [scopes, mapping] = await Promise.allSettled([settle(state, 'download', outcome), mapped]);
+    if (scopes.status === 'rejected') throw scopes.reason;
+    if (mapping.status === 'rejected') {
+      // A mapping aborted by a device loss (or by releaseDevice destroying the staging buffer).
+      const lost = await settledLoss(device);
+      if (lost) throw lostError(lost);
+      throw new DropoutGPUError('GPU_VALIDATION', 'download', `the readback could not be mapped: ${(mapping.reason as Error)?.message ?? String(mapping.reason)}`);
+    }
     const data = staging.getMappedRange(0, size).slice(0, byteLength);
     staging.unmap();
     reusable = true;

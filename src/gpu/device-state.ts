@@ -36,6 +36,12 @@ export interface DeviceState {
   readonly stats: DeviceCounters;
   /** Error-scope checks of buffers the helpers created, still pending (see {@link trackAllocation}). */
   readonly allocationChecks: Set<Promise<void>>;
+  /** Uniform buffers of the call path (see src/gpu/execute.ts). */
+  readonly uniformRing: { submit: GPUBuffer | null; chunk: GPUBuffer | null; cursor: number };
+  /** Bind groups by layout and bound ranges, least recently used first (see src/gpu/execute.ts). */
+  readonly bindGroups: Map<string, GPUBindGroup>;
+  /** Pipelines created synchronously: their creation errors (null when fine), once known. */
+  readonly pipelineChecks: Map<string, Promise<string | null>>;
   /** Helper allocations that failed and no call has reported yet. */
   readonly unreportedFailures: AllocationFailure[];
 }
@@ -62,11 +68,16 @@ export interface DeviceCounters {
   /** Calls whose work was recorded into the caller's GPUCommandEncoder. */
   encodedCalls: number;
   /**
-   * Uniform buffers created for work recorded into a caller's encoder: one per job of such a call,
-   * by design (that work runs after later calls' queue writes, so it cannot share the pooled
-   * uniform buffer). They are not owned (not in `liveBuffers`): the garbage collector frees them.
+   * Uniform ring chunks created for work recorded into a caller's encoder (64 KiB each, 256 calls
+   * or more per chunk): that work runs after later calls' queue writes, so its uniforms cannot
+   * share the buffer of self-submitted calls. A full chunk is no longer owned (not in
+   * `liveBuffers`): the garbage collector frees it once nothing references it.
    */
   uniformBuffers: number;
+  /** Compute dispatches recorded (direct and indirect). */
+  dispatches: number;
+  /** Bind groups created (the call path reuses cached ones for the same buffers and ranges). */
+  bindGroups: number;
 }
 
 const states = new WeakMap<GPUDevice, DeviceState>();
@@ -89,8 +100,9 @@ export function deviceState(device: unknown): DeviceState {
     const fresh: DeviceState = {
       device, lost: null, pipelines: new Map(), modules: new Map(), ready: new Map(), readyModules: new Map(), layouts: new Map(), scratch: new Map(),
       placeholders: new Map(), staging: [], created: [], testLimits: {},
-      stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0 },
+      stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0 },
       allocationChecks: new Set(), unreportedFailures: [],
+      uniformRing: { submit: null, chunk: null, cursor: 0 }, bindGroups: new Map(), pipelineChecks: new Map(),
     };
     state = fresh;
     states.set(device, fresh);
@@ -120,6 +132,10 @@ function dropState(state: DeviceState): void {
   state.scratch.clear();
   state.placeholders.clear();
   state.staging.length = 0;
+  state.uniformRing.submit = null;
+  state.uniformRing.chunk = null;
+  state.bindGroups.clear();
+  state.pipelineChecks.clear();
   if (states.get(state.device) === state) states.delete(state.device);
 }
 
@@ -282,6 +298,6 @@ export function deviceStats(device: GPUDevice): DeviceStats {
   const state = states.get(device);
   const lost = lostDevices.has(device);
   return state
-    ? { ...state.stats, cachedPipelines: state.pipelines.size, liveBuffers: state.created.length, lost }
-    : { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, cachedPipelines: 0, liveBuffers: 0, lost };
+    ? { ...state.stats, cachedPipelines: new Set([...state.pipelines.keys(), ...state.ready.keys()]).size, liveBuffers: state.created.length, lost }
+    : { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0, cachedPipelines: 0, liveBuffers: 0, lost };
 }

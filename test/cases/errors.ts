@@ -390,7 +390,7 @@ function moduleEntries(spec: ModuleSpec): Entry[] {
     bad: () => [
       ...buffer('dx', bytes),
       ...values('back.encoder', 'encoder', [['{}', {}, ['GPUCommandEncoder']]]),
-      { what: 'backward before any forward', patch: (a) => { a.noForward = true; }, expect: { code: 'STATE', includes: [`${spec.name}.backward() was called before any forward()`, 'await it first'] } },
+      { what: 'backward before any forward', patch: (a) => { a.noForward = true; }, expect: { code: 'STATE', includes: [`${spec.name}.backward() was called before any forward()`, 'await forward()'] } },
     ],
   };
   return [forward, backward];
