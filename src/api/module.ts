@@ -171,12 +171,12 @@ export class Dropout {
     return run(() => planned).then(() => record);
   }
 
-  /** Whether a forward in this mode takes the generator's next (seed, offset). */
+  /** Whether a forward in this mode takes the generator's next (seed, offset). @internal */
   protected drawsIn(training: boolean): boolean {
     return training && this.p > 0 && this.p < 1;
   }
 
-  /** Validates and plans one forward with the draw `key` (subclasses plan their own kernel). */
+  /** Validates and plans one forward with the draw `key` (subclasses plan their own kernel). @internal */
   protected planForward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions, training: boolean, key: { seed: bigint; offset: bigint }): { planned: PlannedCall | null; record: DropoutRecord } {
     const noiseShape = this.noiseShapeFor(size);
     const planned = planDropout(this.device, {
@@ -186,7 +186,7 @@ export class Dropout {
     return { planned, record: { size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask } };
   }
 
-  /** Validates and plans the backward of `record` (subclasses plan their own kernel). */
+  /** Validates and plans the backward of `record` (subclasses plan their own kernel). @internal */
   protected planBackward(dy: BufferArg, dx: BufferArg, record: DropoutRecord, encoder: GPUCommandEncoder | undefined): PlannedCall | null {
     return planDropoutBackward(this.device, {
       dy, dx, ...sizeOptions(record.size), noiseShape: record.noiseShape, p: record.p, mode: record.mode,
