@@ -45,6 +45,7 @@ export function summarize(samples) {
   return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1], count: s.length };
 }
 
+export const HARNESS = 'harness only (empty call)';
 export const RAW_CACHED = 'raw, cached bind group';
 export const RAW_NEW = 'raw, new bind group';
 export const RAW_SCOPE = 'raw, new bind group, awaited error scope';
@@ -91,6 +92,8 @@ function rawVariants(lib, device) {
     },
   });
   return [
+    // What the harness itself costs per call (the loop, collecting results, the macrotask turn).
+    { name: HARNESS, kind: 'raw', awaited: false, prepare: async () => ({ call: () => {}, drain: async () => {} }) },
     make(RAW_CACHED, { cached: true, scoped: false }),
     make(RAW_NEW, { cached: false, scoped: false }),
     make(RAW_SCOPE, { cached: false, scoped: true }),
