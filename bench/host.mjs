@@ -8,6 +8,7 @@
 // Options: --env node,chrome  --sizes 10,14,18 (log2)  --rates 0.1,0.5  --k 32 (calls per batch)
 //   --rounds 9  --quick (k 16, rounds 3)  --label TEXT (appended to the file names)
 //   --note TEXT (recorded with the results, e.g. "machine shared with other jobs")
+//   --report FILE.json (no run: renders that results file's markdown again, next to it)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import os from 'node:os';
@@ -153,6 +154,29 @@ async function runChrome(opts) {
   }
 }
 
+/** The markdown report of a results file's contents. */
+function render({ date, version, machine, options, runs }) {
+  const header = [
+    `# webgpu-dropout ${version}: host cost per call`,
+    '',
+    `${date.slice(0, 16).replace('T', ' ')} UTC; CPU ${machine.cpu}, ${machine.cores} cores (load average ${machine.loadavgAtStart[0].toFixed(1)} at the start, ${machine.loadavgAtEnd[0].toFixed(1)} at the end); K = ${options.k} calls per batch, ${options.rounds} rounds. Method: docs/host-cost.md.`,
+    ...(options.note ? ['', `Note: ${options.note}`] : []),
+  ];
+  const sections = runs.map((run) => hostReport(run, { title: `${run.title} (${run.runtime})`, sizes: options.sizes, rates: options.rates })
+    + [...(run.notes ?? []), ...run.problems.map((p) => `✗ ${p}`)].map((line) => `\n- ${line}`).join(''));
+  return [...header, '', ...sections.flatMap((section) => [section, ''])].join('\n');
+}
+
+// --report FILE.json: render a results file again (e.g. after a change to the report), next to it.
+const reportIndex = args.indexOf('--report');
+if (reportIndex >= 0) {
+  const file = args[reportIndex + 1] ?? fail('--report needs a results file');
+  const markdown = render(JSON.parse(readFileSync(file, 'utf8')));
+  writeFileSync(file.replace(/\.json$/, '.md'), `${markdown}\n`);
+  console.log(markdown);
+  process.exit(0);
+}
+
 const opts = parseOptions();
 if (!existsSync(join(root, 'dist/index.js'))) fail('dist/index.js is missing: run `npm run build` first (npm run bench:host does).');
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -163,26 +187,17 @@ const runs = [];
 for (const env of opts.envs) runs.push(env === 'node' ? await runNode(opts) : await runChrome(opts));
 machine.loadavgAtEnd = os.loadavg();
 
-const date = new Date().toISOString();
-const header = [
-  `# webgpu-dropout ${version}: host cost per call`,
-  '',
-  `${date.slice(0, 16).replace('T', ' ')} UTC; CPU ${cpu}, ${machine.cores} cores (load average ${machine.loadavgAtStart[0].toFixed(1)} at the start, ${machine.loadavgAtEnd[0].toFixed(1)} at the end); K = ${opts.k} calls per batch, ${opts.rounds} rounds. Method: docs/host-cost.md.`,
-  ...(opts.note ? ['', `Note: ${opts.note}`] : []),
-];
-const sections = runs.map((run) => hostReport(run, { title: `${run.title} (${run.runtime})`, sizes: opts.sizes, rates: opts.rates })
-  + [...(run.notes ?? []), ...run.problems.map((p) => `✗ ${p}`)].map((line) => `\n- ${line}`).join(''));
-const markdown = [...header, '', ...sections.flatMap((s) => [s, ''])].join('\n');
-console.log(`\n${markdown}`);
-
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-const slug = [date.slice(0, 10), 'host', opts.envs.join('-'), adapterName(runs[0].adapter), opts.label].filter(Boolean).join('-').replace(/[^a-z0-9.]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
-const base = join(root, 'bench/results', slug);
-writeFileSync(`${base}.json`, JSON.stringify({
-  date, version, suite: 'host', options: opts, machine,
+const results = {
+  date: new Date().toISOString(), version, suite: 'host', options: opts, machine,
   method: 'host µs per call = (K calls issued back to back, awaited variants each awaited, + one macrotask turn) / K; settle (returned promises) and drain (onSubmittedWorkDone) per batch outside the timed region; medians over interleaved rounds',
   runs,
-}, null, 1));
+};
+const markdown = render(results);
+console.log(`\n${markdown}`);
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+const slug = [results.date.slice(0, 10), 'host', opts.envs.join('-'), adapterName(runs[0].adapter), opts.label].filter(Boolean).join('-').replace(/[^a-z0-9.]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
+const base = join(root, 'bench/results', slug);
+writeFileSync(`${base}.json`, JSON.stringify(results, null, 1));
 writeFileSync(`${base}.md`, `${markdown}\n`);
 console.log(`\nwritten: ${base}.json and ${base}.md`);
 const problems = runs.flatMap((run) => run.problems);
