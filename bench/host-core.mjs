@@ -14,6 +14,8 @@
 // Every batch starts on an idle queue. Variants are interleaved in each round, the first place
 // rotating, and medians taken over rounds.
 import { scaledCopyKernel } from './baselines.mjs';
+import { summarize } from './core.mjs';
+import { inputData } from './page/wall-clock.js';
 
 /** Whether `value` can be awaited (a promise, or any object with a then method). */
 export function isThenable(value) {
@@ -29,20 +31,6 @@ function nextTask() {
     channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
     channel.port2.postMessage(0);
   });
-}
-
-/** The same deterministic input as the other benches. */
-export function inputData(n) {
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) x[i] = ((i * 2654435761) >>> 0) / 2 ** 32 - 0.5;
-  return x;
-}
-
-export function summarize(samples) {
-  const s = samples.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!s.length) return { median: NaN, min: NaN, max: NaN, count: 0 };
-  const mid = s.length >> 1;
-  return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1], count: s.length };
 }
 
 export const HARNESS = 'harness only (empty call)';

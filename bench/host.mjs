@@ -6,7 +6,7 @@
 // GPU machine: no dev dependency is loaded), plus puppeteer-core and a Chrome/Chromium for Chrome,
 // where TensorFlow.js (tfjs-core + tfjs-backend-webgpu) and jax-js join if they are installed.
 // Options: --env node,chrome  --sizes 10,14,18 (log2)  --rates 0.1,0.5  --k 32 (calls per batch)
-//   --rounds 9  --quick (k 16, rounds 3)  --label TEXT (appended to the file names)
+//   --rounds 12  --quick (k 16, rounds 3)  --label TEXT (appended to the file names)
 //   --note TEXT (recorded with the results, e.g. "machine shared with other jobs")
 //   --report FILE.json (no run: renders that results file's markdown again, next to it)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -36,7 +36,7 @@ function parseOptions() {
   const log2Sizes = option('sizes', '10,14,18').split(',').map(Number);
   const rates = option('rates', '0.1,0.5').split(',').map(Number);
   const k = Number(option('k', quick ? 16 : 32));
-  const rounds = Number(option('rounds', quick ? 3 : 9));
+  const rounds = Number(option('rounds', quick ? 3 : 12));
   if (!envs.every((e) => e === 'node' || e === 'chrome')) fail('--env takes node, chrome or node,chrome');
   if (!log2Sizes.every((s) => Number.isInteger(s) && s >= 2 && s <= 26)) fail('--sizes takes log2 sizes, integers in 2..26, e.g. --sizes 10,14,18');
   if (!rates.every((p) => p > 0 && p < 1)) fail('--rates takes drop rates in (0, 1), e.g. --rates 0.1,0.5');

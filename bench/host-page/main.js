@@ -3,7 +3,8 @@
 // its own device, where they load. Options come in the query string; progress and the report go
 // back through functions the runner exposes on window.
 import * as lib from '../../dist/index.js';
-import { hostVariants, inputData, runHostSuite } from '../host-core.mjs';
+import { hostVariants, runHostSuite } from '../host-core.mjs';
+import { inputData, peer, startJax, startTfjs, watch } from '../page/wall-clock.js';
 
 const log = document.getElementById('log');
 const say = (line) => { log.textContent += `\n${line}`; };
@@ -14,33 +15,17 @@ function options() {
   return { sizes: list('sizes').map((s) => 2 ** s), rates: list('rates'), k: Number(q.get('k')), rounds: Number(q.get('rounds')) };
 }
 
-function watch(device, owner, problems) {
-  device.addEventListener('uncapturederror', (event) => problems.push(`${owner}: uncaptured WebGPU error: ${event.error.message}`));
-  device.lost.then((info) => { if (info.reason !== 'destroyed') problems.push(`${owner}: device lost: ${info.message}`); });
-}
-
 /**
  * tf.dropout on the tfjs `webgpu` backend: a call returns a tensor at once. The backend batches
  * dispatches and submits every 15 of them; the drain ends its open pass, submits what is pending,
  * waits for its device and disposes the outputs.
  */
 async function tfjsVariant() {
-  const tf = await import('@tensorflow/tfjs-core');
-  await import('@tensorflow/tfjs-backend-webgpu');
-  if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") returned false');
-  await tf.ready();
-  const backend = tf.backend();
-  if (typeof backend.submitQueue !== 'function' || typeof backend.endComputePassEncoder !== 'function' || !backend.device) {
-    throw new Error('tfjs-backend-webgpu internals changed: no submitQueue/endComputePassEncoder/device on the backend');
-  }
-  const tensors = tf.memory().numTensors;
+  const { tf, device, flush, check } = await startTfjs();
   return {
-    device: backend.device,
+    device,
     version: tf.version_core,
-    check: () => {
-      const left = tf.memory().numTensors - tensors;
-      return left === 0 ? null : `tfjs: ${left} tensors left alive after the suite`;
-    },
+    check,
     variant: {
       name: 'tf.dropout (tfjs webgpu)', kind: 'peer', awaited: false,
       prepare: async (n, p) => {
@@ -49,9 +34,8 @@ async function tfjsVariant() {
         return {
           call: () => { ys.push(tf.dropout(x, p)); },
           drain: async () => {
-            backend.endComputePassEncoder();
-            if (backend.commandEncoder) backend.submitQueue();
-            await backend.device.queue.onSubmittedWorkDone();
+            flush();
+            await device.queue.onSubmittedWorkDone();
             for (const y of ys.splice(0)) y.dispose();
           },
           dispose: () => x.dispose(),
@@ -67,22 +51,14 @@ async function tfjsVariant() {
  * blockUntilReady(), so jax-js's host time shows partly in the drain.
  */
 async function jaxVariant() {
-  const jax = await import('@jax-js/jax');
-  const available = await jax.init('webgpu');
-  if (!available.includes('webgpu')) throw new Error('jax.init("webgpu") did not start a WebGPU backend');
-  jax.defaultDevice('webgpu');
-  const { numpy: np, random } = jax;
+  const { random, device, setup } = await startJax();
   let seed = 0;
   return {
-    device: jax.getWebGPUDevice(),
+    device,
     variant: {
       name: 'jax-js (jit)', kind: 'peer', awaited: false,
       prepare: async (n, p) => {
-        const keep = 1 - p;
-        const x = np.array(inputData(n));
-        await x.blockUntilReady();
-        // Arrays are reference-counted and a call consumes its arguments: pass x.ref.
-        const dropout = jax.jit((key, v) => np.where(random.bernoulli(key, keep, [n]), v.div(keep), 0));
+        const { x, dropout } = await setup(n, p);
         const ys = [];
         return {
           call: () => { ys.push(dropout(random.key(seed++), x.ref)); },
@@ -96,18 +72,6 @@ async function jaxVariant() {
       },
     },
   };
-}
-
-/** Loads one peer; a failure becomes a note and the suite goes on without it. */
-async function peer(label, load, problems, notes) {
-  try {
-    const loaded = await load();
-    watch(loaded.device, label, problems);
-    return loaded;
-  } catch (error) {
-    notes.push(`${label} not benchmarked: could not initialise (${error instanceof Error ? error.message : String(error)})`);
-    return null;
-  }
 }
 
 async function main() {
