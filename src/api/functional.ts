@@ -126,7 +126,7 @@ export function call(device: GPUDevice, options: DropoutCallOptions, operation: 
 export function copyPlan(src: BufferRange, dst: BufferRange): KernelPlan {
   if (sameRange(src, dst)) return recordOnly(() => {}); // in place: the identity has nothing to copy
   for (const [range, bit] of [[src, BufferUsage.COPY_SRC], [dst, BufferUsage.COPY_DST]] as const) {
-    if ((range.buffer.usage & bit) === 0) throw usageError(range.name, range.buffer, bit, 'eval mode and p = 0 copy the input');
+    if ((range.buffer.usage & bit) === 0) throw usageError(range.name, range.buffer.usage, bit, 'eval mode and p = 0 copy the input');
   }
   return recordOnly(({ encoder }) => encoder.copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength));
 }
@@ -219,10 +219,17 @@ export function planDropoutBackward(device: GPUDevice, options: DropoutBackwardO
  * p = 1, y is +0. `noiseShape` shares mask values along dimensions (spatial / recurrent dropout);
  * `mode` picks the legacy or alpha convention.
  *
- * Resolves once the work is submitted (or encoded) and validated; WebGPU errors are thrown as
- * {@link DropoutGPUError}.
+ * The call model (every kernel function and layer method): the work is recorded and submitted
+ * (or recorded into `encoder`) before the function returns, so it reaches the queue in the order
+ * of your calls — no `await` is needed for ordering. The returned promise settles once WebGPU has
+ * checked this call's work: it rejects with {@link DropoutArgumentError} for bad arguments
+ * (nothing recorded), {@link DropoutGPUError} for a WebGPU error of this call only, or
+ * {@link DropoutDeviceLostError}. A call you do not await that fails is an unhandled rejection.
  * @example
  * await dropout(device, { x, y, n: 1024, p: 0.1, training: true, seed: 42n, offset: 0n });
+ * // or without waiting for the check: the download below still reads this call's output
+ * dropout(device, { x, y, n: 1024, p: 0.1, training: true, seed: 42n, offset: 1n }).catch(reportError);
+ * const values = await downloadFloat32(device, y, 1024);
  * // channel (spatial) dropout of an NCHW tensor:
  * await dropout(device, { x, y, shape: [8, 16, 32, 32], noiseShape: [8, 16, 1, 1], p: 0.2, training: true, seed: 42n, offset: 1n });
  */

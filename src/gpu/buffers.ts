@@ -24,36 +24,54 @@ export interface BufferRange {
   name: string;
 }
 
-function isBuffer(value: unknown): value is GPUBuffer {
-  return typeof value === 'object' && value !== null
-    && typeof (value as GPUBuffer).size === 'number' && typeof (value as GPUBuffer).usage === 'number'
-    && typeof (value as GPUBuffer).destroy === 'function';
+/** size and usage of the GPUBuffers seen (both fixed at creation), so the hot path reads no native property twice. */
+const bufferFacts = new WeakMap<object, { size: number; usage: number }>();
+
+function factsOf(value: unknown): { size: number; usage: number } | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const known = bufferFacts.get(value);
+  if (known) return known;
+  const b = value as GPUBuffer;
+  if (typeof b.destroy !== 'function') return null;
+  const size = b.size;
+  const usage = b.usage;
+  if (typeof size !== 'number' || typeof usage !== 'number') return null;
+  const facts = { size, usage };
+  bufferFacts.set(value, facts);
+  return facts;
 }
 
 /** Validates a buffer argument holding `byteLength` bytes with the given usage bits. */
 export function bufferRange(name: string, arg: unknown, byteLength: number, usage: number): BufferRange {
-  const buffer = isBuffer(arg) ? arg : (typeof arg === 'object' && arg !== null ? (arg as { buffer?: unknown }).buffer : undefined);
-  if (!isBuffer(buffer)) throw new DropoutArgumentError(name, arg, 'a GPUBuffer or { buffer: GPUBuffer, byteOffset?: number }');
-  const rawOffset = isBuffer(arg) ? 0 : ((arg as { byteOffset?: unknown }).byteOffset ?? 0);
+  const direct = factsOf(arg);
+  const buffer = direct ? arg : (typeof arg === 'object' && arg !== null ? (arg as { buffer?: unknown }).buffer : undefined);
+  const facts = direct ?? factsOf(buffer);
+  if (!facts) throw new DropoutArgumentError(name, arg, 'a GPUBuffer or { buffer: GPUBuffer, byteOffset?: number }');
+  const rawOffset = direct ? 0 : ((arg as { byteOffset?: unknown }).byteOffset ?? 0);
   if (typeof rawOffset !== 'number' || !Number.isInteger(rawOffset) || rawOffset < 0 || rawOffset % 4 !== 0) {
     throw new DropoutArgumentError(`${name}.byteOffset`, rawOffset, 'a non-negative multiple of 4');
   }
-  const failure = allocationFailure(buffer);
+  const failure = allocationFailure(buffer as GPUBuffer);
   if (failure) throw new DropoutGPUError(failure.code, failure.operation, `${name}: the buffer "${failure.label}" could not be created: ${failure.message}`);
-  if ((buffer.usage & usage) !== usage) throw usageError(name, buffer, usage, `buffer ${describeBuffer(buffer)}`);
-  if (rawOffset + byteLength > buffer.size) {
-    throw new DropoutArgumentError(name, arg, `a buffer of at least byteOffset + ${byteLength} = ${rawOffset + byteLength} bytes`, `it has ${buffer.size} bytes at byteOffset ${rawOffset}`);
+  if ((facts.usage & usage) !== usage) throw usageError(name, facts.usage, usage, `buffer ${describeBuffer(buffer as GPUBuffer)}`);
+  if (rawOffset + byteLength > facts.size) {
+    throw new DropoutArgumentError(name, arg, `a buffer of at least byteOffset + ${byteLength} = ${rawOffset + byteLength} bytes`, `it has ${facts.size} bytes at byteOffset ${rawOffset}`);
   }
-  return { buffer, byteOffset: rawOffset, byteLength, name };
+  return { buffer: buffer as GPUBuffer, byteOffset: rawOffset, byteLength, name };
 }
 
 /** The error for a buffer that lacks usage bits: the flags named, not only the number. */
-export function usageError(name: string, buffer: GPUBuffer, needed: number, detail: string): DropoutArgumentError {
-  return new DropoutArgumentError(`${name}.usage`, buffer.usage, `a usage including ${usageNames(needed)}`, `it has ${usageNames(buffer.usage)}; ${detail}`);
+export function usageError(name: string, has: number, needed: number, detail: string): DropoutArgumentError {
+  return new DropoutArgumentError(`${name}.usage`, has, `a usage including ${usageNames(needed)}`, `it has ${usageNames(has)}; ${detail}`);
 }
 
 function describeBuffer(buffer: GPUBuffer): string {
   return buffer.label ? `"${buffer.label}"` : `of ${buffer.size} bytes`;
+}
+
+/** A buffer's size, read once per buffer (its getter is a native call). */
+export function bufferSize(buffer: GPUBuffer): number {
+  return factsOf(buffer)?.size ?? buffer.size;
 }
 
 export function overlaps(a: BufferRange, b: BufferRange): boolean {

@@ -14,6 +14,10 @@ export interface TestLimits {
 
 export interface DeviceState {
   readonly device: GPUDevice;
+  /** device.queue, read once (a property read of a native object is not free on the hot path). */
+  readonly queue: GPUQueue;
+  /** The limits the kernels plan with (see {@link limitsOf}); recomputed by configureDevice. */
+  limits: PlanLimits | null;
   lost: GPUDeviceLostInfo | null;
   /** Compiled pipelines by key (see src/gpu/pipeline-cache.ts). */
   readonly pipelines: Map<string, Promise<GPUComputePipeline>>;
@@ -92,13 +96,16 @@ function isDevice(value: unknown): value is GPUDevice {
 
 /** The state of a live device; throws DropoutDeviceLostError if it was lost. */
 export function deviceState(device: unknown): DeviceState {
+  // The hot path: a device seen before and not lost.
+  const known = states.get(device as GPUDevice);
+  if (known && !known.lost) return known;
   if (!isDevice(device)) throw new DropoutArgumentError('device', device, 'a GPUDevice');
   const lost = lostDevices.get(device);
   if (lost) throw lostError(lost);
   let state = states.get(device);
   if (!state) {
     const fresh: DeviceState = {
-      device, lost: null, pipelines: new Map(), modules: new Map(), ready: new Map(), readyModules: new Map(), layouts: new Map(), scratch: new Map(),
+      device, queue: device.queue, limits: null, lost: null, pipelines: new Map(), modules: new Map(), ready: new Map(), readyModules: new Map(), layouts: new Map(), scratch: new Map(),
       placeholders: new Map(), staging: [], created: [], testLimits: {},
       stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0 },
       allocationChecks: new Set(), unreportedFailures: [],
@@ -201,14 +208,24 @@ export function lostError(info: GPUDeviceLostInfo): DropoutDeviceLostError {
   return new DropoutDeviceLostError(info.reason ?? 'unknown', info.message);
 }
 
-export function limitsOf(state: DeviceState): { maxBindingBytes: number; maxPerDimension: number; storageAlign: number; uniformAlign: number } {
+/** The limits the kernels plan with: the device's, lowered by configureDevice's test limits. */
+export interface PlanLimits {
+  maxBindingBytes: number;
+  maxPerDimension: number;
+  storageAlign: number;
+  uniformAlign: number;
+}
+
+export function limitsOf(state: DeviceState): PlanLimits {
+  if (state.limits) return state.limits;
   const limits = state.device.limits;
-  return {
+  state.limits = {
     maxBindingBytes: Math.min(limits.maxStorageBufferBindingSize, state.testLimits.maxBindingBytes ?? Infinity),
     maxPerDimension: Math.min(limits.maxComputeWorkgroupsPerDimension, state.testLimits.maxWorkgroupsPerDimension ?? Infinity),
     storageAlign: limits.minStorageBufferOffsetAlignment,
     uniformAlign: limits.minUniformBufferOffsetAlignment,
   };
+  return state.limits;
 }
 
 export function createOwnedBuffer(state: DeviceState, descriptor: GPUBufferDescriptor): GPUBuffer {
@@ -273,6 +290,7 @@ export function configureDevice(device: GPUDevice, limits: TestLimits): void {
   positive('maxWorkgroupsPerDimension', 1);
   positive('tieCapacity', 0);
   state.testLimits = checked;
+  state.limits = null;
 }
 
 /** What {@link deviceStats} reports. */

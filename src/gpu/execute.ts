@@ -6,7 +6,7 @@
 // between push and pop. So a call's GPU work reaches the queue in program order, and its scopes
 // hold its own errors only. Reading the scopes is the only asynchronous part: the returned
 // promise settles with them.
-import { createOwnedBuffer, type DeviceState } from './device-state.js';
+import { createOwnedBuffer, limitsOf, type DeviceState } from './device-state.js';
 import { scoped, settle } from './error-scope.js';
 import { getPipelineSync, layoutFor, pipelineFailure, type LayoutSpec, type PipelineSpec } from './pipeline-cache.js';
 
@@ -85,7 +85,7 @@ function submitUniforms(state: DeviceState, bytes: number): GPUBuffer {
  */
 function encoderUniforms(state: DeviceState, bytes: number): { buffer: GPUBuffer; base: number } {
   const ring = state.uniformRing;
-  const align = state.device.limits.minUniformBufferOffsetAlignment;
+  const align = limitsOf(state).uniformAlign;
   let chunk = ring.chunk;
   if (!chunk || ring.cursor + bytes > chunk.size) {
     if (chunk) forget(state, chunk);
@@ -148,7 +148,7 @@ function cachedBindGroup(state: DeviceState, layout: LayoutSpec, entries: GPUBin
 
 /** Slot stride of a struct size, and where each plan's slots start in the call's uniform data. */
 function layoutUniforms(state: DeviceState, plans: readonly KernelPlan[]): { bytes: number; bases: number[]; strides: number[] } {
-  const align = state.device.limits.minUniformBufferOffsetAlignment;
+  const align = limitsOf(state).uniformAlign;
   let bytes = 0;
   const bases: number[] = [];
   const strides: number[] = [];
@@ -205,14 +205,14 @@ export function execute(state: DeviceState, operation: string, encoder: GPUComma
       const data = new ArrayBuffer(bytes);
       writeAll(plans, bases, strides, data);
       uniforms = encoder ? encoderUniforms(state, bytes) : { buffer: submitUniforms(state, bytes), base: 0 };
-      device.queue.writeBuffer(uniforms.buffer, uniforms.base, data);
+      state.queue.writeBuffer(uniforms.buffer, uniforms.base, data);
     }
     const target = encoder ?? device.createCommandEncoder({ label: operation });
     recordPlans(state, plans, pipelines, target, (p) => ({ buffer: uniforms!.buffer, base: uniforms!.base + bases[p]! }), strides);
     if (encoder) {
       state.stats.encodedCalls++;
     } else {
-      device.queue.submit([target.finish()]);
+      state.queue.submit([target.finish()]);
       state.stats.submits++;
     }
   });

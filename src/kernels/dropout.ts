@@ -11,6 +11,7 @@ import { type Activation } from '../cpu/epilogue.js';
 import { ensureBuffer, limitsOf, placeholder, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
 import { type KernelPlan } from '../gpu/execute.js';
+import { type LayoutSpec } from '../gpu/pipeline-cache.js';
 import { dropoutLayout, dropoutPipeline, type DropoutEntry, type DropoutKey, type WorkgroupSize } from './dropout-family.js';
 import { PARAMS_BYTES, ruleFor, writeParams, type Params } from './dropout-params.js';
 
@@ -176,7 +177,14 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
       const tieLog = ties ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + TIE_ENTRY_BYTES * Math.max(1, maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
       const stage = job.kind === 'draw' && job.mask ? ensureBuffer(state, 'mask stage', 4 * maxBlocks, STORAGE) : null;
       work.forEach((w, i) => {
-        const bindGroup = (entry: DropoutEntry): GPUBindGroup => r.bindGroup(dropoutLayout(entry, job.epilogue !== undefined), [
+        const groups = new Map<LayoutSpec, GPUBindGroup>();
+        const bindGroup = (entry: DropoutEntry): GPUBindGroup => {
+          const layout = dropoutLayout(entry, job.epilogue !== undefined);
+          let group = groups.get(layout);
+          if (!group) groups.set(layout, group = groupOf(layout, entry));
+          return group;
+        };
+        const groupOf = (layout: LayoutSpec, entry: DropoutEntry): GPUBindGroup => r.bindGroup(layout, [
           { binding: 0, resource: r.uniforms },
           { binding: 1, resource: !inPlace && w.src ? w.src : { buffer: placeholder(state, 1) } },
           { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
@@ -190,9 +198,14 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
         ], `${job.operation} ${entry}`);
         if (tieLog) encoder.clearBuffer(tieLog, 0, TIE_LOG_HEADER);
         const pass = encoder.beginComputePass({ label: job.operation });
+        const offsets = [r.offset(i)];
+        // Every native call counts on the host path: bind a group only when the layout changes.
+        let bound: GPUBindGroup | null = null;
         for (const d of w.dispatches) {
           pass.setPipeline(r.pipeline(index.get(d.entry)!));
-          pass.setBindGroup(0, bindGroup(d.entry), [r.offset(i)]);
+          const group = bindGroup(d.entry);
+          if (group !== bound) pass.setBindGroup(0, group, offsets);
+          bound = group;
           if (Array.isArray(d.grid)) pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
           else pass.dispatchWorkgroupsIndirect(tieLog!, d.grid.indirect);
         }
