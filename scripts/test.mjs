@@ -1,6 +1,7 @@
 // `npm test`: environment check, type check, lint, the Node suites (vitest), the library build,
 // the GPU check on the built bundle (Node), packaging checks, the headless-Chrome suites on the
-// built bundle, then the consumer tests on the packed tarball. Stops at the first failing step with its exit code.
+// built bundle, then the consumer tests on the packed tarball. Stops at the first failing step
+// with its exit code.
 import { spawnSync } from 'node:child_process';
 import { ensureGpuEnvironment } from './gpu-env.mjs';
 
