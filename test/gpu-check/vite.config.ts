@@ -15,7 +15,7 @@ export default defineConfig({
     rollupOptions: {
       external: [/^node:/, 'webgpu', /^webgpu-dropout(\/|$)/],
       output: {
-        inlineDynamicImports: true, // one file
+        codeSplitting: false, // one file
         paths: { 'webgpu-dropout': '../index.js', 'webgpu-dropout/cpu': '../cpu.js', 'webgpu-dropout/node': '../node.js' },
       },
     },
