@@ -109,6 +109,10 @@ else
 fi
 rm -f "$marker"
 
+say "# the rows of docs/real-gpu.md's results table (bench/summary.mjs)"
+find "$OUT" -maxdepth 1 -name '*-node-*.json' -exec node bench/summary.mjs {} + 2>&1 | tee -a "$log"
+say ""
+
 say "# summary ($(($(date +%s) - start)) s of ${budget})"
 tee -a "$log" < "$summary"
 files=$(find "$OUT" -maxdepth 1 -type f | wc -l)
