@@ -15,7 +15,8 @@
 # share of what is left and is stopped at it, so partial results are always written),
 # BENCH_MAX_LOG2 (the largest benchmark size, 2^N elements; default: 2^26 or the device's limit,
 # 2^24 on SwiftShader), BENCH_SAMPLES (default 20), BENCH_ARGS (more bench/node.mjs options),
-# HOST_BENCH_ARGS (options for bench/host.mjs).
+# HOST_BENCH_ARGS (options for bench/host.mjs), GPU_CHECK_ARGS (options for the check, e.g.
+# --filter f16 or --schedule NAME).
 # Exits 0 when every step passed, else 1 (after writing everything).
 set -u
 cd "$(dirname "$0")/.."
@@ -91,7 +92,9 @@ step() {
   say ""
 }
 
-step "GPU-vs-CPU cases" 35 node dist/check/gpu-check.js --time-limit @SOFT@ --json "$OUT/$slug-gpu-check.json"
+# GPU_CHECK_ARGS is meant to split into options.
+# shellcheck disable=SC2086
+step "GPU-vs-CPU cases" 35 node dist/check/gpu-check.js --time-limit @SOFT@ --json "$OUT/$slug-gpu-check.json" ${GPU_CHECK_ARGS:-}
 for suite in core family epilogue attention; do
   case $suite in core) w=20 ;; family) w=12 ;; epilogue) w=10 ;; attention) w=8 ;; esac
   # BENCH_ARGS is meant to split into options.
