@@ -8,15 +8,15 @@
 #   <adapter>-summary.txt      one line per step: exit status and seconds
 #   <adapter>-gpu-check.json   every case's result
 #   <date>-node-[suite-]<adapter>.json   the benchmark samples, one file per suite
-#   one file the host-cost bench wrote under bench/results, if it ran and wrote one
+#   the JSON the host-cost bench wrote under bench/results (named by date and adapter), if it ran
 # Usage (in the project root):
 #   OUT=/some/dir bash .device/on-device.sh bash scripts/device-check.sh
 # Environment: DEVICE_CHECK_BUDGET_S (seconds for the whole script, default 420; every step gets a
 # share of what is left and is stopped at it, so partial results are always written),
 # BENCH_MAX_LOG2 (the largest benchmark size, 2^N elements; default: 2^26 or the device's limit,
 # 2^24 on SwiftShader), BENCH_SAMPLES (default 20), BENCH_ARGS (more bench/node.mjs options),
-# HOST_BENCH_ARGS (options for bench/host.mjs), GPU_CHECK_ARGS (options for the check, e.g.
-# --filter f16 or --schedule NAME).
+# HOST_BENCH_ARGS (more bench/host.mjs options; it runs with --env node: there is no Chrome),
+# GPU_CHECK_ARGS (options for the check, e.g. --filter f16 or --schedule NAME).
 # Exits 0 when every step passed, else 1 (after writing everything).
 set -u
 cd "$(dirname "$0")/.."
@@ -103,8 +103,9 @@ for suite in core family epilogue attention; do
 done
 if [ -f bench/host.mjs ]; then
   # shellcheck disable=SC2086
-  step "host-cost bench" 10 node bench/host.mjs ${HOST_BENCH_ARGS:-}
-  newest=$(find bench/results -type f -newer "$marker" 2>/dev/null | head -n 1)
+  step "host-cost bench" 10 node bench/host.mjs --env node ${HOST_BENCH_ARGS:-}
+  # Its JSON (the markdown beside it is in the log, and `node bench/host.mjs --report` renders it).
+  newest=$(find bench/results -type f -name '*.json' -newer "$marker" 2>/dev/null | head -n 1)
   [ -n "$newest" ] && cp "$newest" "$OUT/" && say "host-cost results: $(basename "$newest")"
 else
   say "(no bench/host.mjs: host-cost bench not run)"
