@@ -1,6 +1,6 @@
 // Runs the shared GPU correctness cases in the page, against the built bundle ('webgpu-dropout'
-// resolves to dist/ here), once per schedule, and reports each one to the runner
-// (test/browser/run.mjs).
+// resolves to dist/ here), each under its own dispatch schedule, and reports each one to the
+// runner (test/browser/run.mjs).
 import { CaseDevices, runAll, type CaseResult } from '../cases/runner.js';
 
 declare global {
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const results = await runAll({
     device, devices, where: 'browser',
     report: async (result) => {
-      log.textContent += `\n${result.ok ? '✓' : '✗'} [${result.schedule}] ${result.name}`;
+      log.textContent += `\n${result.ok ? '✓' : '✗'} ${result.name}`;
       await window.reportCase(result);
     },
   });

@@ -53,8 +53,8 @@ try {
   const done = new Promise((resolve) => {
     page.exposeFunction('reportDone', resolve);
   });
-  await page.exposeFunction('reportCase', ({ name, schedule, ok, ms, error }) => {
-    console.log(`  ${ok ? '✓' : '✗'} [${schedule}] ${name} (${ms.toFixed(0)} ms)`);
+  await page.exposeFunction('reportCase', ({ name, ok, ms, error }) => {
+    console.log(`  ${ok ? '✓' : '✗'} ${name} (${ms.toFixed(0)} ms)`);
     if (!ok) console.log(`      ${error.split('\n').join('\n      ')}`);
   });
   console.log(`headless ${await browser.version()} → ${url}`);

@@ -1,14 +1,13 @@
 // How every runner of the shared cases (vitest in Node, the page in Chrome, the standalone GPU
 // check on dist/) gets its devices and runs one case, so the three cannot drift apart: devices
 // with the adapter's largest buffers and `shader-f16` where the adapter has it (the f16 cases
-// compare values there and test the refusal elsewhere), uncaptured WebGPU errors failing the case
-// that caused them (except those naming EXPECTED_UNCAPTURED, provoked on purpose), every buffer
-// and extra device destroyed whatever happens.
+// compare values there and test the refusal elsewhere), the case's dispatch schedule selected on
+// every device it uses, uncaptured WebGPU errors failing the case that caused them (except those
+// naming EXPECTED_UNCAPTURED, provoked on purpose), every buffer and extra device destroyed
+// whatever happens.
+import { configureDevice } from 'webgpu-dropout';
 import { cases as allCases } from './index.js';
-import { schedules, type Schedule } from './schedules.js';
 import { EXPECTED_UNCAPTURED, Tracker, type Case, type CaseEnv } from './env.js';
-
-export { schedules, type Schedule };
 
 /** One case's outcome. */
 export interface CaseResult {
@@ -17,6 +16,20 @@ export interface CaseResult {
   ok: boolean;
   ms: number;
   error?: string;
+}
+
+/**
+ * The dispatch schedule a case runs under: its own `schedule` (index.ts runs the GPU-vs-CPU cases
+ * once per schedule, each copy naming its own), else 'default' (the device's, left as it is).
+ */
+export function scheduleOf(c: Case): string {
+  return (c as Case & { schedule?: string }).schedule ?? 'default';
+}
+
+/** Selects case `c`'s schedule on `device`, if it names one. */
+function selectSchedule(c: Case, device: GPUDevice): void {
+  const schedule = scheduleOf(c);
+  if (schedule !== 'default') configureDevice(device, { schedule } as Parameters<typeof configureDevice>[1]);
 }
 
 /** Makes devices for the cases from `requestAdapter` (called once per device: an adapter makes one). */
@@ -41,20 +54,20 @@ export class CaseDevices {
 }
 
 /**
- * Runs case `c` on `device` under `schedule` (selected on the device, and on every extra device the
- * case asks for, before it starts). Throws what the case threw, or the uncaptured errors it caused.
+ * Runs case `c` on `device` (and on the extra devices it asks for), under its schedule. Throws
+ * what the case threw, or the uncaptured errors it caused.
  */
-export async function runCase(c: Case, device: GPUDevice, devices: CaseDevices, schedule: Schedule, where: CaseEnv['where']): Promise<void> {
+export async function runCase(c: Case, device: GPUDevice, devices: CaseDevices, where: CaseEnv['where']): Promise<void> {
   const t = new Tracker(device);
   const extra = new Set<GPUDevice>();
   const newDevice = async (): Promise<GPUDevice> => {
     const d = await devices.create();
     extra.add(d);
-    schedule.select(d);
+    selectSchedule(c, d);
     return d;
   };
   try {
-    schedule.select(device);
+    selectSchedule(c, device);
     await c.run({ device, newDevice, where }, t);
   } finally {
     t.dispose();
@@ -69,34 +82,31 @@ export function errorText(e: unknown): string {
 }
 
 /**
- * Runs every case (or those `filter` keeps) under every schedule on one device, in order, and
- * reports each result as it comes; a failing case never stops the others.
+ * Runs every case (or those `filter` keeps) on one device, in order, and reports each result as
+ * it comes; a failing case never stops the others.
  */
 export async function runAll(options: {
   device: GPUDevice;
   devices: CaseDevices;
   where: CaseEnv['where'];
-  schedules?: Schedule[];
   filter?: (c: Case) => boolean;
   report: (result: CaseResult) => void | Promise<void>;
   /** Checked before each case: true stops the run there (the rest is not reported). */
   stop?: () => boolean;
 }): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
-  for (const schedule of options.schedules ?? schedules) {
-    for (const c of allCases.filter(options.filter ?? (() => true))) {
-      if (options.stop?.()) return results;
-      const t0 = performance.now();
-      let error: string | undefined;
-      try {
-        await runCase(c, options.device, options.devices, schedule, options.where);
-      } catch (e) {
-        error = errorText(e);
-      }
-      const result: CaseResult = { name: c.name, schedule: schedule.name, ok: error === undefined, ms: performance.now() - t0, ...(error === undefined ? {} : { error }) };
-      results.push(result);
-      await options.report(result);
+  for (const c of allCases.filter(options.filter ?? (() => true))) {
+    if (options.stop?.()) break;
+    const t0 = performance.now();
+    let error: string | undefined;
+    try {
+      await runCase(c, options.device, options.devices, options.where);
+    } catch (e) {
+      error = errorText(e);
     }
+    const result: CaseResult = { name: c.name, schedule: scheduleOf(c), ok: error === undefined, ms: performance.now() - t0, ...(error === undefined ? {} : { error }) };
+    results.push(result);
+    await options.report(result);
   }
   return results;
 }

@@ -1,9 +1,9 @@
-// Runs the shared GPU correctness cases (test/cases) in Node on the `webgpu` package, once per
-// schedule (test/cases/schedules.ts).
-import { afterAll, beforeAll, describe, test } from 'vitest';
+// Runs the shared GPU correctness cases (test/cases) in Node on the `webgpu` package, each under
+// its own dispatch schedule (test/cases/runner.ts).
+import { afterAll, beforeAll, test } from 'vitest';
 import { requestNodeAdapter } from '../../src/node.js';
 import { cases } from '../cases/index.js';
-import { CaseDevices, runCase, schedules } from '../cases/runner.js';
+import { CaseDevices, runCase } from '../cases/runner.js';
 
 const devices = new CaseDevices(() => requestNodeAdapter());
 let device: GPUDevice;
@@ -14,8 +14,4 @@ beforeAll(async () => {
 
 afterAll(() => device?.destroy());
 
-for (const schedule of schedules) {
-  describe(schedule.name, () => {
-    for (const c of cases) test(c.name, () => runCase(c, device, devices, schedule, 'node'));
-  });
-}
+for (const c of cases) test(c.name, () => runCase(c, device, devices, 'node'));
