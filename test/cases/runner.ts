@@ -5,7 +5,7 @@
 // every device it uses, uncaptured WebGPU errors failing the case that caused them (except those
 // naming EXPECTED_UNCAPTURED, provoked on purpose), every buffer and extra device destroyed
 // whatever happens.
-import { configureDevice } from 'webgpu-dropout';
+import { configureDevice } from 'webgpu-dropout/testing';
 import { cases as allCases } from './index.js';
 import { EXPECTED_UNCAPTURED, Tracker, type Case, type CaseEnv } from './env.js';
 

@@ -16,7 +16,7 @@ export default defineConfig({
       external: [/^node:/, 'webgpu', /^webgpu-dropout(\/|$)/],
       output: {
         codeSplitting: false, // one file
-        paths: { 'webgpu-dropout': '../index.js', 'webgpu-dropout/cpu': '../cpu.js', 'webgpu-dropout/node': '../node.js' },
+        paths: (id) => id.replace(/^webgpu-dropout(?:\/(.+))?$/, (_, entry: string | undefined) => `../${entry ?? 'index'}.js`),
       },
     },
   },
