@@ -14,5 +14,5 @@ import { callPathCases } from './call-path.js';
 
 export { EXPECTED_UNCAPTURED, Tracker, type Case, type CaseEnv } from './env.js';
 
-/** Every GPU correctness case, run by test/gpu/cases.test.ts (Node) and test/browser (Chrome). */
+/** Every GPU correctness case, run by test/gpu/cases.test.ts (Node), test/browser (Chrome) and test/gpu-check (dist/, any adapter), through runner.ts. */
 export const cases = [...katCases, ...forwardCases, ...limitCases, ...limitFamilyCases, ...familyCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...f16Cases, ...errorCases, ...deviceLossCases, ...concurrencyCases, ...callPathCases];
