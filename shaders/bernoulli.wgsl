@@ -122,3 +122,12 @@ fn bernoulli_finish(block: u32, stream: vec2<u32>, key: vec2<u32>, rule: Rule, r
   }
   return kept & undecided;
 }
+
+// Every slot of a block settled: level 0, then the deeper levels only when it leaves a tie
+// undecided (about 2% of blocks at p = 0.1). The single-pass schedule's rule (dropout_single):
+// on a GPU the rare branch costs the lanes that take it, and the rest of the warp waits once.
+fn bernoulli_keep(block: u32, stream: vec2<u32>, key: vec2<u32>, rule: Rule, r: vec4<u32>) -> u32 {
+  let settled = bernoulli_settle(r, rule);
+  if (settled.y == 0u) { return settled.x; }
+  return settled.x | bernoulli_finish(block, stream, key, rule, r, settled.y);
+}

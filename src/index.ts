@@ -21,6 +21,7 @@ export { type DropoutMode } from './rng/transform.js';
 export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';
 export { uploadFloat32, downloadFloat32, downloadUint32, createStorageBuffer, type BufferArg } from './gpu/buffers.js';
 export { releaseDevice, deviceStats, configureDevice, type TestLimits } from './gpu/device-state.js';
+export { type Schedule } from './gpu/schedule.js';
 export { PHILOX_WGSL } from './kernels/dropout-family.js';
 export { type WorkgroupSize } from './kernels/dropout-family.js';
 export { MAX_ELEMENTS_PER_DRAW } from './rng/layout.js';

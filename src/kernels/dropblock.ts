@@ -124,6 +124,7 @@ export async function prepareDropBlock(state: DeviceState, job: DropBlockJob): P
       pass.setPipeline(pipelines[i]!);
       pass.setBindGroup(0, state.device.createBindGroup({ label: `${job.operation} ${step.entry}`, layout, entries }), [i * slot]);
       pass.dispatchWorkgroups(grids[i]![0], grids[i]![1]);
+      state.stats.dispatches++;
     });
     pass.end();
   };

@@ -107,10 +107,12 @@ function buildElementwise(state: DeviceState, job: ElementwiseJob): { specs: Pip
         pass.setPipeline(main);
         const [x, y] = dispatchGrid(w.groups, limits.maxPerDimension);
         pass.dispatchWorkgroups(x, y);
+        state.stats.dispatches++;
       }
       if (w.chunk.count % 4 !== 0) {
         pass.setPipeline(tail);
         pass.dispatchWorkgroups(1);
+        state.stats.dispatches++;
       }
       pass.end();
     });

@@ -103,6 +103,7 @@ export async function prepareMc(state: DeviceState, job: McJob): Promise<Recorde
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup, [0]);
     pass.dispatchWorkgroups(grid[0], grid[1]);
+    state.stats.dispatches++;
     pass.end();
   };
 }

@@ -64,8 +64,10 @@ export async function prepareColumnSums(state: DeviceState, src: BufferRange, ou
       pass.setBindGroup(0, bindGroup, [0]);
       pass.setPipeline(blocksPipeline);
       pass.dispatchWorkgroups(...dispatchGrid(Math.ceil((blocks * cols) / 64), limits.maxPerDimension));
+      state.stats.dispatches++;
       pass.setPipeline(finalPipeline);
       pass.dispatchWorkgroups(...dispatchGrid(Math.ceil(cols / 64), limits.maxPerDimension));
+      state.stats.dispatches++;
       pass.end();
     };
   }
@@ -100,6 +102,7 @@ export async function prepareColumnSums(state: DeviceState, src: BufferRange, ou
       pass.setBindGroup(0, group(c.src, chunkPartial), [i * slot]);
       pass.setPipeline(blocksPipeline);
       pass.dispatchWorkgroups(...dispatchGrid(Math.ceil((c.blocks * cols) / 64), limits.maxPerDimension));
+      state.stats.dispatches++;
       pass.end();
       encoder.copyBufferToBuffer(chunkPartial, 0, partial, 4 * c.firstBlock * cols, 4 * c.blocks * cols);
     });
@@ -107,6 +110,7 @@ export async function prepareColumnSums(state: DeviceState, src: BufferRange, ou
     pass.setBindGroup(0, group(chunks[0]!.src, partial), [chunks.length * slot]);
     pass.setPipeline(finalPipeline);
     pass.dispatchWorkgroups(...dispatchGrid(Math.ceil(cols / 64), limits.maxPerDimension));
+    state.stats.dispatches++;
     pass.end();
   };
 }

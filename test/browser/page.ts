@@ -1,5 +1,7 @@
 // Runs the shared GPU correctness cases in the page, against the built bundle ('webgpu-dropout'
 // resolves to dist/ here), and reports each one to the runner (test/browser/run.mjs).
+// The GPU-vs-CPU cases run under each dispatch schedule (test/cases/index.ts).
+import { configureDevice } from 'webgpu-dropout';
 import { cases, Tracker, type CaseEnv } from '../cases/index.js';
 
 interface Report { name: string; ok: boolean; ms: number; error?: string }
@@ -29,8 +31,9 @@ async function main(): Promise<void> {
   let failed = 0;
   for (const c of cases) {
     const extra = new Set<GPUDevice>();
-    const env: CaseEnv = { device, where: 'browser', newDevice: async () => { const d = await newDevice(); extra.add(d); return d; } };
+    const env: CaseEnv = { device, where: 'browser', newDevice: async () => { const d = await newDevice(); configureDevice(d, { schedule: c.schedule }); extra.add(d); return d; } };
     const t = new Tracker(device);
+    configureDevice(device, { schedule: c.schedule });
     const t0 = performance.now();
     let error: string | undefined;
     try {

@@ -1,5 +1,7 @@
-// Runs the shared GPU correctness cases (test/cases) in Node on the `webgpu` package.
+// Runs the shared GPU correctness cases (test/cases) in Node on the `webgpu` package, the
+// GPU-vs-CPU ones under each dispatch schedule.
 import { afterAll, beforeAll, test } from 'vitest';
+import { configureDevice } from '../../src/index.js';
 import { requestNodeAdapter } from '../../src/node.js';
 import { cases, Tracker, type CaseEnv } from '../cases/index.js';
 
@@ -23,8 +25,9 @@ for (const c of cases) {
   test(c.name, async () => {
     const t = new Tracker(env.device);
     const extra = new Set<GPUDevice>();
+    configureDevice(env.device, { schedule: c.schedule });
     try {
-      await c.run({ ...env, newDevice: async () => { const d = await newDevice(); extra.add(d); return d; } }, t);
+      await c.run({ ...env, newDevice: async () => { const d = await newDevice(); configureDevice(d, { schedule: c.schedule }); extra.add(d); return d; } }, t);
     } finally {
       t.dispose();
       for (const d of extra) d.destroy();
