@@ -25,6 +25,14 @@ export const scheduleCases: Case[] = [
         check(deviceStats(device).schedule === 'multi-pass', 'configureDevice(device, {}) keeps the schedule');
         configureDevice(device, { schedule: 'single-pass' });
         check(deviceStats(device).schedule === 'single-pass', 'forced single-pass');
+        // A refused call changes nothing.
+        let refused = false;
+        try {
+          configureDevice(device, { tieCapacity: 3, schedule: 'multi' as never });
+        } catch {
+          refused = true;
+        }
+        check(refused && deviceStats(device).schedule === 'single-pass', 'a bad schedule is refused and changes nothing');
       } finally {
         configureDevice(device, { schedule: 'auto' });
       }
