@@ -19,8 +19,8 @@ import { PARAMS_BYTES, ruleFor, writeParams, type Params } from './dropout-param
 
 const STORAGE = 0x80;
 const INDIRECT = 0x100;
-// Tie log header (see shaders/dropout.wgsl): the count and two indirect dispatch sizes; then
-// one word per logged block.
+// Tie log header (see shaders/dropout.wgsl): the count, two indirect dispatch sizes and the count
+// as dropout_ties reads it; then one word per logged block.
 const TIE_LOG_HEADER = 32;
 const TIE_ENTRY_BYTES = 4;
 
