@@ -115,6 +115,22 @@ test('bernoulli_settle with bernoulli_finish (multi-pass), and bernoulli_keep (s
     const T = t0 * 2 ** 28 + (rnib[0]! >>> 24) * 2 ** 20 + (i % 2 ? 0 : 0x10);
     cases.push({ r: rnib, rate: dropRate(T / 2 ** 32), block, stream, key });
   }
+  // Exactly 4, 5, 20 and 21 ties: the first rank read from level 1, and from level 2 (the levels
+  // bernoulli_keep draws only when a block has that many ties). Tie byte 1 without deep ties: a
+  // tie is kept iff its byte is not 0, so a level not drawn shows.
+  for (const count of [4, 5, 20, 21]) {
+    for (const t0 of [3, 15]) {
+      for (let block = 500; block < 504; block++) {
+        const other = (t0 + 7) % 16;
+        const r = [0, 1, 2, 3].map((c) => {
+          let w = (0x5a ^ (c * 0x33)) << 24;
+          for (let k = 0; k < 6; k++) w |= (4 * k + c < count ? t0 : other) << (4 * k);
+          return w >>> 0;
+        });
+        cases.push({ r, rate: dropRate((t0 * 2 ** 28 + 2 ** 20) / 2 ** 32), block, stream, key });
+      }
+    }
+  }
   const got = await runProbe(cases);
   cases.forEach((c, i) => {
     const expected = blockKeepBitsFrom(Uint32Array.from(c.r), c.rate, (L) => philox4x32([c.block, L, ...c.stream], c.key));
