@@ -9,6 +9,7 @@ export { gaussianDropout, gaussianDropoutBackward, type GaussianDropoutOptions, 
 export { dropBlock, dropBlockBackward, type DropBlockOptions } from './api/dropblock.js';
 export { mcDropout, type McDropoutOptions } from './api/mc.js';
 export { fusedDropout, fusedDropoutBackward, type FusedDropoutOptions, type FusedDropoutBackwardOptions, type FusedDropoutCallOptions } from './api/fused.js';
+export { prepare } from './api/prepare.js';
 export { type Activation } from './cpu/epilogue.js';
 export {
   Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout, DropConnect,

@@ -5,8 +5,9 @@ import { type WorkgroupSize } from '../kernels/dropout-family.js';
 import { PhiloxGenerator } from '../rng/generator.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkMode, type DropoutMode } from '../rng/transform.js';
-import { dropout, dropoutBackward } from './functional.js';
-import { mcDropout, type McDropoutOptions } from './mc.js';
+import { run } from '../gpu/execute.js';
+import { planDropout, planDropoutBackward, type PlannedCall } from './functional.js';
+import { planMcDropout, type McDropoutOptions } from './mc.js';
 import { spatialNoiseShape } from './spatial.js';
 import { checkDtype, checkWorkgroupSize, type DType } from './validate.js';
 
@@ -60,7 +61,7 @@ function checkModuleOptions(options: unknown): { mode: DropoutMode } {
   return { mode: checkMode((options as { mode?: unknown }).mode) };
 }
 
-function sizeOptions(size: number | readonly number[]): { n: number } | { shape: readonly number[] } {
+export function sizeOptions(size: number | readonly number[]): { n: number } | { shape: readonly number[] } {
   if (typeof size === 'number') return { n: size };
   if (Array.isArray(size)) return { shape: size };
   throw new DropoutArgumentError('size', size, 'an element count or a shape array');
@@ -140,24 +141,48 @@ export class Dropout {
     return this.#noiseShape;
   }
 
-  /** y = dropout(x); returns the record backward uses. */
-  async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions = {}): Promise<DropoutRecord> {
-    const shape = sizeOptions(size);
-    const noiseShape = this.noiseShapeFor(size);
-    const training = this.#training;
-    const draws = training && this.p > 0 && this.p < 1;
-    const key = draws ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
-    await dropout(this.device, {
-      x, y, ...shape, noiseShape, p: this.p, mode: this.mode, training, ...key,
-      mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
-    });
-    return this.remember({ size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask });
+  /**
+   * y = dropout(x); returns the record backward uses. The work is recorded (and submitted, or put
+   * in `options.encoder`) before this returns, and the layer's generator and `lastRecord` move on
+   * only then: a refused call changes nothing. The promise settles once WebGPU has checked the work.
+   */
+  forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions = {}): Promise<DropoutRecord> {
+    let planned: PlannedCall | null;
+    let record: DropoutRecord;
+    try {
+      const training = this.#training;
+      const key = { seed: this.generator.seed, offset: this.generator.offset };
+      ({ planned, record } = this.planForward(x, y, size, options ?? {}, training, key));
+      if (this.drawsIn(training)) this.generator.next();
+      this.#last = record;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return run(() => planned).then(() => record);
   }
 
-  /** Keeps `record` as the latest forward's (for subclasses' forward). */
-  protected remember(record: DropoutRecord): DropoutRecord {
-    this.#last = record;
-    return record;
+  /** Whether a forward in this mode takes the generator's next (seed, offset). */
+  protected drawsIn(training: boolean): boolean {
+    return training && this.p > 0 && this.p < 1;
+  }
+
+  /** Validates and plans one forward with the draw `key` (subclasses plan their own kernel). */
+  protected planForward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions, training: boolean, key: { seed: bigint; offset: bigint }): { planned: PlannedCall | null; record: DropoutRecord } {
+    const noiseShape = this.noiseShapeFor(size);
+    const planned = planDropout(this.device, {
+      x, y, ...sizeOptions(size), noiseShape, p: this.p, mode: this.mode, training, ...key,
+      mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
+    });
+    return { planned, record: { size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask } };
+  }
+
+  /** Validates and plans the backward of `record` (subclasses plan their own kernel). */
+  protected planBackward(dy: BufferArg, dx: BufferArg, record: DropoutRecord, encoder: GPUCommandEncoder | undefined): PlannedCall | null {
+    return planDropoutBackward(this.device, {
+      dy, dx, ...sizeOptions(record.size), noiseShape: record.noiseShape, p: record.p, mode: record.mode,
+      training: record.training, seed: record.seed, offset: record.offset, mask: record.mask,
+      encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
+    });
   }
 
   /** `record`, else the latest forward's; a DropoutStateError before any forward. */
@@ -173,7 +198,7 @@ export class Dropout {
    * mean and variance. Element-wise inverted dropout only.
    * @example await drop.monteCarlo(x, n, { samples: 30, mean, variance });
    */
-  async monteCarlo(x: BufferArg, n: number, options: Pick<McDropoutOptions, 'samples' | 'out' | 'mean' | 'variance' | 'unbiased' | 'encoder'>): Promise<{
+  monteCarlo(x: BufferArg, n: number, options: Pick<McDropoutOptions, 'samples' | 'out' | 'mean' | 'variance' | 'unbiased' | 'encoder'>): Promise<{
     /** The seed of the draws. */
     seed: bigint;
     /** The offset of sample 0 (sample s used offset + s). */
@@ -181,26 +206,29 @@ export class Dropout {
     /** K, the number of samples drawn. */
     samples: number;
   }> {
-    if (this.#noiseShape !== undefined || this.mode !== 'inverted' || this.constructor !== Dropout) {
-      throw new DropoutArgumentError('this', this.constructor.name, 'an element-wise inverted Dropout for Monte Carlo sampling');
+    let planned: PlannedCall | null;
+    let key: { seed: bigint; offset: bigint };
+    try {
+      if (this.#noiseShape !== undefined || this.mode !== 'inverted' || this.constructor !== Dropout) {
+        throw new DropoutArgumentError('this', this.constructor.name, 'an element-wise inverted Dropout for Monte Carlo sampling');
+      }
+      if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object with samples');
+      key = { seed: this.generator.seed, offset: this.generator.offset };
+      planned = planMcDropout(this.device, { ...options, x, n, p: this.p, ...key, workgroupSize: this.workgroupSize, dtype: this.dtype });
+      // Only a call that was accepted consumes its K offsets.
+      this.generator.next(options.samples);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object with samples');
-    const key = this.generator.next(typeof options.samples === 'number' && options.samples >= 1 ? options.samples : 1);
-    await mcDropout(this.device, { ...options, x, n, p: this.p, ...key, workgroupSize: this.workgroupSize, dtype: this.dtype });
-    return { ...key, samples: options.samples };
+    return run(() => planned).then(() => ({ ...key, samples: options.samples }));
   }
 
   /**
    * dx = backward of the latest forward (or of `record`), using its mask: read from the packed mask
    * if that forward wrote one, else rebuilt from its (seed, offset).
    */
-  async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
-    const record = this.recordFor(options.record);
-    await dropoutBackward(this.device, {
-      dy, dx, ...sizeOptions(record.size), noiseShape: record.noiseShape, p: record.p, mode: record.mode,
-      training: record.training, seed: record.seed, offset: record.offset, mask: record.mask,
-      encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
-    });
+  backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
+    return run(() => this.planBackward(dy, dx, this.recordFor(options?.record), options?.encoder));
   }
 }
 
