@@ -10,7 +10,7 @@
 // --json FILE (results as JSON), --time-limit SECONDS (start no case after that), --list.
 import { writeFileSync } from 'node:fs';
 import { requestNodeAdapter } from 'webgpu-dropout/node';
-import { cases } from '../cases/index.js';
+import { cases, type Case } from '../cases/index.js';
 import { CaseDevices, runAll, scheduleOf, type CaseResult } from '../cases/runner.js';
 
 const args = process.argv.slice(2);
@@ -27,7 +27,7 @@ if (unknown.length) {
   process.exit(2);
 }
 const text = option('filter');
-const filter = (c: (typeof cases)[number]): boolean => (text === undefined || c.name.includes(text)) && (!wanted || wanted.includes(scheduleOf(c)));
+const filter = (c: Case): boolean => (text === undefined || c.name.includes(text)) && (!wanted || wanted.includes(scheduleOf(c)));
 const selected = cases.filter(filter);
 if (args.includes('--list')) {
   for (const c of selected) console.log(`${c.name}${scheduleOf(c) === 'default' ? '' : ` (schedule ${scheduleOf(c)})`}`);
