@@ -137,7 +137,7 @@ function takeStaging(state: DeviceState, size: number): GPUBuffer {
   if (i >= 0) return state.staging.splice(i, 1)[0]!;
   const pooled = size <= STAGING_MAX_BYTES;
   const descriptor = { label: 'webgpu-dropout readback', size: pooled ? Math.max(256, 2 ** Math.ceil(Math.log2(size))) : size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST };
-  return pooled ? createOwnedBuffer(state, descriptor) : state.device.createBuffer(descriptor);
+  return pooled ? createOwnedBuffer(state, descriptor) : trackAllocation(state, 'download', descriptor);
 }
 
 /** Returns an unmapped staging buffer to the pool, or destroys it (too big, pool full, or failed). */
