@@ -4,7 +4,8 @@ import { type BufferRange } from '../gpu/buffers.js';
 import { limitsOf, type DeviceState } from '../gpu/device-state.js';
 import { specialize } from '../gpu/specialize.js';
 import { type Prepared, type Recorder } from '../gpu/submit.js';
-import { type Collapsed } from '../shape.js';
+import { DropoutArgumentError } from '../errors.js';
+import { MAX_RANK, type Collapsed } from '../shape.js';
 import { type WorkgroupSize } from './dropout-family.js';
 import { elementwiseLayout, prepareElementwise, prepareElementwiseSync, writeScalars, type ElementwiseJob } from './elementwise.js';
 
@@ -44,6 +45,9 @@ export function prepareBroadcastSync(state: DeviceState, job: BroadcastJob): Pre
 }
 
 function broadcastJob(state: DeviceState, job: BroadcastJob): ElementwiseJob {
+  if (job.collapsed.sizes.length > MAX_RANK) {
+    throw new DropoutArgumentError('noiseShape', job.collapsed.sizes, `a noise shape that collapses to at most ${MAX_RANK} alternating shared / drawn dimension groups`);
+  }
   const align = limitsOf(state).storageAlign;
   const maskStart = job.mask.byteOffset - (job.mask.byteOffset % align);
   const maskShift = (job.mask.byteOffset - maskStart) / 4;

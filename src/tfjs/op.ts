@@ -10,7 +10,7 @@ import { PhiloxGenerator } from '../rng/generator.js';
 import { keepMask } from '../rng/mask.js';
 import { toU64 } from '../rng/seed.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
-import { collapse, product, type Collapsed } from '../shape.js';
+import { collapse, MAX_RANK, product, type Collapsed } from '../shape.js';
 import { allocateOutput, asWebGPUBackend, finishRecording, openEncoder, tensorBuffer, uniformBuffer, type WebGPUBackendInternals } from './backend.js';
 import { type Prepared, type RecordTarget } from '../gpu/submit.js';
 import { planBroadcast, planDraw } from './record.js';
@@ -115,6 +115,9 @@ function rangeOf(buffer: GPUBuffer, n: number, name: string): BufferRange {
  * t is not on it, or if the kernels could not be prepared (reported once; the caller falls back).
  */
 function applyOnGPU(backend: WebGPUBackendInternals, t: tf.Tensor, plan: DropPlan, key: DrawKey, label: string): tf.Tensor | null {
+  // The broadcast kernel's uniforms hold MAX_RANK collapsed dimensions; a noise shape that does not
+  // collapse that far (alternating shared and drawn dimensions, rank >= 9) takes the portable path.
+  if (plan.noise && plan.noise.sizes.length > MAX_RANK) return null;
   const input = tensorBuffer(backend, t);
   if (!input) return null;
   const state = deviceState(backend.device);
