@@ -28,9 +28,10 @@ abstract class DropBlockBase extends Dropout {
   override async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions = {}): Promise<DropoutRecord> {
     if (!Array.isArray(size) || size.length !== this.rank) throw new DropoutArgumentError('size', size, `a shape of rank ${this.rank}`);
     const training = this.training;
-    const key = training && this.p > 0 ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
-    await dropBlock(this.device, { x, y, shape: size, p: this.p, blockSize: this.blockSize, eps: this.eps, training, ...key, mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
-    return this.remember({ size, noiseShape: undefined, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask });
+    return this.withDraw(training && this.p > 0, 1, async (key) => {
+      await dropBlock(this.device, { x, y, shape: size, p: this.p, blockSize: this.blockSize, eps: this.eps, training, ...key, mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
+      return this.remember({ size, noiseShape: undefined, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask });
+    });
   }
 
   override async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {

@@ -18,9 +18,10 @@ export class GaussianDropout extends Dropout {
   override async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: Omit<ForwardCallOptions, 'mask'> = {}): Promise<DropoutRecord> {
     const n = typeof size === 'number' ? size : product(checkShape('size', size));
     const training = this.training;
-    const key = training && this.p > 0 ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
-    await gaussianDropout(this.device, { x, y, n, p: this.p, training, ...key, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
-    return this.remember({ size, noiseShape: undefined, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: undefined });
+    return this.withDraw(training && this.p > 0, 1, async (key) => {
+      await gaussianDropout(this.device, { x, y, n, p: this.p, training, ...key, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
+      return this.remember({ size, noiseShape: undefined, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: undefined });
+    });
   }
 
   override async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {

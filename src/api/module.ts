@@ -2,7 +2,7 @@ import { DropoutArgumentError, DropoutStateError } from '../errors.js';
 import { type BufferArg } from '../gpu/buffers.js';
 import { deviceState } from '../gpu/device-state.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
-import { PhiloxGenerator } from '../rng/generator.js';
+import { PhiloxGenerator, type GeneratorState } from '../rng/generator.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkMode, type DropoutMode } from '../rng/transform.js';
 import { dropout, dropoutBackward } from './functional.js';
@@ -145,13 +145,32 @@ export class Dropout {
     const shape = sizeOptions(size);
     const noiseShape = this.noiseShapeFor(size);
     const training = this.#training;
-    const draws = training && this.p > 0 && this.p < 1;
-    const key = draws ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
-    await dropout(this.device, {
-      x, y, ...shape, noiseShape, p: this.p, mode: this.mode, training, ...key,
-      mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
+    return this.withDraw(training && this.p > 0 && this.p < 1, 1, async (key) => {
+      await dropout(this.device, {
+        x, y, ...shape, noiseShape, p: this.p, mode: this.mode, training, ...key,
+        mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
+      });
+      return this.remember({ size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask });
     });
-    return this.remember({ size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask });
+  }
+
+  /**
+   * Runs `body` with the generator's next `count` draws (or, when nothing is drawn, its current
+   * position), and gives them back when body throws and no other call drew meanwhile: a refused
+   * call changes nothing, so a replay after it draws the same mask.
+   */
+  protected async withDraw<T>(draws: boolean, count: number, body: (key: GeneratorState) => Promise<T>): Promise<T> {
+    if (!draws) return body({ seed: this.generator.seed, offset: this.generator.offset });
+    const before = this.generator.getState();
+    const key = this.generator.next(count);
+    const after = this.generator.getState();
+    try {
+      return await body(key);
+    } catch (error) {
+      const now = this.generator.getState();
+      if (now.seed === after.seed && now.offset === after.offset) this.generator.setState(before);
+      throw error;
+    }
   }
 
   /** Keeps `record` as the latest forward's (for subclasses' forward). */
@@ -185,9 +204,11 @@ export class Dropout {
       throw new DropoutArgumentError('this', this.constructor.name, 'an element-wise inverted Dropout for Monte Carlo sampling');
     }
     if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object with samples');
-    const key = this.generator.next(typeof options.samples === 'number' && options.samples >= 1 ? options.samples : 1);
-    await mcDropout(this.device, { ...options, x, n, p: this.p, ...key, workgroupSize: this.workgroupSize, dtype: this.dtype });
-    return { ...key, samples: options.samples };
+    const count = typeof options.samples === 'number' && Number.isInteger(options.samples) && options.samples >= 1 ? options.samples : 1;
+    return this.withDraw(true, count, async (key) => {
+      await mcDropout(this.device, { ...options, x, n, p: this.p, ...key, workgroupSize: this.workgroupSize, dtype: this.dtype });
+      return { ...key, samples: options.samples };
+    });
   }
 
   /**
