@@ -1,5 +1,6 @@
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg } from '../gpu/buffers.js';
+import { checkOptions } from '../spec/options.js';
 import { dropBlock, dropBlockBackward } from './dropblock.js';
 import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCallOptions } from './module.js';
 
@@ -18,6 +19,8 @@ abstract class DropBlockBase extends Dropout {
   readonly eps: number;
   /** Rank of the inputs. */
   protected abstract readonly rank: 4 | 5;
+  /** The constructor options this layer takes. */
+  static override readonly optionNames: readonly string[] = ['p', 'generator', 'workgroupSize', 'dtype', 'blockSize', 'eps'];
   constructor(device: GPUDevice, options: DropBlockModuleOptions) {
     super(device, options);
     if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object with blockSize');
@@ -26,6 +29,7 @@ abstract class DropBlockBase extends Dropout {
   }
 
   override async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions = {}): Promise<DropoutRecord> {
+    checkOptions(options, `${this.constructor.name}.forward`, ['encoder', 'mask']);
     if (!Array.isArray(size) || size.length !== this.rank) throw new DropoutArgumentError('size', size, `a shape of rank ${this.rank}`);
     const training = this.training;
     return this.withDraw(training && this.p > 0, 1, async (key) => {
@@ -35,6 +39,7 @@ abstract class DropBlockBase extends Dropout {
   }
 
   override async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
+    checkOptions(options, `${this.constructor.name}.backward`, ['encoder', 'record']);
     const r = this.recordFor(options.record);
     await dropBlockBackward(this.device, { dy, dx, shape: r.size as readonly number[], p: r.p, blockSize: this.blockSize, eps: this.eps, training: r.training, seed: r.seed, offset: r.offset, mask: r.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
   }

@@ -1,4 +1,5 @@
-import { dropBlockGeometry } from '../cpu/dropblock.js';
+import { checkEps, dropBlockGeometry } from '../cpu/dropblock.js';
+import { checkOptions, OPTIONS } from '../spec/options.js';
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg, type BufferRange } from '../gpu/buffers.js';
 import { ensureBuffer } from '../gpu/device-state.js';
@@ -21,8 +22,8 @@ export interface DropBlockOptions {
   blockSize: number;
   /** Added to the kept count in the scale numel / (eps + kept); default 1e-6. */
   eps?: number;
-  /** Training mode; in eval mode the output is a copy of the input. */
-  training: boolean;
+  /** Training mode; default true (torchvision's); in eval mode the output is a copy of the input. */
+  training?: boolean;
   /** 64-bit seed of the draw, an integer in [0, 2^64 - 1]. */
   seed: bigint | number;
   /** 64-bit offset of the draw, an integer in [0, 2^64 - 1]; use a new one for every draw. */
@@ -37,12 +38,11 @@ export interface DropBlockOptions {
 
 async function runDropBlock(device: GPUDevice, options: DropBlockOptions, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): Promise<void> {
   const operation = direction === 'forward' ? 'dropBlock' : 'dropBlockBackward';
-  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
+  checkOptions(options, operation, OPTIONS[operation]);
   const rank = Array.isArray(options.shape) ? options.shape.length : 0;
   const rate = dropRate(options.p);
   const g = dropBlockGeometry(options.shape, rate.p, options.blockSize, rank === 5 ? 3 : 2);
-  const eps = options.eps ?? 1e-6;
-  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new DropoutArgumentError('eps', eps, 'a finite number >= 0');
+  const eps = checkEps(options.eps);
   const c = call(device, { ...options, shape: undefined, n: g.numel, p: rate.p }, operation);
   if (g.numel >= 2 ** 32) throw new DropoutArgumentError('shape', options.shape, 'at most 2^32 - 1 elements for DropBlock');
   const src = tensorRange(direction === 'forward' ? 'x' : 'dy', srcArg, c.n, c.dtype);

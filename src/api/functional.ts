@@ -6,11 +6,11 @@ import { prepareBroadcast } from '../kernels/broadcast.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
 import { prepareJob, type JobKind } from '../kernels/dropout.js';
 import { checkCount } from '../rng/mask.js';
-import { toU64 } from '../rng/seed.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
 import { checkMode, transformFor, type Direction, type DropoutMode, type Transform } from '../rng/transform.js';
+import { checkKey, checkOptions, checkTraining, OPTIONS } from '../spec/options.js';
 import { checkNoiseShape, checkShape, collapse, product, type Collapsed } from '../shape.js';
-import { COPY_DST, COPY_SRC, checkDistinct, checkDtype, sameRange, type DType, checkEncoder, checkTraining, checkWorkgroupSize, maskRange, tensorRange } from './validate.js';
+import { COPY_DST, COPY_SRC, checkDistinct, checkDtype, sameRange, type DType, checkEncoder, checkWorkgroupSize, maskRange, tensorRange } from './validate.js';
 
 /** Options shared by {@link dropout} and {@link dropoutBackward}. */
 export interface DropoutCallOptions {
@@ -27,8 +27,11 @@ export interface DropoutCallOptions {
   noiseShape?: readonly number[];
   /** Drop probability in [0, 1]. */
   p: number;
-  /** Training mode. In eval mode the output is a copy of the input (legacy mode: times 1 - p). */
-  training: boolean;
+  /**
+   * Training mode; default true, as PyTorch's F.dropout. In eval mode the output is a copy of the
+   * input (legacy mode: times 1 - p).
+   */
+  training?: boolean;
   /** 64-bit Philox key, integer in [0, 2^64 - 1]. */
   seed: bigint | number;
   /** 64-bit stream position of this draw, integer in [0, 2^64 - 1]; use a new one for every draw. */
@@ -103,7 +106,8 @@ function sizeOf(options: DropoutCallOptions): { n: number; noise: Collapsed | nu
   return noise.sizes.every((_, i) => noise.strides[i] !== 0) ? { n, noise: null, maskSize: n } : { n, noise, maskSize: noise.maskSize };
 }
 
-export function call(device: GPUDevice, options: DropoutCallOptions, operation: string): Call {
+/** The checks every functional call starts with; `training` defaults to `trainingDefault` (PyTorch's default for the call). */
+export function call(device: GPUDevice, options: DropoutCallOptions, operation: string, trainingDefault = true): Call {
   if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
   const state = deviceState(device);
   return {
@@ -111,9 +115,8 @@ export function call(device: GPUDevice, options: DropoutCallOptions, operation: 
     ...sizeOf(options),
     rate: dropRate(options.p),
     mode: checkMode(options.mode),
-    training: checkTraining(options.training),
-    seed: toU64('seed', options.seed),
-    offset: toU64('offset', options.offset),
+    training: checkTraining(options.training, trainingDefault),
+    ...checkKey(options),
     encoder: checkEncoder(options.encoder),
     workgroupSize: checkWorkgroupSize(options.workgroupSize),
     dtype: checkDtype(options.dtype, state.device, operation),
@@ -203,6 +206,7 @@ async function run(c: Call, direction: Direction, srcArg: BufferArg, dstArg: Buf
  * await dropout(device, { x, y, shape: [8, 16, 32, 32], noiseShape: [8, 16, 1, 1], p: 0.2, training: true, seed: 42n, offset: 1n });
  */
 export async function dropout(device: GPUDevice, options: DropoutOptions): Promise<void> {
+  checkOptions(options, 'dropout', OPTIONS.dropout);
   const c = call(device, options, 'dropout');
   await run(c, 'forward', options.x, options.y, options.mask);
 }
@@ -216,6 +220,7 @@ export async function dropout(device: GPUDevice, options: DropoutOptions): Promi
  * await dropoutBackward(device, { dy, dx, n: 1024, p: 0.1, training: true, seed: 42n, offset: 0n });
  */
 export async function dropoutBackward(device: GPUDevice, options: DropoutBackwardOptions): Promise<void> {
+  checkOptions(options, 'dropoutBackward', OPTIONS.dropoutBackward);
   const c = call(device, options, 'dropoutBackward');
   await run(c, 'backward', options.dy, options.dx, options.mask);
 }

@@ -6,6 +6,7 @@ import { prepareJob } from '../kernels/dropout.js';
 import { prepareColumnSums } from '../kernels/reduce.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkShape } from '../shape.js';
+import { checkOptions, OPTIONS } from '../spec/options.js';
 import { call, type DropoutCallOptions } from './functional.js';
 import { checkDistinct, maskRange, tensorRange } from './validate.js';
 
@@ -46,8 +47,8 @@ export interface FusedDropoutBackwardOptions extends FusedDropoutCallOptions {
 }
 
 /** The options object and its shape, checked before anything else reads them. */
-function checkFusedOptions(options: unknown, operation: string): void {
-  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
+function checkFusedOptions(options: unknown, operation: 'fusedDropout' | 'fusedDropoutBackward'): void {
+  checkOptions(options, operation, OPTIONS[operation]);
   checkShape('shape', (options as { shape?: unknown }).shape);
 }
 

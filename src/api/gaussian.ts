@@ -1,5 +1,6 @@
 import { gaussianSigma } from '../cpu/gaussian.js';
 import { DropoutArgumentError } from '../errors.js';
+import { checkOptions, OPTIONS } from '../spec/options.js';
 import { recordAndSubmit } from '../gpu/submit.js';
 import { prepareGaussian } from '../kernels/gaussian.js';
 import { type Direction } from '../rng/transform.js';
@@ -13,7 +14,7 @@ export type GaussianDropoutBackwardOptions = Omit<DropoutBackwardOptions, 'mask'
 
 async function runGaussian(device: GPUDevice, options: GaussianDropoutOptions | GaussianDropoutBackwardOptions, direction: Direction): Promise<void> {
   const operation = direction === 'forward' ? 'gaussianDropout' : 'gaussianDropoutBackward';
-  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
+  checkOptions(options, operation, OPTIONS[operation]);
   const sigma = gaussianSigma(options.p);
   const c = call(device, { ...options, p: 0 }, operation);
   if (c.n >= 2 ** 34) throw new DropoutArgumentError('n', c.n, 'at most 2^34 - 1 elements for Gaussian dropout');

@@ -6,6 +6,7 @@ import { recordAndSubmit } from '../gpu/submit.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
 import { prepareMc } from '../kernels/mc.js';
 import { checkCount } from '../rng/mask.js';
+import { checkMcTraining, checkOptions, OPTIONS } from '../spec/options.js';
 import { toU64 } from '../rng/seed.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkDistinct, checkDtype, checkEncoder, checkWorkgroupSize, tensorRange, type DType } from './validate.js';
@@ -18,6 +19,8 @@ export interface McDropoutOptions {
   n: number;
   /** Drop probability in [0, 1]. */
   p: number;
+  /** Monte Carlo dropout always samples: true or undefined (false is refused with a typed error). */
+  training?: boolean;
   /** K, the number of stochastic passes, an integer in [1, 65535]. */
   samples: number;
   /** 64-bit seed. */
@@ -53,7 +56,8 @@ export interface McDropoutOptions {
  */
 export async function mcDropout(device: GPUDevice, options: McDropoutOptions): Promise<void> {
   const operation = 'mcDropout';
-  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object for mcDropout');
+  checkOptions(options, operation, OPTIONS.mcDropout);
+  checkMcTraining(options.training);
   const state = deviceState(device);
   const dtype = checkDtype(options.dtype, device, operation);
   const n = checkCount('n', options.n);

@@ -8,6 +8,7 @@ import { checkMode, type DropoutMode } from '../rng/transform.js';
 import { dropout, dropoutBackward } from './functional.js';
 import { mcDropout, type McDropoutOptions } from './mc.js';
 import { spatialNoiseShape } from './spatial.js';
+import { checkOptions } from '../spec/options.js';
 import { checkDtype, checkWorkgroupSize, type DType } from './validate.js';
 
 /** What backward needs to know about a forward call. Keep it to run backward later. */
@@ -54,11 +55,21 @@ export interface ForwardCallOptions {
   mask?: BufferArg;
 }
 
-/** The options object of a module constructor, and its mode. */
-function checkModuleOptions(options: unknown): { mode: DropoutMode } {
+/**
+ * The options object of a module constructor (only the options `layer` takes), and its mode.
+ * PyTorch's `inplace=True` has no option here: an in-place forward passes y = x.
+ */
+function checkModuleOptions(options: unknown, layer: string, known: readonly string[]): { mode: DropoutMode } {
   if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object (or nothing)');
+  const inplace = (options as { inplace?: unknown }).inplace;
+  if (inplace !== undefined) {
+    throw new DropoutArgumentError('inplace', inplace, 'no inplace option: for an in-place forward pass y = x (the same buffer and byteOffset); the kernels run in place then');
+  }
+  checkOptions(options, layer, known);
   return { mode: checkMode((options as { mode?: unknown }).mode) };
 }
+
+const LAYER_OPTIONS = ['p', 'generator', 'workgroupSize', 'dtype'] as const;
 
 function sizeOptions(size: number | readonly number[]): { n: number } | { shape: readonly number[] } {
   if (typeof size === 'number') return { n: size };
@@ -94,9 +105,12 @@ export class Dropout {
   #training = true;
   #last: DropoutRecord | null = null;
 
+  /** The constructor options this layer takes; any other is refused with a typed error. */
+  static readonly optionNames: readonly string[] = [...LAYER_OPTIONS, 'mode', 'noiseShape'];
+
   /** `mode` is for subclasses: 'alpha' is chosen by using AlphaDropout. */
   constructor(device: GPUDevice, options: DropoutModuleOptions = {}, mode?: DropoutMode) {
-    const optionsMode = checkModuleOptions(options).mode;
+    const optionsMode = checkModuleOptions(options, new.target.name, (new.target as typeof Dropout).optionNames).mode;
     deviceState(device);
     this.device = device;
     this.p = dropRate(options.p ?? 0.5).p;
@@ -142,6 +156,7 @@ export class Dropout {
 
   /** y = dropout(x); returns the record backward uses. */
   async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions = {}): Promise<DropoutRecord> {
+    checkOptions(options, `${this.constructor.name}.forward`, ['encoder', 'mask']);
     const shape = sizeOptions(size);
     const noiseShape = this.noiseShapeFor(size);
     const training = this.#training;
@@ -203,7 +218,7 @@ export class Dropout {
     if (this.#noiseShape !== undefined || this.mode !== 'inverted' || this.constructor !== Dropout) {
       throw new DropoutArgumentError('this', this.constructor.name, 'an element-wise inverted Dropout for Monte Carlo sampling');
     }
-    if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object with samples');
+    checkOptions(options, `${this.constructor.name}.monteCarlo`, ['samples', 'out', 'mean', 'variance', 'unbiased', 'encoder']);
     const count = typeof options.samples === 'number' && Number.isInteger(options.samples) && options.samples >= 1 ? options.samples : 1;
     return this.withDraw(true, count, async (key) => {
       await mcDropout(this.device, { ...options, x, n, p: this.p, ...key, workgroupSize: this.workgroupSize, dtype: this.dtype });
@@ -216,6 +231,7 @@ export class Dropout {
    * if that forward wrote one, else rebuilt from its (seed, offset).
    */
   async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
+    checkOptions(options, `${this.constructor.name}.backward`, ['encoder', 'record']);
     const record = this.recordFor(options.record);
     await dropoutBackward(this.device, {
       dy, dx, ...sizeOptions(record.size), noiseShape: record.noiseShape, p: record.p, mode: record.mode,
@@ -236,6 +252,8 @@ abstract class SpatialDropout extends Dropout {
   readonly channelsLast: boolean;
   /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected abstract readonly spatialDims: 0 | 1 | 2 | 3;
+  /** The constructor options this layer takes. */
+  static override readonly optionNames: readonly string[] = [...LAYER_OPTIONS, 'mode', 'channelsLast'];
   constructor(device: GPUDevice, options: SpatialDropoutOptions = {}, mode?: DropoutMode) {
     super(device, options, mode);
     this.channelsLast = options.channelsLast ?? false;
@@ -283,6 +301,8 @@ export type AlphaDropoutOptions = Omit<DropoutModuleOptions, 'mode'>;
  * @example await new AlphaDropout(device, { p: 0.1 }).forward(x, y, n);
  */
 export class AlphaDropout extends Dropout {
+  /** The constructor options this layer takes (its mode is 'alpha'). */
+  static override readonly optionNames: readonly string[] = [...LAYER_OPTIONS, 'noiseShape'];
   constructor(device: GPUDevice, options: AlphaDropoutOptions = {}) {
     super(device, options, 'alpha');
   }
@@ -295,6 +315,8 @@ export class AlphaDropout extends Dropout {
 export class FeatureAlphaDropout extends SpatialDropout {
   /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected readonly spatialDims = 0;
+  /** The constructor options this layer takes (its mode is 'alpha'). */
+  static override readonly optionNames: readonly string[] = [...LAYER_OPTIONS, 'channelsLast'];
   constructor(device: GPUDevice, options: Omit<SpatialDropoutOptions, 'mode'> = {}) {
     super(device, options, 'alpha');
   }

@@ -7,11 +7,6 @@ export const STORAGE = 0x80;
 export const COPY_SRC = 0x4;
 export const COPY_DST = 0x8;
 
-export function checkTraining(value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new DropoutArgumentError('training', value, 'true or false');
-  return value;
-}
-
 export function checkWorkgroupSize(value: unknown): WorkgroupSize {
   if (value === undefined) return 64;
   if (value !== 64 && value !== 128 && value !== 256) throw new DropoutArgumentError('workgroupSize', value, '64, 128 or 256');

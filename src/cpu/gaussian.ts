@@ -2,6 +2,7 @@
 // The GPU's f32 sin/cos/log differ by about r · 2^-11 in z (WGSL accuracy), which is the
 // tolerance the tests use; the Philox words themselves are identical.
 import { DropoutArgumentError } from '../errors.js';
+import { checkKey, checkLength, checkOptions, checkTraining, OPTIONS } from '../spec/options.js';
 import { checkCount, type DrawKey } from '../rng/mask.js';
 import { philox4x32 } from '../rng/philox.js';
 import { toU64, u64Words } from '../rng/seed.js';
@@ -44,8 +45,12 @@ export function gaussianNoiseCPU(key: DrawKey, n: number): Float64Array {
  */
 export function gaussianDropoutCPU(x: Float32Array, options: DrawKey & { p: number; training?: boolean }): Float32Array {
   if (!(x instanceof Float32Array)) throw new DropoutArgumentError('x', x, 'a Float32Array');
+  checkOptions(options, 'gaussianDropoutCPU', OPTIONS.gaussianDropout);
+  checkLength((options as { n?: unknown }).n, x.length);
   const sigma = gaussianSigma(options.p);
-  if (options.training === false || sigma === 0) return Float32Array.from(x);
+  const training = checkTraining(options.training, true);
+  checkKey(options);
+  if (!training || sigma === 0) return Float32Array.from(x);
   const z = gaussianNoiseCPU(options, x.length);
   return x.map((v, e) => Math.fround(v * (1 + sigma * z[e]!)));
 }
