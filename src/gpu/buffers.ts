@@ -1,5 +1,5 @@
-import { DropoutArgumentError, DropoutGPUError } from '../errors.js';
-import { allocationFailure, createOwnedBuffer, deviceState, trackAllocation, type DeviceState } from './device-state.js';
+import { DropoutArgumentError, DropoutError, DropoutGPUError, DropoutStateError } from '../errors.js';
+import { allocationFailure, createOwnedBuffer, deviceState, isLiveState, trackAllocation, type DeviceState } from './device-state.js';
 import { withErrorScope } from './error-scope.js';
 
 /**
@@ -149,6 +149,13 @@ async function readBack(device: GPUDevice, arg: BufferArg, byteLength: number, n
     staging.unmap();
     reusable = true;
     return data;
+  } catch (error) {
+    // releaseDevice() destroys the pooled staging buffer under a pending map: WebGPU rejects the
+    // map with a raw AbortError; say what happened, with our type.
+    if (!(error instanceof DropoutError) && !isLiveState(state)) {
+      throw new DropoutStateError(`download: releaseDevice() was called while this download was pending; its staging buffer was freed (${error instanceof Error ? error.message : String(error)}). Download again: later calls start afresh`);
+    }
+    throw error;
   } finally {
     returnStaging(state, staging, reusable);
   }

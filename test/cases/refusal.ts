@@ -1,9 +1,9 @@
 // Regression cases of issue 15: a refused call changes nothing (the layers' generators included),
 // and the edges adversarial testing found.
-import { AlphaDropout, DropBlock2d, Dropout, DropoutArgumentError, GaussianDropout, PhiloxGenerator, dropBlock, dropout, fusedDropout, gaussianDropout, gaussianDropoutBackward, mcDropout } from 'webgpu-dropout';
-import { dropBlockCPU, dropoutCPU } from 'webgpu-dropout/cpu';
-import { check, checkAll, checkThrows } from './assert.js';
-import { SENTINEL_BITS } from './env.js';
+import { fusedDropoutBackward, releaseDevice, downloadFloat32, AlphaDropout, DropBlock2d, Dropout, DropoutArgumentError, GaussianDropout, PhiloxGenerator, dropBlock, dropout, fusedDropout, gaussianDropout, gaussianDropoutBackward, mcDropout } from 'webgpu-dropout';
+import { dropBlockCPU, dropoutCPU, fusedDropoutBackwardCPU, fusedDropoutCPU } from 'webgpu-dropout/cpu';
+import { check, checkAll, checkF32, checkThrows } from './assert.js';
+import { SENTINEL_BITS, testData } from './env.js';
 import { type Case } from './env.js';
 
 const N = 100;
@@ -94,6 +94,88 @@ export const refusalCases: Case[] = [
         const cpu = await argumentOf(() => dropBlockCPU(new Float32Array(1024), { ...block, ...patch } as never));
         check(gpu !== 'accepted' && gpu === cpu, `dropBlock ${show(patch)}: the GPU refuses naming ${gpu}, the CPU ${cpu}`);
       }
+    },
+  },
+  {
+    name: 'refusal: releaseDevice() during a pending download rejects it with a typed STATE error, and the device works after',
+    async run({ device }, t) {
+      const data = new Float32Array(N).map((_, i) => i);
+      const b = t.buffer(4 * N, data);
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const pending = downloadFloat32(device, b, N);
+        releaseDevice(device);
+        await checkThrows(() => pending, { code: 'STATE', includes: ['releaseDevice', 'download'] }, `download pending across releaseDevice (#${attempt})`);
+      }
+      const again = await downloadFloat32(device, b, N);
+      check(again.every((v, i) => v === i), 'a download after the release reads the buffer');
+    },
+  },
+  {
+    name: 'refusal: fusedDropout reads x, bias and residual from disjoint ranges of one read-only buffer (WebGPU allows it), forward and backward',
+    async run({ device }, t) {
+      const [rows, cols] = [25, 4];
+      const n = rows * cols;
+      const x = testData(n, 3);
+      const bias = testData(cols, 4);
+      const residual = testData(n, 5);
+      const dy = testData(n, 6);
+      const packed = new Float32Array(1024);
+      packed.set(x, 0);
+      packed.set(bias, 128); // byteOffset 512
+      packed.set(residual, 256); // byteOffset 1024
+      packed.set(dy, 512); // byteOffset 2048
+      const inputs = t.buffer(4 * packed.length, packed);
+      const key = { shape: [rows, cols], activation: 'relu' as const, p: 0.3, training: true, seed: 5n, offset: 2n };
+      const y = t.buffer(4 * n);
+      await fusedDropout(device, { ...key, x: inputs, bias: { buffer: inputs, byteOffset: 512 }, residual: { buffer: inputs, byteOffset: 1024 }, y });
+      checkF32(await t.f32(y, n), fusedDropoutCPU(x, bias, residual, key).y, 'y from one shared input buffer');
+      const dx = t.buffer(4 * n);
+      const dbias = t.buffer(4 * cols);
+      await fusedDropoutBackward(device, { ...key, dy: { buffer: inputs, byteOffset: 2048 }, x: inputs, bias: { buffer: inputs, byteOffset: 512 }, dx, dbias });
+      const ref = fusedDropoutBackwardCPU(dy, x, bias, key);
+      checkF32(await t.f32(dx, n), ref.dx, 'dx from one shared input buffer');
+      await checkThrows(() => fusedDropout(device, { ...key, x: inputs, bias: { buffer: inputs, byteOffset: 512 }, y: { buffer: inputs, byteOffset: 3072 } }), { code: 'INVALID_ARGUMENT', argument: 'y' }, 'y in the read buffer is still refused');
+    },
+  },
+  {
+    name: 'refusal: an explicit workgroupSize is honoured by every family (64 stayed 64 only for element-wise dropout)',
+    async run({ newDevice }, t) {
+      const device = await newDevice(); // a fresh pipeline cache: every pipeline below is created here
+      const sizes: unknown[] = [];
+      const spy = <T extends (d: GPUComputePipelineDescriptor) => unknown>(create: T): T => ((d: GPUComputePipelineDescriptor) => {
+        sizes.push(d.compute.constants?.['WORKGROUP_SIZE']);
+        return create.call(device, d);
+      }) as T;
+      device.createComputePipeline = spy(device.createComputePipeline);
+      device.createComputePipelineAsync = spy(device.createComputePipelineAsync);
+      const buffer = (bytes: number, data?: Float32Array): GPUBuffer => {
+        const b = device.createBuffer({ size: bytes, usage: 0x80 | 0x4 | 0x8, mappedAtCreation: data !== undefined });
+        if (data) {
+          new Float32Array(b.getMappedRange()).set(data);
+          b.unmap();
+        }
+        return b;
+      };
+      const x = buffer(4 * 400, testData(400, 1));
+      const y = buffer(4 * 400);
+      const key = { p: 0.3, training: true, seed: 1n, offset: 0n };
+      const calls: [string, () => Promise<unknown>][] = [
+        ['dropout with a noise shape', () => dropout(device, { x, y, shape: [4, 100], noiseShape: [4, 1], ...key, workgroupSize: 64 })],
+        ['gaussianDropout', () => gaussianDropout(device, { x, y, n: 400, ...key, workgroupSize: 64 })],
+        ['dropBlock', () => dropBlock(device, { x, y, shape: [1, 4, 10, 10], blockSize: 3, ...key, workgroupSize: 64 })],
+      ];
+      try {
+        for (const [what, body] of calls) {
+          sizes.length = 0;
+          await body();
+          const specialized = sizes.filter((s) => s !== undefined);
+          check(specialized.length > 0 && specialized.every((s) => s === 64), `${what}: workgroupSize 64 built pipelines of WORKGROUP_SIZE ${specialized.join(', ')}`);
+        }
+      } finally {
+        x.destroy();
+        y.destroy();
+      }
+      void t;
     },
   },
 ];
