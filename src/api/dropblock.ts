@@ -68,10 +68,10 @@ async function runDropBlock(device: GPUDevice, options: DropBlockOptions, direct
     seeds = { buffer: ensureBuffer(c.state, 'dropblock seeds', seedBytes + 16, 0x80), byteOffset: 0, byteLength: seedBytes, name: 'dropblock seeds' };
     seedDraw = [await job(c, 'draw', null, null, seeds, seedCount, dropRate(g.gamma))];
   }
-  const blocks = await prepareDropBlock(c.state, { geometry: g, mask: blockMask, seeds, eps, workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation });
+  const blocks = await prepareDropBlock(c.state, { geometry: g, mask: blockMask, seeds, eps, workgroupSize: c.workgroupSize ?? 256, operation });
   const apply = await prepareJob(c.state, {
     kind: 'apply-mask', src, dst, mask: blockMask, n: g.numel, rate, dynamicScale: blocks.scale, f16: c.dtype === 'f16',
-    seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize, encoder: c.encoder, operation,
+    seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize ?? 64, encoder: c.encoder, operation,
   });
   await recordAndSubmit(c.state, operation, c.encoder, ...seedDraw, blocks.record, apply);
 }

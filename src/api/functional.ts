@@ -40,7 +40,7 @@ export interface DropoutCallOptions {
   mode?: DropoutMode;
   /** Encode into this encoder instead of submitting (no extra submit; you submit it). */
   encoder?: GPUCommandEncoder;
-  /** Invocations per workgroup: 64 (default), 128 or 256. Never changes the result. */
+  /** Invocations per workgroup: 64, 128 or 256 (default: 64, or 256 with a noise shape). Never changes the result. */
   workgroupSize?: WorkgroupSize;
   /**
    * Element type: 'f32' (default) or 'f16' — f16 needs the device feature 'shader-f16', a
@@ -84,7 +84,8 @@ export interface Call {
   seed: bigint;
   offset: bigint;
   encoder: GPUCommandEncoder | undefined;
-  workgroupSize: WorkgroupSize;
+  /** As asked; undefined means each family's default. */
+  workgroupSize: WorkgroupSize | undefined;
   dtype: DType;
   operation: string;
 }
@@ -150,7 +151,7 @@ export function job(c: Call, kind: JobKind, src: BufferRange | null, dst: Buffer
   const scale = t?.kind === 'mask' || t?.kind === 'scale' ? t.scale : rate.scale;
   return prepareJob(c.state, {
     kind, src, dst, mask, n, rate: { ...rate, scale }, affine: t?.kind === 'mask' ? t.affine : undefined, f16: c.dtype === 'f16',
-    seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize, encoder: c.encoder, operation: c.operation,
+    seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize ?? 64, encoder: c.encoder, operation: c.operation,
   });
 }
 
@@ -176,7 +177,7 @@ async function recorders(c: Call, direction: Direction, src: BufferRange, dst: B
   const draw = readMask ? [] : [await job(c, 'draw', null, null, bits, c.maskSize, t.rate)];
   const apply = await prepareBroadcast(c.state, {
     src, dst, mask: bits, n: c.n, collapsed: c.noise, scale: t.scale, affine: t.affine, f16: c.dtype === 'f16',
-    workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation: c.operation,
+    workgroupSize: c.workgroupSize ?? 256, operation: c.operation,
   });
   return [...draw, apply];
 }

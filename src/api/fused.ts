@@ -76,13 +76,13 @@ export async function fusedDropout(device: GPUDevice, options: FusedDropoutOptio
   const bias = tensorRange('bias', options.bias, width, c.dtype);
   const residual = options.residual === undefined ? null : tensorRange('residual', options.residual, c.n, c.dtype);
   const mask = maskRange(options.mask, c.n);
-  checkDistinct([x, y, bias, residual, mask], null);
+  checkDistinct([x, y, bias, residual, mask], null, [0, 2, 3]); // x, bias and residual are bound read-only
   if (c.n === 0) return;
   const rate = c.training ? c.rate : dropRate(0);
   const record = await prepareJob(c.state, {
     kind: 'draw', src: x, dst: y, mask, n: c.n, rate, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16',
     epilogue: { direction: 'forward', act, bias, aux: residual, cols: width },
-    workgroupSize: c.workgroupSize, encoder: c.encoder, operation,
+    workgroupSize: c.workgroupSize ?? 64, encoder: c.encoder, operation,
   });
   await recordAndSubmit(c.state, operation, c.encoder, record);
 }
@@ -109,14 +109,14 @@ export async function fusedDropoutBackward(device: GPUDevice, options: FusedDrop
   const bias = tensorRange('bias', options.bias, width, c.dtype);
   const dx = tensorRange('dx', options.dx, c.n, c.dtype);
   const dbias = tensorRange('dbias', options.dbias, width, c.dtype);
-  checkDistinct([dy, x, bias, dx, dbias], null);
+  checkDistinct([dy, x, bias, dx, dbias], null, [0, 1, 2]); // dy, x and bias are bound read-only
   if (c.n === 0) return { dresidual: options.dy };
   const rate = c.training ? c.rate : dropRate(0);
   const [grad, sums] = await Promise.all([
     prepareJob(c.state, {
       kind: 'draw', src: dy, dst: dx, mask: null, n: c.n, rate, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16',
       epilogue: { direction: 'backward', act, bias, aux: x, cols: width },
-      workgroupSize: c.workgroupSize, encoder: c.encoder, operation,
+      workgroupSize: c.workgroupSize ?? 64, encoder: c.encoder, operation,
     }),
     prepareColumnSums(c.state, dx, dbias, c.n / width, width, operation, c.dtype === 'f16'),
   ]);

@@ -25,7 +25,7 @@ async function runGaussian(device: GPUDevice, options: GaussianDropoutOptions | 
   if (c.n === 0) return;
   const record = !c.training || sigma === 0
     ? await identityRecorder(c, src, dst)
-    : await prepareGaussian(c.state, { src, dst, n: c.n, sigma, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16', workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation });
+    : await prepareGaussian(c.state, { src, dst, n: c.n, sigma, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16', workgroupSize: c.workgroupSize ?? 256, operation });
   await recordAndSubmit(c.state, operation, c.encoder, record);
 }
 

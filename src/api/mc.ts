@@ -68,7 +68,7 @@ export async function mcDropout(device: GPUDevice, options: McDropoutOptions): P
   const seed = toU64('seed', options.seed);
   const offset = toU64('offset', options.offset);
   const encoder = checkEncoder(options.encoder);
-  const workgroupSize = checkWorkgroupSize(options.workgroupSize);
+  const workgroupSize = checkWorkgroupSize(options.workgroupSize) ?? 64;
   if (options.out === undefined && options.mean === undefined && options.variance === undefined) {
     throw new DropoutArgumentError('out', undefined, 'at least one of out, mean or variance');
   }

@@ -97,8 +97,8 @@ export class Dropout {
   readonly generator: PhiloxGenerator;
   /** Scaling convention: 'inverted', 'legacy' or (AlphaDropout, FeatureAlphaDropout) 'alpha'. */
   readonly mode: DropoutMode;
-  /** Invocations per workgroup of its dispatches (64, 128 or 256); never changes results. */
-  readonly workgroupSize: WorkgroupSize;
+  /** Invocations per workgroup of its dispatches (64, 128 or 256), or undefined for each kernel family's default; never changes results. */
+  readonly workgroupSize: WorkgroupSize | undefined;
   readonly #noiseShape: readonly number[] | undefined;
   /** Element type of the tensors it is given: 'f32' or 'f16' (checked against the device at each call). */
   readonly dtype: DType;

@@ -101,8 +101,9 @@ function count(path: string, argument = path, max = '2^36'): Bad[] {
   ]);
 }
 
-function boolean(path: string, argument = path.split('.').at(-1)!): Bad[] {
-  return values(path, argument, [['missing', undefined, ['true or false']], ['1', 1, ['1']], ['"true"', 'true', ['"true"']]]);
+/** `training`: optional (default true, as PyTorch's F.dropout), else a boolean — not "false", not 0. */
+function training(path: string): Bad[] {
+  return values(path, 'training', [['1', 1, ['1', 'true or false']], ['"true"', 'true', ['"true"']], ['"false"', 'false', ['"false"']], ['0', 0, ['0']]]);
 }
 
 function common(prefix = ''): Bad[] {
@@ -187,7 +188,7 @@ function dropoutEntry(direction: 'forward' | 'backward'): Entry {
     call: (d, a) => fn(on(d, a), a.options as never),
     bad: (ctx) => [
       ...device(), ...options(),
-      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...boolean('options.training'),
+      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...training('options.training'),
       ...count('options.n', 'n'), ...common('options.'),
       ...values('options.mode', 'mode', [['"inverse"', 'inverse', ['"inverse"', `'inverted', 'legacy' or 'alpha'`]]]),
       ...dtype('options.dtype', ctx),
@@ -223,7 +224,7 @@ function gaussianEntry(direction: 'forward' | 'backward'): Entry {
       ...device(), ...options(),
       ...probability('options.p', '[0, 1)'),
       ...values('options.p', 'p', [['1 (infinite variance)', 1, ['p = 1', '[0, 1)', 'infinite variance']]]),
-      ...u64('options.seed'), ...u64('options.offset'), ...boolean('options.training'), ...count('options.n', 'n'), ...common('options.'),
+      ...u64('options.seed'), ...u64('options.offset'), ...training('options.training'), ...count('options.n', 'n'), ...common('options.'),
       ...dtype('options.dtype', ctx),
       ...buffer(`options.${src}`, 4 * N), ...buffer(`options.${dst}`, 4 * N),
       { what: `${dst} overlapping ${src} at another offset`, patch: (a, c) => { const b = c.t.buffer(4 * N + 64); set(a, `options.${src}`, b); set(a, `options.${dst}`, { buffer: b, byteOffset: 16 }); }, expect: arg(dst, ['same byteOffset']) },
@@ -248,7 +249,7 @@ function dropBlockEntry(direction: 'forward' | 'backward'): Entry {
     call: (d, a) => fn(on(d, a), a.options as never),
     bad: (ctx) => [
       ...device(), ...options(),
-      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...boolean('options.training'), ...common('options.'),
+      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...training('options.training'), ...common('options.'),
       ...dtype('options.dtype', ctx),
       ...shape('options.shape'),
       { what: 'shape of rank 3', patch: (a) => set(a, 'options.shape', [2, 7, 7]), expect: arg('shape', ['rank 4']) },
@@ -309,7 +310,7 @@ function fusedEntry(direction: 'forward' | 'backward'): Entry {
     call: (d, a) => (direction === 'forward' ? fusedDropout : fusedDropoutBackward)(on(d, a), a.options as never),
     bad: (ctx) => [
       ...device(), ...options(),
-      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...boolean('options.training'), ...common('options.'),
+      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...training('options.training'), ...common('options.'),
       ...dtype('options.dtype', ctx),
       ...shape('options.shape'),
       { what: 'shape missing', patch: (a) => set(a, 'options.shape', undefined), expect: arg('shape', ['undefined']) },
