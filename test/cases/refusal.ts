@@ -1,6 +1,6 @@
 // Regression cases of issue 15: a refused call changes nothing (the layers' generators included),
 // and the edges adversarial testing found.
-import { fusedDropoutBackward, releaseDevice, downloadFloat32, AlphaDropout, DropBlock2d, Dropout, DropoutArgumentError, GaussianDropout, PhiloxGenerator, dropBlock, dropout, fusedDropout, gaussianDropout, gaussianDropoutBackward, mcDropout } from 'webgpu-dropout';
+import { createStorageBuffer, uploadFloat32, fusedDropoutBackward, releaseDevice, downloadFloat32, AlphaDropout, DropBlock2d, Dropout, DropoutArgumentError, GaussianDropout, PhiloxGenerator, dropBlock, dropout, fusedDropout, gaussianDropout, gaussianDropoutBackward, mcDropout } from 'webgpu-dropout';
 import { dropBlockCPU, dropoutCPU, fusedDropoutBackwardCPU, fusedDropoutCPU } from 'webgpu-dropout/cpu';
 import { check, checkAll, checkF32, checkThrows } from './assert.js';
 import { SENTINEL_BITS, testData } from './env.js';
@@ -176,6 +176,20 @@ export const refusalCases: Case[] = [
         y.destroy();
       }
       void t;
+    },
+  },
+  {
+    name: 'refusal: createStorageBuffer and uploadFloat32 leave the 16 bytes of room the README promises (vec4 access for any n)',
+    async run({ device }) {
+      for (const n of [0, 1, 5, 6, 7, 8, 1001]) {
+        const made = [createStorageBuffer(device, n), uploadFloat32(device, new Float32Array(n).fill(2))];
+        try {
+          for (const b of made) check(b.size % 16 === 0 && b.size >= Math.max(16, Math.ceil(n / 4) * 16), `n = ${n}: a buffer of ${b.size} bytes, not a multiple of 16 covering ceil(n / 4) vec4s`);
+          check((await downloadFloat32(device, made[1]!, n)).every((v) => v === 2), `n = ${n}: uploadFloat32 keeps the data`);
+        } finally {
+          for (const b of made) b.destroy();
+        }
+      }
     },
   },
 ];
