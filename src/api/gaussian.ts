@@ -32,7 +32,8 @@ async function runGaussian(device: GPUDevice, options: GaussianDropoutOptions | 
 /**
  * Gaussian (multiplicative) dropout, as Keras's and TensorFlow.js's GaussianDropout:
  * y = x · (1 + sqrt(p / (1 - p)) · z), z standard normal from the same Philox generator (README,
- * "Gaussian dropout"); eval mode and p = 0 copy x. p must be in [0, 1).
+ * "Gaussian dropout"); eval mode, p = 0 and p = 1 copy x (TensorFlow.js's gaussianDropout layer adds
+ * noise only for 0 < rate < 1; at p = 1 the variance p / (1 - p) would be infinite). p in [0, 1].
  * @example await gaussianDropout(device, { x, y, n, p: 0.2, training: true, seed: 1n, offset: 0n });
  */
 export async function gaussianDropout(device: GPUDevice, options: GaussianDropoutOptions): Promise<void> {

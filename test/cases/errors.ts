@@ -222,8 +222,7 @@ function gaussianEntry(direction: 'forward' | 'backward'): Entry {
     call: (d, a) => fn(on(d, a), a.options as never),
     bad: (ctx) => [
       ...device(), ...options(),
-      ...probability('options.p', '[0, 1)'),
-      ...values('options.p', 'p', [['1 (infinite variance)', 1, ['p = 1', '[0, 1)', 'infinite variance']]]),
+      ...probability('options.p'),
       ...u64('options.seed'), ...u64('options.offset'), ...training('options.training'), ...count('options.n', 'n'), ...common('options.'),
       ...dtype('options.dtype', ctx),
       ...buffer(`options.${src}`, 4 * N), ...buffer(`options.${dst}`, 4 * N),
@@ -354,8 +353,7 @@ function moduleEntries(spec: ModuleSpec): Entry[] {
     bad: (ctx) => [
       ...device(),
       // p missing or null means the default, 0.5.
-      ...probability('ctor.p', spec.name === 'GaussianDropout' ? '[0, 1)' : '[0, 1]').filter((b) => !b.what.includes('missing') && !b.what.includes('null')),
-      ...(spec.name === 'GaussianDropout' ? values('ctor.p', 'p', [['1', 1, ['[0, 1)']]]) : []),
+      ...probability('ctor.p').filter((b) => !b.what.includes('missing') && !b.what.includes('null')),
       { what: 'constructor options null', patch: (a) => set(a, 'ctor', null), expect: arg('options', ['null']) },
       ...values('ctor.generator', 'generator', [['{}', {}, ['PhiloxGenerator']], ['a seed', 5n, ['5n']]]),
       ...values('ctor.workgroupSize', 'workgroupSize', [['100', 100, ['64, 128 or 256']]]),
@@ -490,7 +488,8 @@ function plainCalls(ctx: Ctx): [string, () => unknown, Bad['expect']][] {
     ['configureDevice(null limits)', () => configureDevice(device, null as never), arg('limits', ['null'])],
     ['configureDevice on {}', () => configureDevice({} as GPUDevice, {}), arg('device', ['GPUDevice'])],
     ['spatialNoiseShape(4, ...)', () => spatialNoiseShape(4 as never, [1, 2, 3, 4]), arg('spatialDims', ['4', '0, 1, 2 or 3'])],
-    ['spatialNoiseShape(2, rank 2)', () => spatialNoiseShape(2, [3, 4]), arg('shape', ['rank 3 or 4'])],
+    ['spatialNoiseShape(2, rank 1)', () => spatialNoiseShape(2, [3]), arg('shape', ['rank 2'])],
+    ['spatialNoiseShape(1, rank 4)', () => spatialNoiseShape(1, [1, 2, 3, 4]), arg('shape', ['rank 2 or 3'])],
     ['spatialNoiseShape(2, [-1, 2, 3])', () => spatialNoiseShape(2, [-1, 2, 3]), arg('shape[0]', ['-1'])],
     ['spatialNoiseShape channelsLast "yes"', () => spatialNoiseShape(2, [1, 2, 3, 4], 'yes' as never), arg('channelsLast', ['"yes"'])],
   ];

@@ -3,10 +3,10 @@
 // share (F.dropout2d on a 2-D input shares none, on 5-D all but N and C; F.dropout3d on 3-D
 // and 2-D inputs all but the first), written out, not derived from our code.
 import {
-  alphaDropout, alphaDropoutBackward, dropBlock2d, dropBlock3d, dropout1d, dropout1dBackward, dropout2d, dropout2dBackward,
+  GaussianDropout, gaussianDropout, gaussianDropoutBackward, alphaDropout, alphaDropoutBackward, dropBlock2d, dropBlock3d, dropout1d, dropout1dBackward, dropout2d, dropout2dBackward,
   dropout3d, dropout3dBackward, featureAlphaDropout, featureAlphaDropoutBackward,
 } from 'webgpu-dropout';
-import { dropBlockCPU, dropoutBackwardCPU, dropoutCPU } from 'webgpu-dropout/cpu';
+import { dropBlockCPU, dropoutBackwardCPU, dropoutCPU, gaussianDropoutCPU } from 'webgpu-dropout/cpu';
 import { check, checkF32, checkThrows } from './assert.js';
 import { testData, type Case } from './env.js';
 
@@ -100,6 +100,26 @@ export const functionalCases: Case[] = [
         for (let i = 0; i < n; i++) check((got[i] === 0) === (ref.y[i] === 0) && Math.abs(got[i]! - ref.y[i]!) <= 3 * 2 ** -23 * Math.abs(ref.y[i]!), `${fn.name}[${i}]: ${got[i]} against ${ref.y[i]}`);
         await checkThrows(() => fn(device, { x, y, shape: other, ...key }), { code: 'INVALID_ARGUMENT', argument: 'shape' }, `${fn.name} on the other rank`);
       }
+    },
+  },
+  {
+    // TensorFlow.js's gaussianDropout layer applies noise only for 0 < rate < 1 and returns its
+    // input unchanged at rate 1; we do the same (it used to throw).
+    name: 'Gaussian dropout at p = 1 returns the input unchanged, as TensorFlow.js\'s gaussianDropout layer (functional, layer, backward, CPU twin)',
+    async run({ device }, t) {
+      const n = 257;
+      const data = testData(n, 11);
+      const x = t.buffer(4 * n, data);
+      const y = t.buffer(4 * n);
+      const key = { n, p: 1, training: true, seed: 1n, offset: 0n };
+      await gaussianDropout(device, { x, y, ...key });
+      checkF32(await t.f32(y, n), data, 'gaussianDropout p = 1');
+      await gaussianDropoutBackward(device, { dy: x, dx: y, ...key });
+      checkF32(await t.f32(y, n), data, 'gaussianDropoutBackward p = 1');
+      const layer = new GaussianDropout(device, { p: 1 });
+      await layer.forward(x, y, n);
+      checkF32(await t.f32(y, n), data, 'GaussianDropout layer p = 1');
+      checkF32(gaussianDropoutCPU(data, { p: 1, seed: 1n, offset: 0n }), data, 'gaussianDropoutCPU p = 1');
     },
   },
 ];
