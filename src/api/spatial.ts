@@ -11,7 +11,8 @@ function warnOnce(spatialDims: 2 | 3, rank: number): void {
   const reading = spatialDims === 2
     ? rank === 3 ? 'read as (N, C, L): channel-wise 1-D dropout, as PyTorch 1.13 does (use dropout1d)' : `read as (N, C, ...): one mask value per (sample, channel)${rank === 2 ? ', i.e. element-wise' : ''}, as PyTorch 1.13 does`
     : `read as unbatched (C, ...): one mask value per index of the first dimension${rank === 1 ? ', i.e. element-wise' : ''}, as PyTorch 1.13 does`;
-  console.warn(`webgpu-dropout: ${spatialDims}-D spatial dropout of a ${rank}-D input is ${reading}; PyTorch deprecates this (it expects ${spatialDims === 2 ? '3-D or 4-D' : '4-D or 5-D'} inputs). Warned once.`);
+  const why = spatialDims === 2 && rank === 3 ? 'PyTorch 1.13 warns that this reading will change' : `PyTorch 1.13 warns that this rank is deprecated (it expects ${spatialDims === 2 ? '3-D or 4-D' : '4-D or 5-D'} inputs)`;
+  console.warn(`webgpu-dropout: ${spatialDims}-D spatial dropout of a ${rank}-D input is ${reading}; ${why}. Warned once.`);
 }
 
 /**
