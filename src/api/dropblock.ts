@@ -18,7 +18,7 @@ export interface DropBlockOptions {
   shape: readonly number[];
   /** Drop probability in [0, 1]: the expected fraction of dropped elements, as in torchvision. */
   p: number;
-  /** Block edge, an integer in [1, 32]; min(blockSize, spatial sizes) must be odd (as torchvision needs). */
+  /** Block edge, a positive integer; the effective size min(blockSize, spatial sizes) must be odd (as torchvision needs). */
   blockSize: number;
   /** Added to the kept count in the scale numel / (eps + kept); default 1e-6. */
   eps?: number;

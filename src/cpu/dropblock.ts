@@ -31,8 +31,9 @@ export interface DropBlockGeometry {
 export function dropBlockGeometry(shape: unknown, p: number, blockSize: unknown, dims: 2 | 3): DropBlockGeometry {
   const s = checkShape('shape', shape);
   if (s.length !== dims + 2) throw new DropoutArgumentError('shape', shape, `an (N, C, ${dims === 2 ? 'H, W' : 'D, H, W'}) shape of rank ${dims + 2}`);
-  if (typeof blockSize !== 'number' || !Number.isInteger(blockSize) || blockSize < 1 || blockSize > 32) {
-    throw new DropoutArgumentError('blockSize', blockSize, 'an integer in [1, 32]');
+  // Any size: the effective one is min(blockSize, spatial sizes), as torchvision's.
+  if (typeof blockSize !== 'number' || !Number.isSafeInteger(blockSize) || blockSize < 1) {
+    throw new DropoutArgumentError('blockSize', blockSize, 'a positive integer');
   }
   const [n, c] = s as [number, number];
   const [depth, height, width] = dims === 2 ? [1, s[2]!, s[3]!] : [s[2]!, s[3]!, s[4]!];

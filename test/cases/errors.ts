@@ -254,7 +254,7 @@ function dropBlockEntry(direction: 'forward' | 'backward'): Entry {
       { what: 'shape of rank 3', patch: (a) => set(a, 'options.shape', [2, 7, 7]), expect: arg('shape', ['rank 4']) },
       { what: 'shape of rank 6', patch: (a) => set(a, 'options.shape', [1, 1, 3, 3, 3, 3]), expect: arg('shape', ['rank 4']) },
       ...values('options.blockSize', 'blockSize', [
-        ['0', 0, ['[1, 32]']], ['33', 33, ['33']], ['2.5', 2.5, ['2.5']], ['a string', '3', ['"3"']], ['missing', undefined, ['undefined']],
+        ['0', 0, ['positive integer']], ['-3', -3, ['-3']], ['2.5', 2.5, ['2.5']], ['a string', '3', ['"3"']], ['missing', undefined, ['undefined']],
         ['even (4)', 4, ['odd']], ['even effectively (9 on a 6 x 7 map)', 9, ['odd', '6']],
       ]).map((b) => (b.what.includes('6 x 7') ? { ...b, patch: (a: Args, c: Ctx) => { set(a, 'options.shape', [1, 2, 6, 7]); b.patch(a, c); } } : b)),
       ...values('options.eps', 'eps', [['-1', -1, ['-1', '>= 0']], ['NaN', NaN, ['NaN']], ['Infinity', Infinity, ['Infinity']], ['a string', '0', ['"0"']]]),
@@ -424,7 +424,7 @@ const modules: ModuleSpec[] = [
     name: 'DropBlock2d', make: (d, o) => new DropBlock2d(d, o as never), ctor: { p: 0.3, blockSize: 3 }, size: SHAPE4, elements: 96,
     bad: [
       { what: 'a rank-5 shape', patch: (a) => set(a, 'size', [1, 2, 3, 4, 4]), expect: arg('size', ['rank 4']) },
-      ...values('ctor.blockSize', 'blockSize', [['0', 0, ['[1, 32]']], ['a string', '3', ['"3"']], ['missing', undefined, ['undefined']], ['even', 2, ['odd']]]),
+      ...values('ctor.blockSize', 'blockSize', [['0', 0, ['positive integer']], ['a string', '3', ['"3"']], ['missing', undefined, ['undefined']], ['even', 2, ['odd']]]),
       ...values('ctor.eps', 'eps', [['-1', -1, ['>= 0']], ['NaN', NaN, ['NaN']]]),
       { what: 'options missing', patch: (a) => set(a, 'ctor', undefined), expect: arg('options', ['blockSize']) },
     ],

@@ -3,11 +3,11 @@
 // share (F.dropout2d on a 2-D input shares none, on 5-D all but N and C; F.dropout3d on 3-D
 // and 2-D inputs all but the first), written out, not derived from our code.
 import {
-  GaussianDropout, gaussianDropout, gaussianDropoutBackward, alphaDropout, alphaDropoutBackward, dropBlock2d, dropBlock3d, dropout1d, dropout1dBackward, dropout2d, dropout2dBackward,
+  dropBlock, dropBlockBackward, GaussianDropout, gaussianDropout, gaussianDropoutBackward, alphaDropout, alphaDropoutBackward, dropBlock2d, dropBlock3d, dropout1d, dropout1dBackward, dropout2d, dropout2dBackward,
   dropout3d, dropout3dBackward, featureAlphaDropout, featureAlphaDropoutBackward,
 } from 'webgpu-dropout';
 import { dropBlockCPU, dropoutBackwardCPU, dropoutCPU, gaussianDropoutCPU } from 'webgpu-dropout/cpu';
-import { check, checkF32, checkThrows } from './assert.js';
+import { check, checkF32, checkThrows, checkU32 } from './assert.js';
 import { testData, type Case } from './env.js';
 
 type Forward = typeof dropout1d;
@@ -120,6 +120,41 @@ export const functionalCases: Case[] = [
       await layer.forward(x, y, n);
       checkF32(await t.f32(y, n), data, 'GaussianDropout layer p = 1');
       checkF32(gaussianDropoutCPU(data, { p: 1, seed: 1n, offset: 0n }), data, 'gaussianDropoutCPU p = 1');
+    },
+  },
+  {
+    // torchvision runs any block size (the effective one, min(blockSize, sizes), must be odd); the
+    // row dilation used to stop at 32.
+    name: 'DropBlock block sizes above 32 (33, 41, 63 in 2-D, 33 in 3-D): block masks bit-exact with the CPU twin, values within 3 ulp, backward from the mask',
+    async run({ device }, t) {
+      const cases: [number[], number][] = [[[2, 4, 40, 70], 33], [[4, 2, 41, 45], 41], [[2, 2, 64, 100], 63], [[1, 4, 33, 34, 35], 33], [[1, 2, 40, 40], 99]];
+      let offset = 0n;
+      for (const [shape, blockSize] of cases) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const data = testData(n, blockSize);
+        const x = t.buffer(4 * n, data);
+        const y = t.buffer(4 * n);
+        const words = Math.ceil(n / 32);
+        const mask = t.buffer(4 * words);
+        const key = { shape, blockSize, p: 0.5, training: true, seed: 4n, offset: offset++ };
+        const what = `shape [${shape}] blockSize ${blockSize}`;
+        if (blockSize === 99) { // effective size min(99, 40, 40) = 40 is even: refused, as torchvision fails
+          await checkThrows(() => dropBlock(device, { x, y, ...key }), { code: 'INVALID_ARGUMENT', argument: 'blockSize', includes: ['odd'] }, what);
+          continue;
+        }
+        await dropBlock(device, { x, y, mask, ...key });
+        const ref = dropBlockCPU(data, key);
+        checkU32(await t.u32(mask, words), ref.mask, `${what}: block mask`);
+        let kept = 0;
+        for (let e = 0; e < n; e++) kept += (ref.mask[e >>> 5]! >>> (e & 31)) & 1;
+        check(kept > 0 && kept < n, `${what}: some blocks dropped, some kept (${kept} of ${n})`);
+        const got = await t.f32(y, n);
+        for (let i = 0; i < n; i++) check(Math.abs(got[i]! - ref.y[i]!) <= 3 * 2 ** -23 * Math.abs(ref.y[i]!), `${what} y[${i}]: ${got[i]} against ${ref.y[i]}`);
+        const dx = t.buffer(4 * n);
+        await dropBlockBackward(device, { dy: y, dx, mask, ...key });
+        const back = await t.f32(dx, n);
+        for (let i = 0; i < n; i++) check((back[i] === 0) === (ref.y[i] === 0), `${what} dx[${i}] follows the mask`);
+      }
     },
   },
 ];
