@@ -90,7 +90,7 @@ for (const p of grid) {
   }
 }
 // DropBlock over the same grid (p = 1 included: gamma stays <= 1).
-for (const [shape, blockSize] of [[[2, 3, 11, 13], 3], [[1, 2, 16, 16], 5], [[1, 2, 6, 7, 9], 3], [[1, 1, 9, 9], 9]]) {
+for (const [shape, blockSize] of [[[2, 3, 11, 13], 3], [[1, 2, 16, 16], 5], [[1, 2, 6, 7, 9], 3], [[1, 1, 9, 9], 9], [[2, 2, 37, 40], 35]]) {
   for (const p of grid) {
     const n = shape.reduce((a, b) => a * b, 1);
     const x = data(n, blockSize + p);
