@@ -3,30 +3,18 @@
 // dropBlock(), with PyTorch's defaults: p = 0.5, training true (false for the alpha forms).
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg } from '../gpu/buffers.js';
-import { type WorkgroupSize } from '../kernels/dropout-family.js';
 import { type DropoutMode } from '../rng/transform.js';
 import { checkOptions, checkTraining } from '../spec/options.js';
 import { dropBlock, type DropBlockOptions } from './dropblock.js';
-import { dropout, dropoutBackward } from './functional.js';
+import { dropout, dropoutBackward, type DropoutCallOptions } from './functional.js';
 import { spatialNoiseShape } from './spatial.js';
-import { type DType } from './validate.js';
 
-/** Options shared by the PyTorch-named functional forms. */
-export interface FamilyCallOptions {
+/** Options shared by the PyTorch-named functional forms: {@link dropout}'s, with PyTorch's defaults for p and training. */
+export interface FamilyCallOptions extends Pick<DropoutCallOptions, 'seed' | 'offset' | 'encoder' | 'workgroupSize' | 'dtype'> {
   /** Drop probability in [0, 1]; default 0.5, as PyTorch. */
   p?: number;
   /** Training mode; default true for dropout1d/2d/3d, false for alphaDropout/featureAlphaDropout, as PyTorch. */
   training?: boolean;
-  /** 64-bit Philox key, integer in [0, 2^64 - 1]. */
-  seed: bigint | number;
-  /** 64-bit stream position of this draw; use a new one for every draw. */
-  offset: bigint | number;
-  /** Encode into this encoder instead of submitting. */
-  encoder?: GPUCommandEncoder;
-  /** Invocations per workgroup: 64, 128 or 256. Never changes the result. */
-  workgroupSize?: WorkgroupSize;
-  /** 'f32' (default) or 'f16' (needs 'shader-f16'). */
-  dtype?: DType;
 }
 
 /** Options of {@link dropout1d}, {@link dropout2d}, {@link dropout3d} and {@link featureAlphaDropout}. */
