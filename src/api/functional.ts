@@ -193,7 +193,8 @@ async function run(c: Call, direction: Direction, srcArg: BufferArg, dstArg: Buf
 }
 
 /**
- * Dropout on the GPU. By default inverted dropout: y = keep ? x / (1 - p) : 0, with the keep mask
+ * Dropout on the GPU. By default inverted dropout: y = keep ? f32(x · f32(1 / f32(1 - p))) : 0 (PyTorch's
+ * values to the bit, docs/pytorch-parity.md), with the keep mask
  * a pure function of (seed, offset, element index, p) — see the README's "Mask contract". In eval
  * mode, and for p = 0, y is a copy of x (no dispatch; needs COPY_SRC on x and COPY_DST on y). For
  * p = 1, y is +0. `noiseShape` shares mask values along dimensions (spatial / recurrent dropout);

@@ -108,7 +108,7 @@ export function dropoutBackwardCPU(dy: Float32Array, options: CpuDropoutOptions)
   return run(checkArray('dy', dy), options, 'backward').y;
 }
 
-/** Applies a packed mask: out[e] = bit(e) ? f32(input[e] * scale) : 0, scale = f32(1/(1-p)). */
+/** Applies a packed mask: out[e] = bit(e) ? f32(input[e] * scale) : 0, scale = f32(1 / f32(1 - p)) (PyTorch's rounding). */
 export function applyMaskCPU(input: Float32Array, mask: Uint32Array, p: number): Float32Array {
   checkArray('input', input);
   const n = input.length;

@@ -264,7 +264,8 @@ function optionsOf(third: unknown, fourth: unknown): DropoutOpOptions {
  *
  * On the `webgpu` backend it runs our fused kernel on TensorFlow.js's own device and buffers; on
  * any other backend, tfjs ops with the mask computed by the CPU reference. Both give the mask of
- * the README's mask contract, and values y = keep ? f32(x · f32(1 / (1 - rate))) : +0.
+ * the README's mask contract, and values y = keep ? f32(x · f32(1 / f32(1 - rate))) : +0 (tf.dropout's
+ * and PyTorch's rounding of the scale).
  *
  * Takes tf.dropout's positional arguments `(x, rate, noiseShape?, seed?)` or an options object.
  * Unlike tf.dropout, where the same seed repeats the same mask, calls with the same seed continue
