@@ -134,3 +134,43 @@ export async function elementwiseKernels(device) {
     pass.end();
   };
 }
+
+const SCALED_COPY_WGSL = /* wgsl */ `
+struct P { n4: u32, offset: u32, scale: f32, pad: u32 }
+@group(0) @binding(0) var<uniform> params: P;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> y: array<vec4<f32>>;
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = id.x + id.y * nwg.x * 256u;
+  if (i < params.n4) { y[i] = x[i] * params.scale; }
+}`;
+
+/**
+ * The host-cost floor (bench/host-core.mjs): the least plain WebGPU needs for a dropout-sized job,
+ * a copy-like kernel that reads x, writes y and takes a uniform (element count, a per-call
+ * offset, a scale), with an explicit layout. Returns what a caller records with; n must be a
+ * multiple of 4.
+ */
+export async function scaledCopyKernel(device) {
+  const group = device.createBindGroupLayout({
+    label: 'bench scaled copy',
+    entries: [
+      { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
+      { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
+      { binding: 2, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
+    ],
+  });
+  const module = device.createShaderModule({ label: 'bench scaled copy', code: SCALED_COPY_WGSL });
+  const pipeline = await device.createComputePipelineAsync({
+    label: 'bench scaled copy', layout: device.createPipelineLayout({ bindGroupLayouts: [group] }), compute: { module, entryPoint: 'main' },
+  });
+  return {
+    pipeline,
+    bindGroup: (uniform, x, y, n) => device.createBindGroup({
+      layout: group,
+      entries: [{ binding: 0, resource: { buffer: uniform } }, { binding: 1, resource: { buffer: x, size: n * 4 } }, { binding: 2, resource: { buffer: y, size: n * 4 } }],
+    }),
+    grid: (n) => grid(device, Math.ceil(n / 4 / 256)),
+  };
+}

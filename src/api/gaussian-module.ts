@@ -1,8 +1,8 @@
 import { gaussianSigma } from '../cpu/gaussian.js';
 import { type BufferArg } from '../gpu/buffers.js';
 import { checkShape, product } from '../shape.js';
-import { checkOptions } from '../spec/options.js';
-import { gaussianDropout, gaussianDropoutBackward } from './gaussian.js';
+import { type PlannedCall } from './functional.js';
+import { planGaussianDropout, planGaussianDropoutBackward } from './gaussian.js';
 import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCallOptions } from './module.js';
 
 /**
@@ -13,26 +13,29 @@ import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCal
 export class GaussianDropout extends Dropout {
   /** The constructor options this layer takes. */
   static override readonly optionNames: readonly string[] = ['p', 'generator', 'workgroupSize', 'dtype'];
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'GaussianDropout';
   constructor(device: GPUDevice, options: Omit<DropoutModuleOptions, 'mode' | 'noiseShape'> = {}) {
     gaussianSigma((options ?? {}).p ?? 0.5);
     super(device, options);
   }
 
-  override async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: Omit<ForwardCallOptions, 'mask'> = {}): Promise<DropoutRecord> {
-    checkOptions(options, 'GaussianDropout.forward', ['encoder']);
-    const n = typeof size === 'number' ? size : product(checkShape('size', size));
-    const training = this.training;
-    return this.withDraw(training && this.p > 0, 1, async (key) => {
-      await gaussianDropout(this.device, { x, y, n, p: this.p, training, ...key, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
-      return this.remember({ size, noiseShape: undefined, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: undefined });
-    });
+  protected override forwardOptionNames(): readonly string[] {
+    return ['encoder'];
   }
 
-  override async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
-    checkOptions(options, 'GaussianDropout.backward', ['encoder', 'record']);
-    const record = this.recordFor(options.record);
+  protected override drawsIn(training: boolean): boolean {
+    return training && this.p > 0;
+  }
+
+  protected override planForward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: Omit<ForwardCallOptions, 'mask'>, training: boolean, key: { seed: bigint; offset: bigint }): { planned: PlannedCall | null; record: DropoutRecord } {
+    const n = typeof size === 'number' ? size : product(checkShape('size', size));
+    const planned = planGaussianDropout(this.device, { x, y, n, p: this.p, training, ...key, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
+    return { planned, record: { size, noiseShape: undefined, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: undefined } };
+  }
+
+  protected override planBackward(dy: BufferArg, dx: BufferArg, record: DropoutRecord, encoder: GPUCommandEncoder | undefined): PlannedCall | null {
     const n = typeof record.size === 'number' ? record.size : product(record.size);
-    await gaussianDropoutBackward(this.device, { dy, dx, n, p: record.p, training: record.training, seed: record.seed, offset: record.offset, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
+    return planGaussianDropoutBackward(this.device, { dy, dx, n, p: record.p, training: record.training, seed: record.seed, offset: record.offset, encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
   }
 }
-

@@ -14,6 +14,10 @@ export interface TestLimits {
 
 export interface DeviceState {
   readonly device: GPUDevice;
+  /** device.queue, read once (a property read of a native object is not free on the hot path). */
+  readonly queue: GPUQueue;
+  /** The limits the kernels plan with (see {@link limitsOf}); recomputed by configureDevice. */
+  limits: PlanLimits | null;
   lost: GPUDeviceLostInfo | null;
   /** Compiled pipelines by key (see src/gpu/pipeline-cache.ts). */
   readonly pipelines: Map<string, Promise<GPUComputePipeline>>;
@@ -36,6 +40,12 @@ export interface DeviceState {
   readonly stats: DeviceCounters;
   /** Error-scope checks of buffers the helpers created, still pending (see {@link trackAllocation}). */
   readonly allocationChecks: Set<Promise<void>>;
+  /** Uniform buffers of the call path (see src/gpu/execute.ts). */
+  readonly uniformRing: { submit: GPUBuffer | null; chunk: GPUBuffer | null; cursor: number };
+  /** Bind groups by layout and bound ranges, least recently used first (see src/gpu/execute.ts). */
+  readonly bindGroups: Map<string, GPUBindGroup>;
+  /** Pipelines created synchronously: their creation errors (null when fine), once known. */
+  readonly pipelineChecks: Map<string, Promise<string | null>>;
   /** Helper allocations that failed and no call has reported yet. */
   readonly unreportedFailures: AllocationFailure[];
 }
@@ -62,11 +72,16 @@ export interface DeviceCounters {
   /** Calls whose work was recorded into the caller's GPUCommandEncoder. */
   encodedCalls: number;
   /**
-   * Uniform buffers created for work recorded into a caller's encoder: one per job of such a call,
-   * by design (that work runs after later calls' queue writes, so it cannot share the pooled
-   * uniform buffer). They are not owned (not in `liveBuffers`): the garbage collector frees them.
+   * Uniform ring chunks created for work recorded into a caller's encoder (64 KiB each, 256 calls
+   * or more per chunk): that work runs after later calls' queue writes, so its uniforms cannot
+   * share the buffer of self-submitted calls. A full chunk is no longer owned (not in
+   * `liveBuffers`): the garbage collector frees it once nothing references it.
    */
   uniformBuffers: number;
+  /** Compute dispatches recorded (direct and indirect). */
+  dispatches: number;
+  /** Bind groups created (the call path reuses cached ones for the same buffers and ranges). */
+  bindGroups: number;
 }
 
 const states = new WeakMap<GPUDevice, DeviceState>();
@@ -81,16 +96,20 @@ function isDevice(value: unknown): value is GPUDevice {
 
 /** The state of a live device; throws DropoutDeviceLostError if it was lost. */
 export function deviceState(device: unknown): DeviceState {
+  // The hot path: a device seen before and not lost.
+  const known = states.get(device as GPUDevice);
+  if (known && !known.lost) return known;
   if (!isDevice(device)) throw new DropoutArgumentError('device', device, 'a GPUDevice');
   const lost = lostDevices.get(device);
   if (lost) throw lostError(lost);
   let state = states.get(device);
   if (!state) {
     const fresh: DeviceState = {
-      device, lost: null, pipelines: new Map(), modules: new Map(), ready: new Map(), readyModules: new Map(), layouts: new Map(), scratch: new Map(),
+      device, queue: device.queue, limits: null, lost: null, pipelines: new Map(), modules: new Map(), ready: new Map(), readyModules: new Map(), layouts: new Map(), scratch: new Map(),
       placeholders: new Map(), staging: [], created: [], testLimits: {},
-      stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0 },
+      stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0 },
       allocationChecks: new Set(), unreportedFailures: [],
+      uniformRing: { submit: null, chunk: null, cursor: 0 }, bindGroups: new Map(), pipelineChecks: new Map(),
     };
     state = fresh;
     states.set(device, fresh);
@@ -120,6 +139,10 @@ function dropState(state: DeviceState): void {
   state.scratch.clear();
   state.placeholders.clear();
   state.staging.length = 0;
+  state.uniformRing.submit = null;
+  state.uniformRing.chunk = null;
+  state.bindGroups.clear();
+  state.pipelineChecks.clear();
   if (states.get(state.device) === state) states.delete(state.device);
 }
 
@@ -185,14 +208,24 @@ export function lostError(info: GPUDeviceLostInfo): DropoutDeviceLostError {
   return new DropoutDeviceLostError(info.reason ?? 'unknown', info.message);
 }
 
-export function limitsOf(state: DeviceState): { maxBindingBytes: number; maxPerDimension: number; storageAlign: number; uniformAlign: number } {
+/** The limits the kernels plan with: the device's, lowered by configureDevice's test limits. */
+export interface PlanLimits {
+  maxBindingBytes: number;
+  maxPerDimension: number;
+  storageAlign: number;
+  uniformAlign: number;
+}
+
+export function limitsOf(state: DeviceState): PlanLimits {
+  if (state.limits) return state.limits;
   const limits = state.device.limits;
-  return {
+  state.limits = {
     maxBindingBytes: Math.min(limits.maxStorageBufferBindingSize, state.testLimits.maxBindingBytes ?? Infinity),
     maxPerDimension: Math.min(limits.maxComputeWorkgroupsPerDimension, state.testLimits.maxWorkgroupsPerDimension ?? Infinity),
     storageAlign: limits.minStorageBufferOffsetAlignment,
     uniformAlign: limits.minUniformBufferOffsetAlignment,
   };
+  return state.limits;
 }
 
 export function createOwnedBuffer(state: DeviceState, descriptor: GPUBufferDescriptor): GPUBuffer {
@@ -262,6 +295,7 @@ export function configureDevice(device: GPUDevice, limits: TestLimits): void {
   positive('maxWorkgroupsPerDimension', 1);
   positive('tieCapacity', 0);
   state.testLimits = checked;
+  state.limits = null;
 }
 
 /** What {@link deviceStats} reports. */
@@ -287,6 +321,6 @@ export function deviceStats(device: GPUDevice): DeviceStats {
   const state = states.get(device);
   const lost = lostDevices.has(device);
   return state
-    ? { ...state.stats, cachedPipelines: state.pipelines.size, liveBuffers: state.created.length, lost }
-    : { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, cachedPipelines: 0, liveBuffers: 0, lost };
+    ? { ...state.stats, cachedPipelines: new Set([...state.pipelines.keys(), ...state.ready.keys()]).size, liveBuffers: state.created.length, lost }
+    : { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0, cachedPipelines: 0, liveBuffers: 0, lost };
 }

@@ -1,41 +1,54 @@
+// A call's own error scopes. WebGPU keeps one scope stack per device, so a call pushes its scopes,
+// does all its GPU work and pops them before it returns — never awaiting in between, or calls in
+// flight together would pop each other's errors. Only the popped results are awaited, here.
 import { DropoutGPUError } from '../errors.js';
 import { lostError, settledLoss, takeAllocationFailure, type DeviceState } from './device-state.js';
 
-/**
- * Runs `body` inside validation and out-of-memory error scopes and turns a captured error into a
- * DropoutGPUError naming `operation`. Scopes are popped even when body throws; a GPU error
- * takes precedence over the exception it likely caused, and a device loss over both (a lost
- * device reports no errors, and whatever failed is the loss's doing).
- */
-export async function withErrorScope<T>(state: DeviceState, operation: string, body: () => T | Promise<T>): Promise<T> {
-  const device = state.device;
+/** The popped validation and out-of-memory scopes of one call. */
+export interface PoppedScopes {
+  validation: Promise<GPUError | null>;
+  memory: Promise<GPUError | null>;
+}
+
+/** Runs `body` synchronously between pushed and popped scopes; what it throws is returned, not thrown. */
+export function scoped(device: GPUDevice, body: () => void): { scopes: PoppedScopes; failed: boolean; thrown: unknown } {
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
-  let result: T | undefined;
   let failed = false;
-  let failure: unknown;
+  let thrown: unknown = null;
   try {
-    result = await body();
+    body();
   } catch (error) {
     failed = true;
-    failure = error;
+    thrown = error;
   }
-  const validation = await device.popErrorScope();
-  const memory = await device.popErrorScope();
+  const validation = device.popErrorScope();
+  const memory = device.popErrorScope();
+  return { scopes: { validation, memory }, failed, thrown };
+}
+
+/**
+ * The call's outcome from its popped scopes. A device loss takes precedence (a lost device reports
+ * no errors, and whatever failed is the loss's doing), then a GPU error (over the exception it
+ * likely caused), then an exception thrown while recording. `explain` may name a likelier cause of
+ * a GPU error (e.g. a pipeline whose creation failed).
+ */
+export async function settle(state: DeviceState, operation: string, outcome: { scopes: PoppedScopes; failed: boolean; thrown: unknown }, explain?: () => Promise<string | null>): Promise<void> {
+  const [validation, memory] = await Promise.all([outcome.scopes.validation, outcome.scopes.memory]);
   if (state.lost) throw lostError(state.lost);
-  if (validation || memory || failed) {
-    const lost = await settledLoss(device);
-    if (lost) throw lostError(lost);
-  }
-  if (validation || memory) {
+  if (!validation && !memory && !outcome.failed) return;
+  const lost = await settledLoss(state.device);
+  if (lost) throw lostError(lost);
+  const error = validation ?? memory;
+  if (error) {
+    const cause = explain ? await explain() : null;
+    if (cause !== null) throw new DropoutGPUError('GPU_VALIDATION', operation, cause);
     // An invalid buffer from a failed helper allocation only shows as "invalid" where it is used.
     const allocation = await takeAllocationFailure(state);
     if (allocation) {
-      throw new DropoutGPUError(allocation.code, operation, `a buffer it was given could not be created (${allocation.operation} "${allocation.label}": ${allocation.message}); WebGPU then reported: ${(validation ?? memory)!.message}`);
+      throw new DropoutGPUError(allocation.code, operation, `a buffer it was given could not be created (${allocation.operation} "${allocation.label}": ${allocation.message}); WebGPU then reported: ${error.message}`);
     }
+    throw new DropoutGPUError(validation ? 'GPU_VALIDATION' : 'GPU_OUT_OF_MEMORY', operation, error.message);
   }
-  if (validation) throw new DropoutGPUError('GPU_VALIDATION', operation, validation.message);
-  if (memory) throw new DropoutGPUError('GPU_OUT_OF_MEMORY', operation, memory.message);
-  if (failed) throw failure;
-  return result as T;
+  throw outcome.thrown;
 }

@@ -10,8 +10,8 @@ import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, whol
 import { type Activation } from '../cpu/epilogue.js';
 import { ensureBuffer, limitsOf, placeholder, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
-import { getPipeline, getPipelineSync, layoutFor, type PipelineSpec } from '../gpu/pipeline-cache.js';
-import { recordAndSubmit, uniformSlot, uniformsFor, type Prepared, type Recorder } from '../gpu/submit.js';
+import { type KernelPlan } from '../gpu/execute.js';
+import { type LayoutSpec } from '../gpu/pipeline-cache.js';
 import { dropoutLayout, dropoutPipeline, type DropoutEntry, type DropoutKey, type WorkgroupSize } from './dropout-family.js';
 import { PARAMS_BYTES, ruleFor, writeParams, type Params } from './dropout-params.js';
 
@@ -44,7 +44,6 @@ export interface Job {
   seed: bigint;
   offset: bigint;
   workgroupSize: WorkgroupSize;
-  encoder: GPUCommandEncoder | undefined;
   operation: string;
   /** 'apply-mask' only: take the scale from f32 word 1 of this buffer (written earlier on the GPU). */
   dynamicScale?: GPUBuffer | undefined;
@@ -91,38 +90,11 @@ function dispatchesFor(job: Job, ties: boolean, count: number, mainGroups: numbe
   return out;
 }
 
-/** Runs one job: into the caller's encoder if it has one, else in a submit of its own. */
-export async function runJob(state: DeviceState, job: Job): Promise<void> {
-  const record = await prepareJob(state, job);
-  await recordAndSubmit(state, job.operation, job.encoder, record);
-}
-
-/** Compiles what a job needs and returns the function that records it. */
-export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder> {
-  const built = buildJob(state, job);
-  const pipelines = new Map(await Promise.all(built.specs.map(async ([entry, spec]) => [entry, await getPipeline(state, spec)] as const)));
-  return built.finish(pipelines);
-}
-
 /**
- * The same, ready at once: pipelines not compiled yet are created synchronously (see
- * getPipelineSync). For callers that must record before returning.
+ * Plans one job for the shared call path (src/gpu/execute.ts): its pipelines, one uniform struct
+ * per chunk, and the passes that record it.
  */
-export function prepareJobSync(state: DeviceState, job: Job): Prepared {
-  const built = buildJob(state, job);
-  const pipelines = new Map(built.specs.map(([entry, spec]) => [entry, getPipelineSync(state, spec)] as const));
-  return { record: built.finish(pipelines), dispatches: built.dispatches };
-}
-
-/** A planned job: the pipelines it needs, and how to record it once they exist. */
-interface BuiltJob {
-  specs: (readonly [DropoutEntry, PipelineSpec])[];
-  dispatches: number;
-  finish(pipelines: Map<DropoutEntry, GPUComputePipeline>): Recorder;
-}
-
-function buildJob(state: DeviceState, job: Job): BuiltJob {
-  const device = state.device;
+export function planJob(state: DeviceState, job: Job): KernelPlan {
   const limits = limitsOf(state);
   const chunks = planChunks(job.n, chunkElements(limits.maxBindingBytes, limits.storageAlign));
   const ties = job.kind === 'draw' && job.rate.ties;
@@ -190,53 +162,55 @@ function buildJob(state: DeviceState, job: Job): BuiltJob {
   const entries = [...new Set(work.flatMap((w) => w.dispatches.map((d) => d.entry)))];
   const maxCapacity = Math.max(0, ...work.map((w) => w.params.tie_capacity));
   const maxBlocks = Math.max(1, ...chunks.map((chunk) => Math.ceil(chunk.count / TILE_ELEMENTS) * 64));
-  const specs = entries.map((entry) => [entry, dropoutPipeline(keyFor(entry))] as const);
+  const specs = entries.map((entry) => dropoutPipeline(keyFor(entry)));
   const dispatches = work.reduce((count, w) => count + w.dispatches.length, 0);
 
-  return { specs, dispatches, finish: (pipelines) => (target) => {
-    const { encoder } = target;
-    const slot = uniformSlot(state, PARAMS_BYTES);
-    const data = new ArrayBuffer(slot * work.length);
-    const view = new DataView(data);
-    work.forEach((w, i) => writeParams(view, i * slot, w.params));
-    const uniforms = uniformsFor(state, data, target, `${job.operation} params`);
-    const tieLog = ties ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + TIE_ENTRY_BYTES * Math.max(1, maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
-    const stage = job.kind === 'draw' && job.mask ? ensureBuffer(state, 'mask stage', 4 * maxBlocks, STORAGE) : null;
-    work.forEach((w, i) => {
-      const groups = new Map<GPUBindGroupLayout, GPUBindGroup>();
-      const bindGroup = (entry: DropoutEntry): GPUBindGroup => {
-        const layout = layoutFor(state, dropoutLayout(entry, job.epilogue !== undefined)).group;
-        let group = groups.get(layout);
-        if (!group) {
-          group = device.createBindGroup({
-            label: `${job.operation} ${entry}`,
-            layout,
-            entries: [
-              { binding: 0, resource: { buffer: uniforms, offset: 0, size: PARAMS_BYTES } },
-              { binding: 1, resource: !inPlace && w.src ? w.src : { buffer: placeholder(state, 1) } },
-              { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
-              { binding: 3, resource: w.mask ?? { buffer: placeholder(state, 3) } },
-              { binding: 4, resource: { buffer: tieLog ?? placeholder(state, 4) } },
-              { binding: 7, resource: { buffer: stage ?? job.dynamicScale ?? placeholder(state, 7) } },
-              ...(biasBinding ? [
-                { binding: 5, resource: biasBinding },
-                { binding: 6, resource: w.aux ?? { buffer: placeholder(state, 6) } },
-              ] : []),
-            ],
-          });
-          groups.set(layout, group);
+  const index = new Map(entries.map((entry, i) => [entry, i] as const));
+  return {
+    pipelines: specs,
+    uniformBytes: PARAMS_BYTES,
+    slots: work.length,
+    writeUniforms: (view, at) => work.forEach((w, i) => writeParams(view, at(i), w.params)),
+    dispatches,
+    record: (r) => {
+      const { encoder } = r;
+      const tieLog = ties ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + TIE_ENTRY_BYTES * Math.max(1, maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
+      const stage = job.kind === 'draw' && job.mask ? ensureBuffer(state, 'mask stage', 4 * maxBlocks, STORAGE) : null;
+      work.forEach((w, i) => {
+        const groups = new Map<LayoutSpec, GPUBindGroup>();
+        const bindGroup = (entry: DropoutEntry): GPUBindGroup => {
+          const layout = dropoutLayout(entry, job.epilogue !== undefined);
+          let group = groups.get(layout);
+          if (!group) groups.set(layout, group = groupOf(layout, entry));
+          return group;
+        };
+        const groupOf = (layout: LayoutSpec, entry: DropoutEntry): GPUBindGroup => r.bindGroup(layout, [
+          { binding: 0, resource: r.uniforms },
+          { binding: 1, resource: !inPlace && w.src ? w.src : { buffer: placeholder(state, 1) } },
+          { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
+          { binding: 3, resource: w.mask ?? { buffer: placeholder(state, 3) } },
+          { binding: 4, resource: { buffer: tieLog ?? placeholder(state, 4) } },
+          { binding: 7, resource: { buffer: stage ?? job.dynamicScale ?? placeholder(state, 7) } },
+          ...(biasBinding ? [
+            { binding: 5, resource: biasBinding },
+            { binding: 6, resource: w.aux ?? { buffer: placeholder(state, 6) } },
+          ] : []),
+        ], `${job.operation} ${entry}`);
+        if (tieLog) encoder.clearBuffer(tieLog, 0, TIE_LOG_HEADER);
+        const pass = encoder.beginComputePass({ label: job.operation });
+        const offsets = [r.offset(i)];
+        // Every native call counts on the host path: bind a group only when the layout changes.
+        let bound: GPUBindGroup | null = null;
+        for (const d of w.dispatches) {
+          pass.setPipeline(r.pipeline(index.get(d.entry)!));
+          const group = bindGroup(d.entry);
+          if (group !== bound) pass.setBindGroup(0, group, offsets);
+          bound = group;
+          if (Array.isArray(d.grid)) pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
+          else pass.dispatchWorkgroupsIndirect(tieLog!, d.grid.indirect);
         }
-        return group;
-      };
-      if (tieLog) encoder.clearBuffer(tieLog, 0, TIE_LOG_HEADER);
-      const pass = encoder.beginComputePass({ label: job.operation });
-      for (const d of w.dispatches) {
-        pass.setPipeline(pipelines.get(d.entry)!);
-        pass.setBindGroup(0, bindGroup(d.entry), [i * slot]);
-        if (Array.isArray(d.grid)) pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
-        else pass.dispatchWorkgroupsIndirect(tieLog!, d.grid.indirect);
-      }
-      pass.end();
-    });
-  } };
+        pass.end();
+      });
+    },
+  };
 }

@@ -35,6 +35,7 @@ const server = await createServer({
     // The page tests what npm users get: the built bundle, not the sources.
     alias: [
       { find: /^webgpu-dropout\/cpu$/, replacement: join(root, 'dist/cpu.js') },
+      { find: /^webgpu-dropout\/testing$/, replacement: join(root, 'dist/testing.js') },
       { find: /^webgpu-dropout$/, replacement: join(root, 'dist/index.js') },
     ],
   },

@@ -12,8 +12,9 @@ import { limitCases } from './limits.js';
 import { limitFamilyCases } from './limits-family.js';
 import { refusalCases } from './refusal.js';
 import { functionalCases } from './functional.js';
+import { callPathCases } from './call-path.js';
 
-export { Tracker, type Case, type CaseEnv } from './env.js';
+export { EXPECTED_UNCAPTURED, Tracker, type Case, type CaseEnv } from './env.js';
 
 /** Every GPU correctness case, run by test/gpu/cases.test.ts (Node) and test/browser (Chrome). */
-export const cases = [...katCases, ...forwardCases, ...limitCases, ...limitFamilyCases, ...familyCases, ...functionalCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...f16Cases, ...errorCases, ...refusalCases, ...deviceLossCases, ...concurrencyCases];
+export const cases = [...katCases, ...forwardCases, ...limitCases, ...limitFamilyCases, ...familyCases, ...functionalCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...f16Cases, ...errorCases, ...refusalCases, ...deviceLossCases, ...concurrencyCases, ...callPathCases];

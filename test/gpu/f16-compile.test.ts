@@ -5,9 +5,10 @@
 import { expect, test } from 'vitest';
 import { create, globals } from 'webgpu';
 import {
-  configureDevice, dropBlock, dropBlockBackward, dropout, dropoutBackward, DropBlock2d, fusedDropout, fusedDropoutBackward,
+  dropBlock, dropBlockBackward, dropout, dropoutBackward, DropBlock2d, fusedDropout, fusedDropoutBackward,
   gaussianDropout, gaussianDropoutBackward, GaussianDropout, mcDropout, Dropout,
 } from '../../src/index.js';
+import { configureDevice } from '../../src/testing.js';
 
 const keep: unknown[] = []; // dawn.node must not garbage-collect its instance while devices live
 

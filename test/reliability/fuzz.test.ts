@@ -2,8 +2,8 @@
 // 1 and within 2^-32 of them), 64-bit seeds and offsets (including the 2^64 wrap of Monte Carlo
 // offsets), training flags, modes, byte offsets, in place, workgroup sizes and lowered device
 // limits (chunking, 2-D grids, tie-log overflow through configureDevice) — against the CPU
-// reference. Masks must agree bit for bit; values bit for bit where the README says "bit-exact",
-// else within the README's tolerance for the family (alpha: 1 ulp of |a·x| + |b|; Gaussian:
+// reference. Masks must agree bit for bit; values bit for bit where docs/family.md says "bit-exact",
+// else within its tolerance for the family (alpha: 1 ulp of |a·x| + |b|; Gaussian:
 // |x|·σ·6·2^-11; DropBlock: 3 ulp; smooth fused activations: 2^-16 of the magnitude + 2^-20).
 //
 // The seed is fixed so CI runs the same cases every time; a failure prints the seed and the
@@ -13,9 +13,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, test } from 'vitest';
 import {
-  configureDevice, dropBlock, dropBlockBackward, dropout, dropoutBackward, fusedDropout, fusedDropoutBackward, gaussianDropout, mcDropout,
-  type DropoutMode, type TestLimits, type WorkgroupSize,
+  dropBlock, dropBlockBackward, dropout, dropoutBackward, fusedDropout, fusedDropoutBackward, gaussianDropout, mcDropout,
+  type DropoutMode, type WorkgroupSize,
 } from '../../src/index.js';
+import { configureDevice, type TestLimits } from '../../src/testing.js';
 import { dropBlockCPU, dropBlockGeometry } from '../../src/cpu/dropblock.js';
 import { ACTIVATIONS, columnSumsCPU, fusedDropoutBackwardCPU, fusedDropoutCPU, type Activation } from '../../src/cpu/epilogue.js';
 import { gaussianDropoutCPU, gaussianSigma } from '../../src/cpu/gaussian.js';
@@ -256,7 +257,7 @@ test(`fuzz: ${RUNS} random calls of every kernel (seed ${SEED}) equal the CPU re
       } catch (error) {
         if (fc.PreconditionFailure.isFailure(error)) throw error;
         // Documented refusals under the lowered test limits, not failures of the property: Monte
-        // Carlo dropout needs each buffer in one binding (README), and dbias needs 256 rows of dx
+        // Carlo dropout needs each buffer in one binding (docs/guide.md), and dbias needs 256 rows of dx
         // in one binding (a few KiB here; 131,071 columns at WebGPU's smallest default limit).
         const refused = error instanceof DropoutArgumentError
           && ((spec.kind === 'mc' && error.message.includes('for Monte Carlo dropout')) || (spec.kind === 'fused' && error.message.includes('for the bias gradient')));

@@ -129,3 +129,22 @@ describe('spatial noise shapes follow PyTorch', async () => {
     expect(collapse([2, 1, 5], [1, 1, 1])).toEqual({ sizes: [10], strides: [0], maskSize: 1 });
   });
 });
+
+describe('BufferUsage', () => {
+  test('equals WebGPU\'s GPUBufferUsage (Dawn\'s, from the webgpu package), flag by flag', async () => {
+    const { globals } = await import('webgpu');
+    const { BufferUsage } = await import('../../src/gpu/usage.js');
+    const dawn = (globals as unknown as { GPUBufferUsage: Record<string, number> }).GPUBufferUsage;
+    const names = Object.keys(dawn).filter((name) => /^[A-Z_]+$/.test(name));
+    expect(names.length).toBeGreaterThanOrEqual(10);
+    expect(Object.fromEntries(names.map((name) => [name, dawn[name]]))).toEqual({ ...BufferUsage });
+  });
+
+  test('usageNames names the flags of a mask, unknown bits in hex', async () => {
+    const { BufferUsage, usageNames } = await import('../../src/gpu/usage.js');
+    expect(usageNames(BufferUsage.STORAGE | BufferUsage.COPY_SRC)).toBe('COPY_SRC | STORAGE');
+    expect(usageNames(0x48)).toBe('COPY_DST | UNIFORM');
+    expect(usageNames(0)).toBe('none');
+    expect(usageNames(0x80 | 0x1000)).toBe('STORAGE | 0x1000');
+  });
+});
