@@ -148,7 +148,7 @@ function applyOnGPU(backend: WebGPUBackendInternals, t: tf.Tensor, plan: DropPla
 function callOf(state: DeviceState, plan: DropPlan, key: DrawKey, label: string): Call {
   return {
     state, n: plan.n, noise: plan.noise, maskSize: plan.maskSize, rate: plan.rate, mode: 'inverted', training: true,
-    seed: key.seed, offset: key.offset, encoder: undefined, workgroupSize: 64, dtype: 'f32', operation: label,
+    seed: key.seed, offset: key.offset, encoder: undefined, workgroupSize: undefined, dtype: 'f32', operation: label,
   };
 }
 
