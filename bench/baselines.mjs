@@ -12,6 +12,10 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) n
   if (i < arrayLength(&y)) { y[i] = x[i]; }
 }`;
 
+// The f16 roofline: the same copy on vec4<f16> (2 bytes read + 2 written per element).
+const COPY_F16_WGSL = /* wgsl */ `enable f16;
+${COPY_WGSL.replaceAll('vec4<f32>', 'vec4<f16>')}`;
+
 const NAIVE_WGSL = /* wgsl */ `${PHILOX_WGSL}
 struct P { n: u32, threshold: u32, scale: f32, seed: u32 }
 @group(0) @binding(0) var<uniform> params: P;
@@ -41,13 +45,19 @@ function grid(device, workgroups) {
   return [Math.ceil(workgroups / rows), rows];
 }
 
-/** A plain vec4 copy y = x (the roofline). */
-export async function copyKernel(device) {
-  const module = device.createShaderModule({ label: 'bench copy', code: COPY_WGSL });
-  const pipeline = await device.createComputePipelineAsync({ label: 'bench copy', layout: 'auto', compute: { module, entryPoint: 'main' } });
+/**
+ * A plain vec4 copy y = x (the roofline); with `dtype` 'f16' the same on vec4<f16> (needs a device
+ * with 'shader-f16'). n a multiple of 4.
+ */
+export async function copyKernel(device, dtype = 'f32') {
+  const f16 = dtype === 'f16';
+  const label = f16 ? 'bench copy f16' : 'bench copy';
+  const module = device.createShaderModule({ label, code: f16 ? COPY_F16_WGSL : COPY_WGSL });
+  const pipeline = await device.createComputePipelineAsync({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const bytes = f16 ? 2 : 4;
   return (encoder, x, y, n) => {
-    const bind = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: x, size: n * 4 } }, { binding: 1, resource: { buffer: y, size: n * 4 } }] });
-    const pass = encoder.beginComputePass({ label: 'bench copy' });
+    const bind = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: x, size: n * bytes } }, { binding: 1, resource: { buffer: y, size: n * bytes } }] });
+    const pass = encoder.beginComputePass({ label });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bind);
     pass.dispatchWorkgroups(...grid(device, Math.ceil(n / 4 / 256)));

@@ -28,6 +28,7 @@ export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';
 export { uploadFloat32, downloadFloat32, downloadUint32, createStorageBuffer, type BufferArg } from './gpu/buffers.js';
 export { releaseDevice, deviceStats } from './gpu/device-state.js';
 export { BufferUsage } from './gpu/usage.js';
+export { type Schedule } from './gpu/schedule.js';
 export { PHILOX_WGSL } from './kernels/dropout-family.js';
 export { type WorkgroupSize } from './kernels/dropout-family.js';
 export { MAX_ELEMENTS_PER_DRAW } from './rng/layout.js';

@@ -1,6 +1,7 @@
 // Everything we keep per caller device, in a WeakMap so a dropped device frees it all. We never
 // own the device: on loss we drop the state and let the next call fail or start afresh.
 import { DropoutArgumentError, DropoutDeviceLostError } from '../errors.js';
+import { SCHEDULES, resolveSchedule, type Schedule } from './schedule.js';
 
 /** Internal overrides so tests can reach paths that default limits hide. */
 export interface TestLimits {
@@ -10,6 +11,14 @@ export interface TestLimits {
   maxWorkgroupsPerDimension?: number;
   /** Tie log capacity in blocks (0 forces the overflow path). */
   tieCapacity?: number;
+  /**
+   * The dispatch schedule of the element-wise kernels (never changes results): 'multi-pass' (a
+   * hot kernel without checks, then small passes for the tail, the rare ties and the mask; fastest
+   * on CPU adapters such as SwiftShader), 'single-pass' (one dispatch per chunk; for GPUs) or
+   * 'auto' (multi-pass on a CPU adapter, else single-pass; the default). Unlike the limits it
+   * stays until set again: `configureDevice(device, {})` keeps it.
+   */
+  schedule?: Schedule;
 }
 
 export interface DeviceState {
@@ -37,6 +46,8 @@ export interface DeviceState {
   readonly staging: GPUBuffer[];
   readonly created: GPUBuffer[];
   testLimits: TestLimits;
+  /** The schedule the element-wise kernels record (see src/gpu/schedule.ts); null until first needed. */
+  schedule: Exclude<Schedule, 'auto'> | null;
   readonly stats: DeviceCounters;
   /** Error-scope checks of buffers the helpers created, still pending (see {@link trackAllocation}). */
   readonly allocationChecks: Set<Promise<void>>;
@@ -106,7 +117,7 @@ export function deviceState(device: unknown): DeviceState {
   if (!state) {
     const fresh: DeviceState = {
       device, queue: device.queue, limits: null, lost: null, pipelines: new Map(), modules: new Map(), ready: new Map(), readyModules: new Map(), layouts: new Map(), scratch: new Map(),
-      placeholders: new Map(), staging: [], created: [], testLimits: {},
+      placeholders: new Map(), staging: [], created: [], testLimits: {}, schedule: null,
       stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0 },
       allocationChecks: new Set(), unreportedFailures: [],
       uniformRing: { submit: null, chunk: null, cursor: 0 }, bindGroups: new Map(), pipelineChecks: new Map(),
@@ -274,18 +285,22 @@ export function releaseDevice(device: GPUDevice): void {
 
 /**
  * Lowers the limits the kernels plan with on one device, below what the device allows — to test
- * chunking, 2-D dispatch and the tie-log overflow path on small tensors. Results never change.
- * Pass `{}` to go back to the device's own limits.
+ * chunking, 2-D dispatch and the tie-log overflow path on small tensors — and picks the dispatch
+ * schedule of the element-wise kernels. Results never change. Pass `{}` to go back to the
+ * device's own limits (the schedule stays as set; `schedule: 'auto'` restores the default).
  * @param limits - `maxBindingBytes` an integer ≥ 4096 + minStorageBufferOffsetAlignment,
- * `maxWorkgroupsPerDimension` an integer ≥ 1, `tieCapacity` an integer ≥ 0; each optional
- * @throws DropoutArgumentError if a limit is not such an integer (nothing changes then)
+ * `maxWorkgroupsPerDimension` an integer ≥ 1, `tieCapacity` an integer ≥ 0, `schedule` 'auto',
+ * 'multi-pass' or 'single-pass'; each optional
+ * @throws DropoutArgumentError if a limit is not such an integer or the schedule not one of
+ * those (nothing changes then)
  * @example configureDevice(device, { maxBindingBytes: 1 << 16 }); // 64 KiB chunks
+ * @example configureDevice(device, { schedule: 'single-pass' }); // one dispatch per chunk, even on SwiftShader
  */
 export function configureDevice(device: GPUDevice, limits: TestLimits): void {
   const state = deviceState(device);
   if (typeof limits !== 'object' || limits === null) throw new DropoutArgumentError('limits', limits, 'an object of test limits ({} restores the device\'s own)');
   const checked: TestLimits = {};
-  const positive = (name: keyof TestLimits, min: number): void => {
+  const positive = (name: 'maxBindingBytes' | 'maxWorkgroupsPerDimension' | 'tieCapacity', min: number): void => {
     const value = limits[name];
     if (value === undefined) return;
     if (!Number.isSafeInteger(value) || value < min) throw new DropoutArgumentError(name, value, `an integer >= ${min}`);
@@ -294,8 +309,16 @@ export function configureDevice(device: GPUDevice, limits: TestLimits): void {
   positive('maxBindingBytes', 4096 + device.limits.minStorageBufferOffsetAlignment);
   positive('maxWorkgroupsPerDimension', 1);
   positive('tieCapacity', 0);
+  const schedule = limits.schedule;
+  if (schedule !== undefined && !SCHEDULES.includes(schedule)) throw new DropoutArgumentError('schedule', schedule, `one of ${SCHEDULES.map((s) => `'${s}'`).join(', ')}`);
   state.testLimits = checked;
   state.limits = null;
+  if (schedule !== undefined) state.schedule = resolveSchedule(device, schedule);
+}
+
+/** The schedule the element-wise kernels record on a device, resolved once (see src/gpu/schedule.ts). */
+export function scheduleOf(state: DeviceState): 'multi-pass' | 'single-pass' {
+  return (state.schedule ??= resolveSchedule(state.device));
 }
 
 /** What {@link deviceStats} reports. */
@@ -306,6 +329,8 @@ export interface DeviceStats extends DeviceCounters {
   liveBuffers: number;
   /** The device was reported lost (its state is gone; the counts are zero). */
   lost: boolean;
+  /** The schedule the element-wise kernels record on the device (see {@link configureDevice}). */
+  schedule: 'multi-pass' | 'single-pass';
 }
 
 /**
@@ -321,6 +346,6 @@ export function deviceStats(device: GPUDevice): DeviceStats {
   const state = states.get(device);
   const lost = lostDevices.has(device);
   return state
-    ? { ...state.stats, cachedPipelines: new Set([...state.pipelines.keys(), ...state.ready.keys()]).size, liveBuffers: state.created.length, lost }
-    : { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0, cachedPipelines: 0, liveBuffers: 0, lost };
+    ? { ...state.stats, cachedPipelines: new Set([...state.pipelines.keys(), ...state.ready.keys()]).size, liveBuffers: state.created.length, lost, schedule: scheduleOf(state) }
+    : { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0, cachedPipelines: 0, liveBuffers: 0, lost, schedule: resolveSchedule(device) };
 }

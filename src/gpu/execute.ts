@@ -185,7 +185,8 @@ function recordPlans(state: DeviceState, plans: readonly KernelPlan[], pipelines
   });
 }
 
-function takePipelines(state: DeviceState, plans: readonly KernelPlan[]): GPUComputePipeline[][] {
+/** The plans' pipelines: compiled ones, or created now (see getPipelineSync). */
+export function takePipelines(state: DeviceState, plans: readonly KernelPlan[]): GPUComputePipeline[][] {
   return plans.map((plan) => plan.pipelines.map((spec) => getPipelineSync(state, spec)));
 }
 
@@ -230,9 +231,11 @@ async function creationFailure(state: DeviceState, plans: readonly KernelPlan[])
   return null;
 }
 
-/** Records plans into a foreign encoder (TensorFlow.js's), outside our scopes; pipelines taken first. */
-export function recordInto(state: DeviceState, target: ForeignTarget, plans: readonly KernelPlan[]): number {
-  const pipelines = takePipelines(state, plans);
+/**
+ * Records plans into a foreign encoder (TensorFlow.js's), outside our scopes, with pipelines taken
+ * beforehand ({@link takePipelines}: the step that can throw, before anything is recorded).
+ */
+export function recordInto(state: DeviceState, target: ForeignTarget, plans: readonly KernelPlan[], pipelines: GPUComputePipeline[][]): number {
   const { bytes, bases, strides } = layoutUniforms(state, plans);
   let buffer: GPUBuffer | null = null;
   if (bytes > 0) {

@@ -1,6 +1,8 @@
 // Encodes one element-wise dropout job (a draw, a masked backward or a mask fill) chunk by chunk.
-// Per chunk, one compute pass: [fill mask] → main (whole tiles) → main tail (one workgroup) →
-// [ties (indirect)]; WebGPU keeps that order within a pass. Arguments were validated before this.
+// Per chunk, one compute pass. Multi-pass schedule (CPU adapters): [fill mask] → main (whole
+// tiles) → main tail (one workgroup) → [ties (indirect)] → [pack mask]; WebGPU keeps that order
+// within a pass. Single-pass schedule (GPUs): one dispatch (see src/gpu/schedule.ts). Arguments
+// were validated before this.
 import { type DropRate } from '../rng/threshold.js';
 import { u64Words } from '../rng/seed.js';
 import { philoxUniformPart } from '../rng/philox.js';
@@ -8,18 +10,17 @@ import { BLOCK_ELEMENTS, TILE_ELEMENTS } from '../rng/layout.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, wholeBinding, type Binding, type Chunk } from '../gpu/chunks.js';
 import { type Activation } from '../cpu/epilogue.js';
-import { ensureBuffer, limitsOf, placeholder, type DeviceState } from '../gpu/device-state.js';
+import { ensureBuffer, limitsOf, placeholder, scheduleOf, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
 import { type KernelPlan } from '../gpu/execute.js';
 import { type LayoutSpec } from '../gpu/pipeline-cache.js';
 import { dropoutLayout, dropoutPipeline, type DropoutEntry, type DropoutKey, type WorkgroupSize } from './dropout-family.js';
 import { PARAMS_BYTES, ruleFor, writeParams, type Params } from './dropout-params.js';
 
-const COPY_DST = 0x8;
 const STORAGE = 0x80;
 const INDIRECT = 0x100;
-// Tie log header (see shaders/dropout.wgsl): the count and two indirect dispatch sizes; then
-// one word per logged block.
+// Tie log header (see shaders/dropout.wgsl): the count, two indirect dispatch sizes and the count
+// as dropout_ties reads it; then one word per logged block.
 const TIE_LOG_HEADER = 32;
 const TIE_ENTRY_BYTES = 4;
 
@@ -70,12 +71,17 @@ function tieCapacity(state: DeviceState, blocks: number, tieColumns: number): nu
   return Math.min(wanted, tieColumns * 64);
 }
 
-/** The dispatches of one chunk, in order. */
-function dispatchesFor(job: Job, ties: boolean, count: number, mainGroups: number, tailTile: number, maxPerDim: number): Dispatch[] {
+/** The dispatches of one chunk, in order (single: the single-pass schedule). */
+function dispatchesFor(job: Job, single: boolean, ties: boolean, count: number, mainGroups: number, tailTile: number, maxPerDim: number): Dispatch[] {
   const tiles = Math.ceil(count / TILE_ELEMENTS);
   const words = Math.ceil(count / 32);
   const wordGrid = dispatchGrid(Math.ceil(words / job.workgroupSize), maxPerDim);
   if (job.kind === 'fill-mask') return [{ entry: 'dropout_fill_mask', grid: wordGrid }];
+  if (single) {
+    // Every tile, bounds checked inline: the mask backward is its tail entry over the whole chunk.
+    const grid = dispatchGrid(Math.ceil(tiles / (job.workgroupSize / 64)), maxPerDim);
+    return [{ entry: job.kind === 'draw' ? 'dropout_single' : 'dropout_apply_mask_tail', grid }];
+  }
   const [main, tail] = job.kind === 'draw' ? (['dropout_main', 'dropout_main_tail'] as const) : (['dropout_apply_mask', 'dropout_apply_mask_tail'] as const);
   const out: Dispatch[] = [];
   if (mainGroups > 0) out.push({ entry: main, grid: dispatchGrid(mainGroups, maxPerDim) });
@@ -97,7 +103,10 @@ function dispatchesFor(job: Job, ties: boolean, count: number, mainGroups: numbe
 export function planJob(state: DeviceState, job: Job): KernelPlan {
   const limits = limitsOf(state);
   const chunks = planChunks(job.n, chunkElements(limits.maxBindingBytes, limits.storageAlign));
+  const single = scheduleOf(state) === 'single-pass';
   const ties = job.kind === 'draw' && job.rate.ties;
+  // The multi-pass schedule logs the ties level 0 leaves undecided, and stages a draw's keep bits.
+  const logTies = ties && !single;
   const elementBytes = job.f16 ? 2 : 4;
   const vec4 = [job.src, job.dst].every((r) => r === null || vec4Ready(r, job.n, elementBytes));
   const inPlace = job.src !== null && job.dst !== null && job.src.buffer === job.dst.buffer && job.src.byteOffset === job.dst.byteOffset;
@@ -110,17 +119,17 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
 
   const work = chunks.map((chunk: Chunk): ChunkWork => {
     const tiles = Math.ceil(chunk.count / TILE_ELEMENTS);
-    const mainGroups = Math.floor(Math.floor(chunk.count / TILE_ELEMENTS) / tilesPerGroup);
+    const mainGroups = single ? 0 : Math.floor(Math.floor(chunk.count / TILE_ELEMENTS) / tilesPerGroup);
     const tailTile = mainGroups * tilesPerGroup;
     const [fullX, fullY] = dispatchGrid(tiles, limits.maxPerDimension);
-    const capacity = ties ? tieCapacity(state, tiles * 64, fullX) : 0;
+    const capacity = logTies ? tieCapacity(state, tiles * 64, fullX) : 0;
     const src = job.src && elementBinding(job.src, chunk, limits.storageAlign, vec4, elementBytes);
     const dst = job.dst && elementBinding(job.dst, chunk, limits.storageAlign, vec4, elementBytes);
     const mask = job.mask && maskBinding(job.mask, chunk, limits.storageAlign);
     const aux = job.epilogue?.aux ? elementBinding(job.epilogue.aux, chunk, limits.storageAlign, auxVec4, elementBytes) : null;
     return {
       src, dst, mask, aux,
-      dispatches: dispatchesFor(job, ties, chunk.count, mainGroups, tailTile, limits.maxPerDimension),
+      dispatches: dispatchesFor(job, single, ties, chunk.count, mainGroups, tailTile, limits.maxPerDimension),
       params: {
         n: chunk.count,
         block_base: chunk.start / BLOCK_ELEMENTS,
@@ -174,8 +183,8 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
     dispatches,
     record: (r) => {
       const { encoder } = r;
-      const tieLog = ties ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + TIE_ENTRY_BYTES * Math.max(1, maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
-      const stage = job.kind === 'draw' && job.mask ? ensureBuffer(state, 'mask stage', 4 * maxBlocks, STORAGE) : null;
+      const tieLog = logTies ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + TIE_ENTRY_BYTES * Math.max(1, maxCapacity), STORAGE | INDIRECT) : null;
+      const stage = job.kind === 'draw' && job.mask && !single ? ensureBuffer(state, 'mask stage', 4 * maxBlocks, STORAGE) : null;
       work.forEach((w, i) => {
         const groups = new Map<LayoutSpec, GPUBindGroup>();
         const bindGroup = (entry: DropoutEntry): GPUBindGroup => {
@@ -196,7 +205,6 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
             { binding: 6, resource: w.aux ?? { buffer: placeholder(state, 6) } },
           ] : []),
         ], `${job.operation} ${entry}`);
-        if (tieLog) encoder.clearBuffer(tieLog, 0, TIE_LOG_HEADER);
         const pass = encoder.beginComputePass({ label: job.operation });
         const offsets = [r.offset(i)];
         // Every native call counts on the host path: bind a group only when the layout changes.

@@ -12,7 +12,7 @@ import { toU64 } from '../rng/seed.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
 import { collapse, MAX_RANK, product, type Collapsed } from '../shape.js';
 import { allocateOutput, asWebGPUBackend, finishRecording, openEncoder, tensorBuffer, uniformBuffer, type WebGPUBackendInternals } from './backend.js';
-import { recordInto, type KernelPlan } from '../gpu/execute.js';
+import { recordInto, takePipelines, type KernelPlan } from '../gpu/execute.js';
 import { plansFor, type Call } from '../api/functional.js';
 import { generatorFor, philoxSeed } from './seed.js';
 
@@ -123,10 +123,12 @@ function applyOnGPU(backend: WebGPUBackendInternals, t: tf.Tensor, plan: DropPla
   const state = deviceState(backend.device);
   const { info, buffer } = allocateOutput(backend, plan.shape);
   let plans: KernelPlan[];
+  let pipelines: GPUComputePipeline[][];
   try {
-    // Everything that can throw (planning, shader specialization) happens here, before anything
-    // is recorded into tfjs's encoder.
+    // Everything that can throw (planning, shader specialization, pipeline creation) happens
+    // here, before anything is recorded into tfjs's encoder.
     plans = plansFor(callOf(state, plan, key, label), 'forward', rangeOf(input, plan.n, 'x'), rangeOf(buffer, plan.n, 'y'), null);
+    pipelines = takePipelines(state, plans);
   } catch (error) {
     backend.disposeData(info.dataId);
     if (!warnedPlan) {
@@ -135,7 +137,7 @@ function applyOnGPU(backend: WebGPUBackendInternals, t: tf.Tensor, plan: DropPla
     }
     return null;
   }
-  const dispatches = recordInto(state, { encoder: openEncoder(backend), uniforms: (data) => uniformBuffer(backend, data) }, plans);
+  const dispatches = recordInto(state, { encoder: openEncoder(backend), uniforms: (data) => uniformBuffer(backend, data) }, plans, pipelines);
   finishRecording(backend, [t.dataId, info.dataId], dispatches);
   counters.gpu++;
   return tf.engine().makeTensorFromTensorInfo(info, backend as unknown as tf.KernelBackend);

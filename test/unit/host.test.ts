@@ -146,5 +146,34 @@ describe('BufferUsage', () => {
     expect(usageNames(0x48)).toBe('COPY_DST | UNIFORM');
     expect(usageNames(0)).toBe('none');
     expect(usageNames(0x80 | 0x1000)).toBe('STORAGE | 0x1000');
+    });
+  });
+
+describe('schedule', () => {
+  const info = (fields: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean }): GPUAdapterInfo =>
+    ({ vendor: '', architecture: '', device: '', description: '', ...fields }) as GPUAdapterInfo;
+
+  test('CPU adapters (SwiftShader, llvmpipe, WARP, fallback) are recognized; GPUs and unknown adapters are not', async () => {
+    const { isCpuAdapter } = await import('../../src/gpu/schedule.js');
+    expect(isCpuAdapter(info({ vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' }))).toBe(true);
+    expect(isCpuAdapter(info({ vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }))).toBe(true);
+    expect(isCpuAdapter(info({ vendor: 'microsoft', description: 'Microsoft Basic Render Driver' }))).toBe(true);
+    expect(isCpuAdapter(info({ vendor: 'unknown', isFallbackAdapter: true }))).toBe(true);
+    expect(isCpuAdapter(info({ vendor: 'nvidia', architecture: 'ada-lovelace', description: 'NVIDIA GeForce RTX 4090' }))).toBe(false);
+    expect(isCpuAdapter(info({ vendor: 'apple', architecture: 'metal-3', isFallbackAdapter: false }))).toBe(false);
+    expect(isCpuAdapter(undefined)).toBe(false);
+  });
+
+  test("resolveSchedule: a forced schedule wins; 'auto' follows device.adapterInfo", async () => {
+    const { resolveSchedule } = await import('../../src/gpu/schedule.js');
+    const device = (adapterInfo?: GPUAdapterInfo): GPUDevice => ({ adapterInfo }) as unknown as GPUDevice;
+    const swiftshader = device(info({ architecture: 'swiftshader' }));
+    const gpu = device(info({ vendor: 'amd', architecture: 'rdna-3' }));
+    expect(resolveSchedule(swiftshader)).toBe('multi-pass');
+    expect(resolveSchedule(swiftshader, 'auto')).toBe('multi-pass');
+    expect(resolveSchedule(swiftshader, 'single-pass')).toBe('single-pass');
+    expect(resolveSchedule(gpu)).toBe('single-pass');
+    expect(resolveSchedule(gpu, 'multi-pass')).toBe('multi-pass');
+    expect(resolveSchedule(device())).toBe('single-pass');
   });
 });
