@@ -60,8 +60,10 @@ export const functionalCases: Case[] = [
           else checkF32(gotY, dropoutCPU(data, ref).y, `${what} y`);
           checkF32(gotDx, dropoutBackwardCPU(data, ref), `${what} dx`);
         }
-        for (const rank of [2, 5]) check(warnings.filter((w) => w.includes(`2-D spatial dropout of a ${rank}-D input`)).length === 1, `one warning for dropout2d on ${rank}-D input: ${warnings.join(' | ')}`);
-        check(warnings.filter((w) => w.includes('3-D spatial dropout of a 3-D input')).length === 1, `one warning for dropout3d on 3-D input: ${warnings.join(' | ')}`);
+        // Warned at most once per case and process (this case runs once per schedule; the first
+        // warning is pinned by test/unit/spatial-warning.test.ts).
+        for (const rank of [2, 5]) check(warnings.filter((w) => w.includes(`2-D spatial dropout of a ${rank}-D input`)).length <= 1, `at most one warning for dropout2d on ${rank}-D input: ${warnings.join(' | ')}`);
+        check(warnings.filter((w) => w.includes('3-D spatial dropout of a 3-D input')).length <= 1, `at most one warning for dropout3d on 3-D input: ${warnings.join(' | ')}`);
         check(!warnings.some((w) => w.includes('of a 4-D input') && w.includes('2-D spatial')), 'no warning for dropout2d on 4-D input');
 
         // alphaDropout and featureAlphaDropout default to eval (PyTorch's training=False): a copy.
