@@ -273,6 +273,11 @@ export function placeholder(state: DeviceState, binding: number): GPUBuffer {
   return buffer;
 }
 
+/** Whether `state` is still its device's state: false once releaseDevice() (or device loss) dropped it. */
+export function isLiveState(state: DeviceState): boolean {
+  return states.get(state.device) === state;
+}
+
 /**
  * Frees every GPU object this library created on `device` (pipelines, uniform and scratch
  * buffers). Buffers you passed in are never touched. Later calls start afresh.
