@@ -5,8 +5,9 @@ import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg } from '../gpu/buffers.js';
 import { type DropoutMode } from '../rng/transform.js';
 import { checkOptions, checkTraining } from '../spec/options.js';
-import { dropBlock, type DropBlockOptions } from './dropblock.js';
-import { dropout, dropoutBackward, type DropoutCallOptions } from './functional.js';
+import { run } from '../gpu/execute.js';
+import { planDropBlockForward, type DropBlockOptions } from './dropblock.js';
+import { planDropout, planDropoutBackward, type DropoutCallOptions, type PlannedCall } from './functional.js';
 import { spatialNoiseShape } from './spatial.js';
 
 /** Options shared by the PyTorch-named functional forms: {@link dropout}'s, with PyTorch's defaults for p and training. */
@@ -47,12 +48,10 @@ export interface BackwardTensors {
 
 const COMMON = ['p', 'training', 'seed', 'offset', 'encoder', 'workgroupSize', 'dtype', 'mask'];
 
-async function family(
-  device: GPUDevice,
-  options: SpatialCallOptions & Partial<ForwardTensors & BackwardTensors>,
-  form: { operation: string; spatialDims: 0 | 1 | 2 | 3 | null; mode: DropoutMode; training: boolean },
-  backward: boolean,
-): Promise<void> {
+type Form = { operation: string; spatialDims: 0 | 1 | 2 | 3 | null; mode: DropoutMode; training: boolean };
+
+/** Plans one call of a PyTorch-named form as the dropout() / dropoutBackward() call it is. */
+function planFamily(device: GPUDevice, options: SpatialCallOptions & Partial<ForwardTensors & BackwardTensors>, form: Form, backward: boolean): PlannedCall | null {
   const tensors = backward ? ['dy', 'dx'] : ['x', 'y'];
   checkOptions(options, form.operation, [...tensors, ...COMMON, ...(form.spatialDims === null ? ['n', 'shape'] : ['shape', 'channelsLast'])]);
   const { p, training, channelsLast, shape, x, y, dy, dx, ...rest } = options as SpatialCallOptions & { n?: number } & Partial<ForwardTensors & BackwardTensors>;
@@ -60,8 +59,18 @@ async function family(
     ? (shape === undefined ? { n: (options as { n?: number }).n } : { shape })
     : { shape, noiseShape: spatialNoiseShape(form.spatialDims, shape, channelsLast ?? false) };
   const common = { ...rest, ...size, p: p ?? 0.5, mode: form.mode, training: checkTraining(training, form.training) };
-  if (backward) await dropoutBackward(device, { ...common, dy: dy!, dx: dx! });
-  else await dropout(device, { ...common, x: x!, y: y! });
+  if (backward) return planDropoutBackward(device, { ...common, dy: dy!, dx: dx! }, form.operation);
+  return planDropout(device, { ...common, x: x!, y: y! }, form.operation);
+}
+
+/** The forms and their planners, for prepare(). */
+export const familyPlanners: [unknown, (device: GPUDevice, options: never) => PlannedCall | null][] = [];
+
+function form<O>(f: Form, backward: boolean): (device: GPUDevice, options: O) => Promise<void> {
+  const plan = (device: GPUDevice, options: O): PlannedCall | null => planFamily(device, options as SpatialCallOptions & Partial<ForwardTensors & BackwardTensors>, f, backward);
+  const kernel = (device: GPUDevice, options: O): Promise<void> => run(() => plan(device, options));
+  familyPlanners.push([kernel, plan]);
+  return kernel;
 }
 
 /**
@@ -69,17 +78,13 @@ async function family(
  * scaled by 1 / (1 - p). Defaults p = 0.5, training = true.
  * @example await dropout1d(device, { x, y, shape: [N, C, L], p: 0.2, seed: 1n, offset: 0n });
  */
-export async function dropout1d(device: GPUDevice, options: SpatialCallOptions & ForwardTensors): Promise<void> {
-  await family(device, options, { operation: 'dropout1d', spatialDims: 1, mode: 'inverted', training: true }, false);
-}
+export const dropout1d: (device: GPUDevice, options: SpatialCallOptions & ForwardTensors) => Promise<void> = form({ operation: 'dropout1d', spatialDims: 1, mode: 'inverted', training: true }, false);
 
 /**
  * Backward of {@link dropout1d} with the same options (dy and dx instead of x and y).
  * @example await dropout1dBackward(device, { dy, dx, shape: [N, C, L], p: 0.2, seed: 1n, offset: 0n });
  */
-export async function dropout1dBackward(device: GPUDevice, options: SpatialCallOptions & BackwardTensors): Promise<void> {
-  await family(device, options, { operation: 'dropout1dBackward', spatialDims: 1, mode: 'inverted', training: true }, true);
-}
+export const dropout1dBackward: (device: GPUDevice, options: SpatialCallOptions & BackwardTensors) => Promise<void> = form({ operation: 'dropout1dBackward', spatialDims: 1, mode: 'inverted', training: true }, true);
 
 /**
  * torch.nn.functional.dropout2d: zeroes whole channels of an (N, C, H, W) input. Other ranks
@@ -87,17 +92,13 @@ export async function dropout1dBackward(device: GPUDevice, options: SpatialCallO
  * up as (N, C, ...). Defaults p = 0.5, training = true.
  * @example await dropout2d(device, { x, y, shape: [N, C, H, W], p: 0.2, seed: 1n, offset: 0n });
  */
-export async function dropout2d(device: GPUDevice, options: SpatialCallOptions & ForwardTensors): Promise<void> {
-  await family(device, options, { operation: 'dropout2d', spatialDims: 2, mode: 'inverted', training: true }, false);
-}
+export const dropout2d: (device: GPUDevice, options: SpatialCallOptions & ForwardTensors) => Promise<void> = form({ operation: 'dropout2d', spatialDims: 2, mode: 'inverted', training: true }, false);
 
 /**
  * Backward of {@link dropout2d} with the same options (dy and dx instead of x and y).
  * @example await dropout2dBackward(device, { dy, dx, shape: [N, C, H, W], p: 0.2, seed: 1n, offset: 0n });
  */
-export async function dropout2dBackward(device: GPUDevice, options: SpatialCallOptions & BackwardTensors): Promise<void> {
-  await family(device, options, { operation: 'dropout2dBackward', spatialDims: 2, mode: 'inverted', training: true }, true);
-}
+export const dropout2dBackward: (device: GPUDevice, options: SpatialCallOptions & BackwardTensors) => Promise<void> = form({ operation: 'dropout2dBackward', spatialDims: 2, mode: 'inverted', training: true }, true);
 
 /**
  * torch.nn.functional.dropout3d: zeroes whole channels of an (N, C, D, H, W) or (C, D, H, W)
@@ -105,17 +106,13 @@ export async function dropout2dBackward(device: GPUDevice, options: SpatialCallO
  * (C, ...). Defaults p = 0.5, training = true.
  * @example await dropout3d(device, { x, y, shape: [N, C, D, H, W], p: 0.2, seed: 1n, offset: 0n });
  */
-export async function dropout3d(device: GPUDevice, options: SpatialCallOptions & ForwardTensors): Promise<void> {
-  await family(device, options, { operation: 'dropout3d', spatialDims: 3, mode: 'inverted', training: true }, false);
-}
+export const dropout3d: (device: GPUDevice, options: SpatialCallOptions & ForwardTensors) => Promise<void> = form({ operation: 'dropout3d', spatialDims: 3, mode: 'inverted', training: true }, false);
 
 /**
  * Backward of {@link dropout3d} with the same options (dy and dx instead of x and y).
  * @example await dropout3dBackward(device, { dy, dx, shape: [N, C, D, H, W], p: 0.2, seed: 1n, offset: 0n });
  */
-export async function dropout3dBackward(device: GPUDevice, options: SpatialCallOptions & BackwardTensors): Promise<void> {
-  await family(device, options, { operation: 'dropout3dBackward', spatialDims: 3, mode: 'inverted', training: true }, true);
-}
+export const dropout3dBackward: (device: GPUDevice, options: SpatialCallOptions & BackwardTensors) => Promise<void> = form({ operation: 'dropout3dBackward', spatialDims: 3, mode: 'inverted', training: true }, true);
 
 /** Options of {@link alphaDropout}: an element count or a shape. */
 export interface AlphaCallOptions extends FamilyCallOptions {
@@ -130,34 +127,26 @@ export interface AlphaCallOptions extends FamilyCallOptions {
  * training = **false** (the identity unless training is set), as PyTorch.
  * @example await alphaDropout(device, { x, y, n, p: 0.1, training: true, seed: 1n, offset: 0n });
  */
-export async function alphaDropout(device: GPUDevice, options: AlphaCallOptions & ForwardTensors): Promise<void> {
-  await family(device, options as SpatialCallOptions & ForwardTensors, { operation: 'alphaDropout', spatialDims: null, mode: 'alpha', training: false }, false);
-}
+export const alphaDropout: (device: GPUDevice, options: AlphaCallOptions & ForwardTensors) => Promise<void> = form({ operation: 'alphaDropout', spatialDims: null, mode: 'alpha', training: false }, false);
 
 /**
  * Backward of {@link alphaDropout} with the same options (dy and dx instead of x and y).
  * @example await alphaDropoutBackward(device, { dy, dx, n, p: 0.1, training: true, seed: 1n, offset: 0n });
  */
-export async function alphaDropoutBackward(device: GPUDevice, options: AlphaCallOptions & BackwardTensors): Promise<void> {
-  await family(device, options as SpatialCallOptions & BackwardTensors, { operation: 'alphaDropoutBackward', spatialDims: null, mode: 'alpha', training: false }, true);
-}
+export const alphaDropoutBackward: (device: GPUDevice, options: AlphaCallOptions & BackwardTensors) => Promise<void> = form({ operation: 'alphaDropoutBackward', spatialDims: null, mode: 'alpha', training: false }, true);
 
 /**
  * torch.nn.functional.feature_alpha_dropout: alpha dropout of whole channels of an (N, C, ...)
  * input, with PyTorch's defaults p = 0.5 and training = **false**.
  * @example await featureAlphaDropout(device, { x, y, shape: [N, C, H, W], p: 0.1, training: true, seed: 1n, offset: 0n });
  */
-export async function featureAlphaDropout(device: GPUDevice, options: SpatialCallOptions & ForwardTensors): Promise<void> {
-  await family(device, options, { operation: 'featureAlphaDropout', spatialDims: 0, mode: 'alpha', training: false }, false);
-}
+export const featureAlphaDropout: (device: GPUDevice, options: SpatialCallOptions & ForwardTensors) => Promise<void> = form({ operation: 'featureAlphaDropout', spatialDims: 0, mode: 'alpha', training: false }, false);
 
 /**
  * Backward of {@link featureAlphaDropout} with the same options (dy and dx instead of x and y).
  * @example await featureAlphaDropoutBackward(device, { dy, dx, shape: [N, C, H, W], p: 0.1, training: true, seed: 1n, offset: 0n });
  */
-export async function featureAlphaDropoutBackward(device: GPUDevice, options: SpatialCallOptions & BackwardTensors): Promise<void> {
-  await family(device, options, { operation: 'featureAlphaDropoutBackward', spatialDims: 0, mode: 'alpha', training: false }, true);
-}
+export const featureAlphaDropoutBackward: (device: GPUDevice, options: SpatialCallOptions & BackwardTensors) => Promise<void> = form({ operation: 'featureAlphaDropoutBackward', spatialDims: 0, mode: 'alpha', training: false }, true);
 
 function blockRank(options: unknown, rank: 4 | 5, operation: string): void {
   const shape = (options as { shape?: unknown } | null)?.shape;
@@ -172,9 +161,13 @@ function blockRank(options: unknown, rank: 4 | 5, operation: string): void {
  * Backward: {@link dropBlockBackward} with the same options.
  * @example await dropBlock2d(device, { x, y, shape: [N, C, H, W], p: 0.1, blockSize: 7, seed: 1n, offset: 0n });
  */
-export async function dropBlock2d(device: GPUDevice, options: DropBlockOptions & ForwardTensors): Promise<void> {
+export function dropBlock2d(device: GPUDevice, options: DropBlockOptions & ForwardTensors): Promise<void> {
+  return run(() => planDropBlock2d(device, options));
+}
+
+function planDropBlock2d(device: GPUDevice, options: DropBlockOptions & ForwardTensors): PlannedCall | null {
   blockRank(options, 4, 'dropBlock2d');
-  await dropBlock(device, options);
+  return planDropBlockForward(device, options);
 }
 
 /**
@@ -182,7 +175,13 @@ export async function dropBlock2d(device: GPUDevice, options: DropBlockOptions &
  * torchvision's name. Backward: {@link dropBlockBackward} with the same options.
  * @example await dropBlock3d(device, { x, y, shape: [N, C, D, H, W], p: 0.1, blockSize: 3, seed: 1n, offset: 0n });
  */
-export async function dropBlock3d(device: GPUDevice, options: DropBlockOptions & ForwardTensors): Promise<void> {
-  blockRank(options, 5, 'dropBlock3d');
-  await dropBlock(device, options);
+export function dropBlock3d(device: GPUDevice, options: DropBlockOptions & ForwardTensors): Promise<void> {
+  return run(() => planDropBlock3d(device, options));
 }
+
+function planDropBlock3d(device: GPUDevice, options: DropBlockOptions & ForwardTensors): PlannedCall | null {
+  blockRank(options, 5, 'dropBlock3d');
+  return planDropBlockForward(device, options);
+}
+
+familyPlanners.push([dropBlock2d, planDropBlock2d], [dropBlock3d, planDropBlock3d]);

@@ -207,15 +207,15 @@ function planCall(c: Call, direction: Direction, srcArg: BufferArg, dstArg: Buff
 }
 
 /** Plans a {@link dropout} call without running it (what `prepare` compiles). */
-export function planDropout(device: GPUDevice, options: DropoutOptions): PlannedCall | null {
-  checkOptions(options, 'dropout', OPTIONS.dropout);
-  return planCall(call(device, options, 'dropout'), 'forward', options.x, options.y, options.mask);
+export function planDropout(device: GPUDevice, options: DropoutOptions, operation = 'dropout'): PlannedCall | null {
+  checkOptions(options, operation, OPTIONS.dropout);
+  return planCall(call(device, options, operation), 'forward', options.x, options.y, options.mask);
 }
 
 /** Plans a {@link dropoutBackward} call without running it. */
-export function planDropoutBackward(device: GPUDevice, options: DropoutBackwardOptions): PlannedCall | null {
-  checkOptions(options, 'dropoutBackward', OPTIONS.dropoutBackward);
-  return planCall(call(device, options, 'dropoutBackward'), 'backward', options.dy, options.dx, options.mask);
+export function planDropoutBackward(device: GPUDevice, options: DropoutBackwardOptions, operation = 'dropoutBackward'): PlannedCall | null {
+  checkOptions(options, operation, OPTIONS.dropoutBackward);
+  return planCall(call(device, options, operation), 'backward', options.dy, options.dx, options.mask);
 }
 
 /**
