@@ -13,21 +13,23 @@ export const DROPOUT_CHOICES = [
 export type DropoutChoice = (typeof DROPOUT_CHOICES)[number];
 
 /**
- * The experiment's defaults and the factors a visitor can change, chosen by the offline sweep
- * (demo/sweep/, docs/demo.md): where dropout's held-out gain over seeds is real at a size a
- * browser trains in a minute or two.
+ * The experiment's defaults and the factors a visitor can change. The offline sweep (demo/sweep/,
+ * docs/demo.md) found no setting at this scale where dropout's best test accuracy beats the plain
+ * model's over seeds; the defaults are its most-measured setting (3 seeds), where what dropout
+ * does buy — a smaller gap, lower test loss, better calibration — shows, and the accuracy catches
+ * up with enough epochs. Seed 1 is the sweep's seed 1: same initial weights, batches and masks.
  */
 export const SETUP = {
   width: 256,
   depths: [1, 2, 3],
   depth: 2,
   dropout: DROPOUT_CHOICES[1] as DropoutChoice,
-  learningRate: 0.001,
+  learningRate: 0.002,
   batchSize: 50,
   /** Training images per run (class-balanced, from those shipped). */
   sizes: [500, 1000, 2000],
-  trainImages: 2000,
-  defaultEpochs: 30,
+  trainImages: 500,
+  defaultEpochs: 50,
   seed: 1,
 };
 

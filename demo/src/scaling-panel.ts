@@ -112,7 +112,7 @@ export function setupScalingPanel(lab: Lab): { refresh(): Promise<void> } {
     const [o, f] = [rows[1]!.s, rows[2]!.s];
     caption.textContent = `The dropout model from panel 2 (${lab.epochs ? `after ${lab.epochs} epoch${lab.epochs > 1 ? 's' : ''}` : 'initial weights: train it to see trained numbers'}), on ${n.toLocaleString('en-US')} test images. `
       + `Both conventions give the same predictions on ${o.agree} of ${n} images, probabilities within ${o.diff.toExponential(1)} (float rounding); a training step with the same mask gives outputs within ${stepDiff.toExponential(1)} both ways, so they are one network written two ways. `
-      + `Forgetting the test-time factor leaves every layer's input ${(1 / (1 - lab.settings.dropout.rate)).toFixed(1)}× too large: ${f.agree} of ${n} predictions unchanged, accuracy ${percent(f.accuracy)}, mean confidence ${percent(f.confidence)}. `
+      + `Forgetting the test-time factor leaves the input of every layer after a dropout layer too large (× 1/(1 − p): ${[...new Set(layers.filter((l) => l.kind === 'dropout' && l.rate > 0).map((l) => (1 / (1 - l.rate)).toFixed(2)))].join(' and ')}): ${f.agree} of ${n} predictions unchanged, accuracy ${percent(f.accuracy)}, mean confidence ${percent(f.confidence)}. `
       + `(Hand-written inverted pass vs the layer's own predict(): within ${libraryDiff.toExponential(1)}.)`;
     document.body.dataset.scalingDone = String(Number(document.body.dataset.scalingDone ?? 0) + 1);
   }

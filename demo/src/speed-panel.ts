@@ -28,9 +28,9 @@ export function setupSpeedPanel(gpu: Gpu | null): { run(): Promise<void> } {
     options: {
       responsive: true,
       maintainAspectRatio: false,
-      animation: { duration: 300 },
+      animation: false, // drawn once, complete (an animation caught half-way on a busy machine showed bars in the wrong place)
       plugins: {
-        title: { display: true, text: 'Dropout forward, p = 0.5: wall-clock ms per call (lower is better)', font: { size: 14, weight: 'bold' }, color: '#1c2230', padding: { bottom: 18 } },
+        title: { display: true, text: 'Dropout forward, p = 0.5: wall clock per call', font: { size: 14, weight: 'bold' }, color: '#1c2230', padding: { bottom: 18 } },
         legend: { position: 'bottom' },
         tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${(item.parsed.y ?? 0).toFixed(2)} ms` } },
       },
@@ -98,7 +98,7 @@ export function setupSpeedPanel(gpu: Gpu | null): { run(): Promise<void> } {
       const cell = (name: string, n: number): SuiteResult | undefined => results.find((r) => r.name === name && r.n === n);
       chart.data.labels = sizes.map(sizeLabel);
       SERIES.forEach((s, i) => { chart.data.datasets[i]!.data = sizes.map((n) => cell(s.name, n)?.median ?? 0); });
-      chart.options.plugins!.title!.text = `Dropout forward, p = 0.5, on ${gpu.adapterName}: wall-clock ms per call, median of 10 (lower is better)`;
+      chart.options.plugins!.title!.text = ['Dropout forward, p = 0.5: wall clock per call', `median of 10, ${gpu.adapterName}`];
       chart.update();
       const timestamps = timing === 'timestamp-query';
       table(sizes, cell, timestamps);
