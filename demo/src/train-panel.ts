@@ -163,7 +163,7 @@ export function setupTrainPanel(lab: Lab): { run(epochs: number, settings?: Part
         lab.notify();
       }
       const elapsed = clock(performance.now() - started);
-      setProgress(stop ? units / (perEpoch * epochs) : 1, stop ? `Stopped after ${lab.epochs} epoch(s), ${elapsed}.` : `Done: ${epochs} epochs of both models in ${elapsed}.`);
+      setProgress(stop ? units / (perEpoch * epochs) : 1, stop ? `Stopped after ${lab.epochs} epoch(s), ${elapsed}.` : `Done: ${epochs} epoch${epochs > 1 ? 's' : ''} of both models in ${elapsed}.`);
       if (lab.epochs > 0) {
         for (const key of ['plain', 'dropout'] as const) curves[key].train.length = curves[key].test.length = lab.epochs;
         summarize(curves, { plain: await calibrationError(lab.plain, lab.test), dropout: await calibrationError(lab.dropout, lab.test) });

@@ -85,9 +85,14 @@ const setRange = (page, selector, value) => page.$eval(selector, (input, v) => {
 /** Waits until every requested mask-panel update has been computed and drawn. */
 const settle = (page) => page.waitForFunction(() => document.body.dataset.maskBusy === 'false', { timeout: 60_000 });
 const shoot = async (page, selector, name) => {
-  await new Promise((resolve) => setTimeout(resolve, 800)); // chart animations
+  // A viewport as tall as the element: Chrome captured canvases below the viewport blank.
+  const viewport = page.viewport();
+  const height = await page.$eval(selector, (e) => Math.ceil(e.getBoundingClientRect().height) + 40);
+  if (height > viewport.height) await page.setViewport({ ...viewport, height });
+  await new Promise((resolve) => setTimeout(resolve, 800)); // chart animations and resizes
   const element = await page.$(selector);
   await element.screenshot({ path: join(outDir, `${name}.png`) });
+  if (height > viewport.height) await page.setViewport(viewport);
 };
 /** Elements wider than their box (nothing may scroll the page sideways), as 'tag#id.class widths'. */
 const overflowing = (page) => page.evaluate(() => {
