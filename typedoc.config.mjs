@@ -1,4 +1,5 @@
-// API reference (`npm run docs` → docs/api/, gitignored) and its check in `npm test`
+// API reference (`npm run docs` → docs/api/, gitignored; the README and docs/*.md pages with it)
+// and its check in `npm test`
 // (`typedoc --emit none`): every exported symbol of the four entry points must have TSDoc.
 // treatWarningsAsErrors turns a missing comment, a broken {@link} or a type the API uses but does
 // not export into a failure; docs/known-undocumented.txt lists the debt that existed when the
@@ -11,12 +12,14 @@ const knownUndocumented = readFileSync(new URL('./docs/known-undocumented.txt', 
 
 /** @type {Partial<import('typedoc').TypeDocOptions>} */
 export default {
-  entryPoints: ['src/index.ts', 'src/cpu.ts', 'src/node.ts', 'src/tfjs.ts'],
+  entryPoints: ['src/index.ts', 'src/cpu.ts', 'src/node.ts', 'src/tfjs.ts', 'src/testing.ts'],
   tsconfig: 'tsconfig.build.json',
   out: 'docs/api',
   name: 'webgpu-dropout',
   includeVersion: true,
-  readme: 'none',
+  // The README is the front page; the docs/ pages it links become documents of the site.
+  readme: 'README.md',
+  projectDocuments: ['docs/*.md', 'CONTRIBUTING.md'],
   // No public repository URL yet, so no "defined in" source links.
   disableSources: true,
   excludePrivate: true,

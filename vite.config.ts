@@ -1,5 +1,6 @@
 // Library build: ESM bundles for the browser entry (index), the CPU reference (cpu), the Node
-// device helper (node) and the TensorFlow.js integration (tfjs; @tensorflow/* stay external).
+// device helper (node), the TensorFlow.js integration (tfjs; @tensorflow/* stay external) and the
+// test hooks (testing).
 // WGSL is inlined through `?raw` imports, so the bundle is self-contained; its comments are
 // stripped (line numbers kept).
 import { defineConfig } from 'vite';
@@ -14,7 +15,7 @@ export default defineConfig({
     sourcemap: true,
     minify: false,
     lib: {
-      entry: { index: 'src/index.ts', cpu: 'src/cpu.ts', node: 'src/node.ts', tfjs: 'src/tfjs.ts' },
+      entry: { index: 'src/index.ts', cpu: 'src/cpu.ts', node: 'src/node.ts', tfjs: 'src/tfjs.ts', testing: 'src/testing.ts' },
       formats: ['es'],
     },
     rollupOptions: {

@@ -8,6 +8,7 @@ export default defineConfig({
     // The shared cases import the package by name; in Node they test the sources.
     alias: [
       { find: /^webgpu-dropout\/cpu$/, replacement: src('cpu.ts') },
+      { find: /^webgpu-dropout\/testing$/, replacement: src('testing.ts') },
       { find: /^webgpu-dropout$/, replacement: src('index.ts') },
     ],
   },

@@ -12,6 +12,10 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) n
   if (i < arrayLength(&y)) { y[i] = x[i]; }
 }`;
 
+// The f16 roofline: the same copy on vec4<f16> (2 bytes read + 2 written per element).
+const COPY_F16_WGSL = /* wgsl */ `enable f16;
+${COPY_WGSL.replaceAll('vec4<f32>', 'vec4<f16>')}`;
+
 const NAIVE_WGSL = /* wgsl */ `${PHILOX_WGSL}
 struct P { n: u32, threshold: u32, scale: f32, seed: u32 }
 @group(0) @binding(0) var<uniform> params: P;
@@ -41,13 +45,19 @@ function grid(device, workgroups) {
   return [Math.ceil(workgroups / rows), rows];
 }
 
-/** A plain vec4 copy y = x (the roofline). */
-export async function copyKernel(device) {
-  const module = device.createShaderModule({ label: 'bench copy', code: COPY_WGSL });
-  const pipeline = await device.createComputePipelineAsync({ label: 'bench copy', layout: 'auto', compute: { module, entryPoint: 'main' } });
+/**
+ * A plain vec4 copy y = x (the roofline); with `dtype` 'f16' the same on vec4<f16> (needs a device
+ * with 'shader-f16'). n a multiple of 4.
+ */
+export async function copyKernel(device, dtype = 'f32') {
+  const f16 = dtype === 'f16';
+  const label = f16 ? 'bench copy f16' : 'bench copy';
+  const module = device.createShaderModule({ label, code: f16 ? COPY_F16_WGSL : COPY_WGSL });
+  const pipeline = await device.createComputePipelineAsync({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const bytes = f16 ? 2 : 4;
   return (encoder, x, y, n) => {
-    const bind = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: x, size: n * 4 } }, { binding: 1, resource: { buffer: y, size: n * 4 } }] });
-    const pass = encoder.beginComputePass({ label: 'bench copy' });
+    const bind = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: x, size: n * bytes } }, { binding: 1, resource: { buffer: y, size: n * bytes } }] });
+    const pass = encoder.beginComputePass({ label });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bind);
     pass.dispatchWorkgroups(...grid(device, Math.ceil(n / 4 / 256)));
@@ -132,5 +142,45 @@ export async function elementwiseKernels(device) {
     pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
     pass.dispatchWorkgroups(...grid(device, Math.ceil(n / 4 / 256)));
     pass.end();
+  };
+}
+
+const SCALED_COPY_WGSL = /* wgsl */ `
+struct P { n4: u32, offset: u32, scale: f32, pad: u32 }
+@group(0) @binding(0) var<uniform> params: P;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> y: array<vec4<f32>>;
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = id.x + id.y * nwg.x * 256u;
+  if (i < params.n4) { y[i] = x[i] * params.scale; }
+}`;
+
+/**
+ * The host-cost floor (bench/host-core.mjs): the least plain WebGPU needs for a dropout-sized job,
+ * a copy-like kernel that reads x, writes y and takes a uniform (element count, a per-call
+ * offset, a scale), with an explicit layout. Returns what a caller records with; n must be a
+ * multiple of 4.
+ */
+export async function scaledCopyKernel(device) {
+  const group = device.createBindGroupLayout({
+    label: 'bench scaled copy',
+    entries: [
+      { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
+      { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
+      { binding: 2, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
+    ],
+  });
+  const module = device.createShaderModule({ label: 'bench scaled copy', code: SCALED_COPY_WGSL });
+  const pipeline = await device.createComputePipelineAsync({
+    label: 'bench scaled copy', layout: device.createPipelineLayout({ bindGroupLayouts: [group] }), compute: { module, entryPoint: 'main' },
+  });
+  return {
+    pipeline,
+    bindGroup: (uniform, x, y, n) => device.createBindGroup({
+      layout: group,
+      entries: [{ binding: 0, resource: { buffer: uniform } }, { binding: 1, resource: { buffer: x, size: n * 4 } }, { binding: 2, resource: { buffer: y, size: n * 4 } }],
+    }),
+    grid: (n) => grid(device, Math.ceil(n / 4 / 256)),
   };
 }

@@ -54,17 +54,25 @@ export class GpuTimer {
 
 /**
  * Runs every implementation at every (n, p): warm-up, then `samples` interleaved rounds.
- * impls: [{ name, prepare(n, p) → Promise<{ encode(encoder) | run() → Promise<ms>, dispose() }> }]
- * An implementation that cannot be timed on the GPU (e.g. one that submits by itself) provides
- * `run()` returning its own milliseconds.
+ * impls: [{ name, baseline?, bytesPerElement?, prepare(n, p) → Promise<{ encode(encoder) | run() → Promise<ms>, dispose() }> }]
+ * (`baseline`: the implementation this one is compared with, e.g. 'copy f16' for f16 rows;
+ * `bytesPerElement`: bytes read + written per element, 8 by default). An implementation that
+ * cannot be timed on the GPU (e.g. one that submits by itself) provides `run()` returning its own
+ * milliseconds. `stop()`, checked before each (n, p), ends the sweep early (a time budget); the
+ * result says whether it was `complete`.
  */
-export async function runSuite({ device, impls, sizes, rates, samples = 10, warmup = 2, progress = () => {} }) {
+export async function runSuite({ device, impls, sizes, rates, samples = 10, warmup = 2, progress = () => {}, stop = () => false }) {
   const timer = new GpuTimer(device);
   const results = [];
   const total = sizes.length * rates.length;
   let done = 0;
+  let complete = true;
   for (const n of sizes) {
     for (const p of rates) {
+      if (stop()) {
+        complete = false;
+        break;
+      }
       const prepared = [];
       for (const impl of impls) {
         const t0 = performance.now();
@@ -80,25 +88,30 @@ export async function runSuite({ device, impls, sizes, rates, samples = 10, warm
       }
       for (const entry of prepared) {
         entry.bench.dispose?.();
-        results.push({ name: entry.impl.name, n, p, firstRunMs: entry.firstMs, ...summarize(entry.times), samples: entry.times });
+        const { name, baseline, bytesPerElement = 8 } = entry.impl;
+        results.push({ name, ...(baseline ? { baseline } : {}), bytesPerElement, n, p, firstRunMs: entry.firstMs, ...summarize(entry.times), samples: entry.times });
       }
       done++;
     }
   }
   timer.destroy();
-  return { timing: timer.timestamps ? 'timestamp-query' : 'wall-clock', results };
+  return { timing: timer.timestamps ? 'timestamp-query' : 'wall-clock', results, complete };
 }
 
-/** A printable table: ms, GB/s (8 bytes per element), ratio to `baseline`, speed-ups over peers. */
+/**
+ * A printable table: ms, GB/s (bytesPerElement, 8 unless the row says, per element), the time
+ * ratio to the row's baseline (`baseline`, or the row's own `baseline` such as 'copy f16') and
+ * the fraction of its bandwidth (baseline time / row time), speed-ups over peers.
+ */
 export function formatTable(results, { baseline = 'copy', peers = [] } = {}) {
   const rows = [];
   const key = (r) => `${r.n}|${r.p}`;
   const byKey = new Map();
   for (const r of results) (byKey.get(key(r)) ?? byKey.set(key(r), new Map()).get(key(r))).set(r.name, r);
-  const header = ['n', 'p', 'implementation', 'median ms', 'min–max ms', 'GB/s', `× ${baseline}`, ...peers.map((p) => `speed-up vs ${p}`), 'first run ms'];
+  const header = ['n', 'p', 'implementation', 'median ms', 'min–max ms', 'GB/s', `× ${baseline}`, `% of ${baseline} BW`, ...peers.map((p) => `speed-up vs ${p}`), 'first run ms'];
   for (const group of byKey.values()) {
-    const base = group.get(baseline);
     for (const r of group.values()) {
+      const base = group.get(r.baseline ?? baseline);
       const log2 = Math.log2(r.n);
       rows.push([
         Number.isInteger(log2) ? `2^${log2}` : String(r.n),
@@ -106,9 +119,10 @@ export function formatTable(results, { baseline = 'copy', peers = [] } = {}) {
         r.name,
         r.median.toFixed(3),
         `${r.min.toFixed(3)}–${r.max.toFixed(3)}`,
-        ((8 * r.n) / (r.median * 1e6)).toFixed(2),
+        (((r.bytesPerElement ?? 8) * r.n) / (r.median * 1e6)).toFixed(2),
         base ? (r.median / base.median).toFixed(2) : '',
-        ...peers.map((peer) => (group.get(peer) && !peers.includes(r.name) && r.name !== baseline ? `${(group.get(peer).median / r.median).toFixed(1)}×` : '')),
+        base ? `${((100 * base.median) / r.median).toFixed(0)} %` : '',
+        ...peers.map((peer) => (group.get(peer) && !peers.includes(r.name) && r.name !== baseline && !r.baseline ? `${(group.get(peer).median / r.median).toFixed(1)}×` : '')),
         r.firstRunMs.toFixed(0),
       ]);
     }

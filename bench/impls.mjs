@@ -15,22 +15,51 @@ function tensors(lib, device, n) {
   return { x, y, mask, dispose: () => [x, y, mask].forEach((b) => b.destroy()) };
 }
 
+/** f16 tensors x, y (and a mask) of n elements (a multiple of 4); x holds values of magnitude 0.25 to 4. */
+function tensorsF16(lib, device, n) {
+  const bits = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = Math.imul(i, 2654435761) >>> 0;
+    bits[i] = ((h >>> 31) << 15) | ((13 + ((h >>> 10) & 3)) << 10) | (h & 0x3ff);
+  }
+  const x = lib.createStorageBuffer(device, n / 2 + 4, 'bench x f16');
+  device.queue.writeBuffer(x, 0, bits);
+  const y = lib.createStorageBuffer(device, n / 2 + 4, 'bench y f16');
+  const mask = lib.createStorageBuffer(device, Math.ceil(n / 32), 'bench mask');
+  return { x, y, mask, dispose: () => [x, y, mask].forEach((b) => b.destroy()) };
+}
+
+/**
+ * The element-wise kernels (forward, forward + mask, backward from the mask and rebuilt) against
+ * the copy kernel and a naive 3-kernel shader; where the device has 'shader-f16', the same four on
+ * f16 tensors against an f16 copy (4 bytes per element).
+ */
 export function ourImplementations(lib, device) {
   let offset = 0n;
-  const call = (fn, extra) => (n, p) => {
-    const t = tensors(lib, device, n);
+  const call = (fn, extra, dtype = 'f32') => (n, p) => {
+    const t = dtype === 'f16' ? tensorsF16(lib, device, n) : tensors(lib, device, n);
     return {
-      encode: (encoder) => fn(device, { ...extra(t), n, p, training: true, seed: 1234n, offset: offset++, encoder }),
+      encode: (encoder) => fn(device, { ...extra(t), n, p, training: true, seed: 1234n, offset: offset++, encoder, dtype }),
       dispose: t.dispose,
     };
   };
+  const copy = (dtype) => async (n) => {
+    const kernel = await copyKernel(device, dtype);
+    const t = dtype === 'f16' ? tensorsF16(lib, device, n) : tensors(lib, device, n);
+    return { encode: (e) => kernel(e, t.x, t.y, n), dispose: t.dispose };
+  };
+  const kernels = (dtype, suffix, more) => [
+    { name: `forward${suffix}`, ...more, prepare: call(lib.dropout, (t) => ({ x: t.x, y: t.y }), dtype) },
+    { name: `forward+mask${suffix}`, ...more, prepare: call(lib.dropout, (t) => ({ x: t.x, y: t.y, mask: t.mask }), dtype) },
+    { name: `backward (rebuild)${suffix}`, ...more, prepare: call(lib.dropoutBackward, (t) => ({ dy: t.x, dx: t.y }), dtype) },
+    { name: `backward (mask)${suffix}`, ...more, prepare: call(lib.dropoutBackward, (t) => ({ dy: t.x, dx: t.y, mask: t.mask }), dtype) },
+  ];
+  const f16 = { baseline: 'copy f16', bytesPerElement: 4 };
   return [
-    { name: 'copy', prepare: async (n) => { const copy = await copyKernel(device); const t = tensors(lib, device, n); return { encode: (e) => copy(e, t.x, t.y, n), dispose: t.dispose }; } },
-    { name: 'forward', prepare: call(lib.dropout, (t) => ({ x: t.x, y: t.y })) },
-    { name: 'forward+mask', prepare: call(lib.dropout, (t) => ({ x: t.x, y: t.y, mask: t.mask })) },
-    { name: 'backward (rebuild)', prepare: call(lib.dropoutBackward, (t) => ({ dy: t.x, dx: t.y })) },
-    { name: 'backward (mask)', prepare: call(lib.dropoutBackward, (t) => ({ dy: t.x, dx: t.y, mask: t.mask })) },
+    { name: 'copy', prepare: copy('f32') },
+    ...kernels('f32', '', {}),
     { name: 'naive 3-kernel', prepare: async (n, p) => { const naive = await naiveKernels(device); const t = tensors(lib, device, n); return { encode: (e) => naive(e, t.x, t.y, n, p), dispose: t.dispose }; } },
+    ...(device.features.has('shader-f16') ? [{ name: 'copy f16', ...f16, prepare: copy('f16') }, ...kernels('f16', ' f16', f16)] : []),
   ];
 }
 

@@ -7,7 +7,7 @@
 //
 // --mode mask (default): the packed keep mask of the draw (seed, offset) at p = 1/2, in element
 //   order (bit e & 31 of word e >> 5), the bits the kernels write: at p = 1/2 element e is kept
-//   iff its level-0 nibble (README, "Mask contract") is >= 8, so every bit should be a fair coin,
+//   iff its level-0 nibble (docs/mask-contract.md) is >= 8, so every bit should be a fair coin,
 //   independent of the others. After the draw's last element (2^36) it continues with offset + 1.
 // --mode words: the raw level-0 Philox4x32-10 words behind the nibbles and tie bytes, block
 //   b = 0, 1, … of the draw, four words each.

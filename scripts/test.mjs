@@ -1,6 +1,7 @@
 // `npm test`: environment check, type check, lint, the Node suites (vitest), the library build,
-// packaging checks, the headless-Chrome suites on the built bundle, then the consumer tests on the
-// packed tarball. Stops at the first failing step with its exit code.
+// the GPU check on the built bundle (Node), packaging checks, the headless-Chrome suites on the
+// built bundle, then the consumer tests on the packed tarball. Stops at the first failing step
+// with its exit code.
 import { spawnSync } from 'node:child_process';
 import { ensureGpuEnvironment } from './gpu-env.mjs';
 
@@ -9,6 +10,9 @@ const steps = [
   ['lint', 'npx', ['eslint', '.']],
   ['unit and Node GPU tests (vitest)', 'npx', ['vitest', 'run']],
   ['library build (vite + declarations)', 'npm', ['run', 'build', '--silent']],
+  // The same cases again, on the built bundle with nothing but dist/ and `webgpu` (what a bare GPU
+  // machine has: scripts/device-check.sh runs this), so the standalone check cannot rot.
+  ['GPU check on the built bundle in Node (dist/check/gpu-check.js)', 'node', ['dist/check/gpu-check.js']],
   // Packaging: the package metadata, the types every entry point resolves to (ESM-only, so attw's
   // esm-only profile: node10 and node16-from-CommonJS cannot load it by design), and the TSDoc.
   ['package metadata (publint --strict)', 'npx', ['publint', '--strict']],

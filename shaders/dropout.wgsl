@@ -42,6 +42,14 @@
 // is worked out afterwards by dropout_tie_args), and the rare overflow of the log has an entry
 // point of its own (dropout_ties_all) instead of a branch.
 //
+// That is the multi-pass schedule, for CPU adapters. GPUs pay for the extra dispatches (a
+// pipeline switch, a barrier and a launch each, and the indirect ones wait for the log) and
+// hardly for a bounds check or a branch no lane of a warp takes, so there the single-pass
+// schedule (src/gpu/schedule.ts picks one per device) does each job in one dispatch per chunk:
+// dropout_single settles every tie inline (bernoulli_keep: the deeper levels only in the rare
+// blocks that need them), checks bounds inline and packs the mask words of its own tiles through
+// workgroup memory; dropout_apply_mask_tail dispatched over every tile is the mask backward.
+//
 // Entry points, in dispatch order within a pass:
 //   dropout_fill_mask                     a mask of all ones (or all zeros) without a draw
 //   dropout_main, dropout_main_tail       forward, and backward that rebuilds the mask
@@ -50,6 +58,7 @@
 //   dropout_ties_all                      the same for every block, when the log overflowed
 //   dropout_pack_mask                     the staged keep bits of a draw into the packed mask
 //   dropout_apply_mask, *_apply_mask_tail backward from a packed 1-bit mask, no Philox
+//   dropout_single                        single-pass: a whole draw (ties, tail, mask) at once
 
 override WORKGROUP_SIZE: u32 = 64u; // a multiple of 64: each 64 invocations own one tile
 
@@ -99,8 +108,9 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> stage: array<u32>;
 @group(0) @binding(7) var<storage, read_write> stage_atomic: array<atomic<u32>>; // dropout_ties
 // Tie log: [0] tied blocks seen, [1..3] indirect dispatch size of dropout_ties, [4..6] of
-// dropout_ties_all, [8..] the indices of the logged blocks. The host clears the header before
-// each chunk.
+// dropout_ties_all, [7] the count for dropout_ties, [8..] the indices of the logged blocks.
+// dropout_tie_args moves the count from [0] to [7] and sets [0] back to 0, so every chunk leaves
+// the log ready for the next one (a new log is zeroed by WebGPU): no clear between chunks.
 @group(0) @binding(4) var<storage, read_write> tie_log_rw: array<atomic<u32>>; // writers
 @group(0) @binding(4) var<storage, read> tie_log: array<u32>;                  // dropout_ties
 
@@ -462,6 +472,8 @@ fn dropout_main_tail(@builtin(local_invocation_index) li: u32) {
 @compute @workgroup_size(1)
 fn dropout_tie_args() {
   let logged = atomicLoad(&tie_log_rw[0]);
+  atomicStore(&tie_log_rw[0], 0u);
+  atomicStore(&tie_log_rw[7], logged);
   let fits = logged <= params.tie_capacity;
   atomicStore(&tie_log_rw[1], select(0u, (logged + 63u) / 64u, fits));
   atomicStore(&tie_log_rw[2], 1u);
@@ -504,7 +516,7 @@ fn resolve_block(block: u32) {
 @compute @workgroup_size(64)
 fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
-  if (i >= tie_log[0]) { return; }
+  if (i >= tie_log[7]) { return; }
   resolve_block(tie_log[8u + i]);
 }
 
@@ -529,17 +541,71 @@ fn dropout_pack_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgro
   let tile = word / 48u;
   let within = word - 48u * tile;
   let base = tile * 64u + (within & 7u) * 8u;
-  let k4 = (within >> 3u) * 4u;
   // Unrolled: loops cost extra on SwiftShader.
-  let lo = (vec4<u32>(stage[base], stage[base + 1u], stage[base + 2u], stage[base + 3u]) >> vec4<u32>(k4)) & vec4<u32>(0xfu);
-  let hi = (vec4<u32>(stage[base + 4u], stage[base + 5u], stage[base + 6u], stage[base + 7u]) >> vec4<u32>(k4)) & vec4<u32>(0xfu);
+  store_mask_word(word, vec4<u32>(stage[base], stage[base + 1u], stage[base + 2u], stage[base + 3u]),
+                  vec4<u32>(stage[base + 4u], stage[base + 5u], stage[base + 6u], stage[base + 7u]));
+}
+
+// Writes mask word `word` (first element below n) from the keep bits of the eight blocks that
+// share it, lo and hi (blocks 8g … 8g + 7 of its tile, g = word % 8): nibble (word % 48) / 8 of
+// each. Bits past n are cleared.
+fn store_mask_word(word: u32, lo_bits: vec4<u32>, hi_bits: vec4<u32>) {
+  let k4 = ((word % 48u) >> 3u) * 4u;
+  let lo = (lo_bits >> vec4<u32>(k4)) & vec4<u32>(0xfu);
+  let hi = (hi_bits >> vec4<u32>(k4)) & vec4<u32>(0xfu);
   let a = lo << vec4<u32>(0u, 4u, 8u, 12u);
   let b = hi << vec4<u32>(16u, 20u, 24u, 28u);
   let bits = a.x | a.y | a.z | a.w | b.x | b.y | b.z | b.w;
-  let count = params.n - first;
+  let count = params.n - word * 32u;
   mask_words[params.mask_shift + word] = select(bits & ((1u << count) - 1u), bits, count >= 32u);
 }
+
+// The keep bits of the workgroup's blocks, for dropout_single: a tile's 48 mask words hold
+// exactly its 64 blocks' bits, so a workgroup writes whole words, with no atomics and no stage.
+var<workgroup> group_bits: array<u32, 256>; // one per invocation (WORKGROUP_SIZE <= 256)
 // #endif
+
+// Keep flags of vec4 k (0..5) of a block's keep bits (bit 4k + c).
+fn keep_bits_at(bits: u32, k: u32) -> vec4<bool> {
+  return (vec4<u32>(bits >> (4u * k)) & NIBBLE) != vec4<u32>(0u);
+}
+
+// The single-pass schedule's draw (forward, and backward that rebuilds the mask): every tile of
+// the chunk in one dispatch, one block per invocation, each tie settled inline and every access
+// checked against n (a spare workgroup of a 2-D grid finds nothing below n). With WRITE_MASK the
+// workgroup then packs its tiles' mask words.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn dropout_single(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                  @builtin(local_invocation_index) li: u32) {
+  let tile = (wid.x + wid.y * nwg.x) * (WORKGROUP_SIZE / 64u) + li / 64u;
+  let block = tile * 64u + li % 64u;
+  let first = tile * 1536u + (li % 64u) * 4u;
+  var bits = 0u;
+  if (first < params.n) {
+// #if EPILOGUE
+    start_columns(first);
+// #endif
+    bits = bernoulli_keep(params.block_base + block, vec2<u32>(params.offset_lo, params.offset_hi),
+                          vec2<u32>(params.seed_lo, params.seed_hi), rule(), draw0(block));
+    apply4_guarded(first, keep_bits_at(bits, 0u), NO_HOLD);
+    apply4_guarded(first + 256u, keep_bits_at(bits, 1u), NO_HOLD);
+    apply4_guarded(first + 512u, keep_bits_at(bits, 2u), NO_HOLD);
+    apply4_guarded(first + 768u, keep_bits_at(bits, 3u), NO_HOLD);
+    apply4_guarded(first + 1024u, keep_bits_at(bits, 4u), NO_HOLD);
+    apply4_guarded(first + 1280u, keep_bits_at(bits, 5u), NO_HOLD);
+  }
+// #if WRITE_MASK
+  group_bits[li] = bits;
+  workgroupBarrier();
+  let within = li % 64u;
+  let word = tile * 48u + within;
+  if (within < 48u && word * 32u < params.n) {
+    let base = li - within + (within & 7u) * 8u;
+    store_mask_word(word, vec4<u32>(group_bits[base], group_bits[base + 1u], group_bits[base + 2u], group_bits[base + 3u]),
+                    vec4<u32>(group_bits[base + 4u], group_bits[base + 5u], group_bits[base + 6u], group_bits[base + 7u]));
+  }
+// #endif
+}
 
 fn mask_keep(e: u32) -> vec4<bool> {
   let bits = mask_words[params.mask_shift + (e >> 5u)] >> (e & 31u);
@@ -562,9 +628,12 @@ fn dropout_apply_mask(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   apply4(first + 1280u, mask_keep(first + 1280u), NO_HOLD);
 }
 
+// The tiles from tail_tile on, every access checked: one workgroup after dropout_apply_mask in the
+// multi-pass schedule, every tile of the chunk (tail_tile 0) in the single-pass one.
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn dropout_apply_mask_tail(@builtin(local_invocation_index) li: u32) {
-  let first = (params.tail_tile + li / 64u) * 1536u + (li % 64u) * 4u;
+fn dropout_apply_mask_tail(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                           @builtin(local_invocation_index) li: u32) {
+  let first = (params.tail_tile + (wid.x + wid.y * nwg.x) * (WORKGROUP_SIZE / 64u) + li / 64u) * 1536u + (li % 64u) * 4u;
   for (var k = 0u; k < 6u; k++) {
     let e = first + 256u * k;
     if (e < params.n) { apply4_guarded(e, mask_keep(e), NO_HOLD); }

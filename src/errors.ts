@@ -1,6 +1,6 @@
 /**
  * Every error this library throws is a {@link DropoutError}; its `code` is stable and
- * documented in the README's error table, so apps can branch on it.
+ * documented in the error table of docs/errors.md, so apps can branch on it.
  *
  * - `INVALID_ARGUMENT`: {@link DropoutArgumentError}
  * - `UNSUPPORTED`: {@link DropoutUnsupportedError}
@@ -152,7 +152,7 @@ export class DropoutDeviceLostError extends DropoutError {
 }
 
 /**
- * No WebGPU adapter could be found (code `NO_ADAPTER`; see the README's "No GPU?" section):
+ * No WebGPU adapter could be found (code `NO_ADAPTER`; see the "Node" section of docs/guide.md):
  * thrown by `requestNodeDevice` in `webgpu-dropout/node` when the `webgpu` package is missing,
  * Vulkan has no adapter and SwiftShader is not installed, or a required feature is missing.
  * @example

@@ -1,7 +1,7 @@
 /**
  * webgpu-dropout: fused inverted-dropout kernels for WebGPU with Philox4x32-10 masks that are a
  * pure function of (seed, offset, element index, p), bit-exact with the CPU reference in
- * `webgpu-dropout/cpu`.
+ * `webgpu-dropout/cpu`. Test hooks (forced limits) are in `webgpu-dropout/testing`.
  * @packageDocumentation
  */
 export { dropout, dropoutBackward, type DropoutOptions, type DropoutBackwardOptions, type DropoutCallOptions } from './api/functional.js';
@@ -9,6 +9,7 @@ export { gaussianDropout, gaussianDropoutBackward, type GaussianDropoutOptions, 
 export { dropBlock, dropBlockBackward, type DropBlockOptions } from './api/dropblock.js';
 export { mcDropout, type McDropoutOptions } from './api/mc.js';
 export { fusedDropout, fusedDropoutBackward, type FusedDropoutOptions, type FusedDropoutBackwardOptions, type FusedDropoutCallOptions } from './api/fused.js';
+export { prepare } from './api/prepare.js';
 export { type Activation } from './cpu/epilogue.js';
 export {
   Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout, DropConnect,
@@ -20,7 +21,9 @@ export { spatialNoiseShape } from './api/spatial.js';
 export { type DropoutMode } from './rng/transform.js';
 export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';
 export { uploadFloat32, downloadFloat32, downloadUint32, createStorageBuffer, type BufferArg } from './gpu/buffers.js';
-export { releaseDevice, deviceStats, configureDevice, type TestLimits } from './gpu/device-state.js';
+export { releaseDevice, deviceStats } from './gpu/device-state.js';
+export { BufferUsage } from './gpu/usage.js';
+export { type Schedule } from './gpu/schedule.js';
 export { PHILOX_WGSL } from './kernels/dropout-family.js';
 export { type WorkgroupSize } from './kernels/dropout-family.js';
 export { MAX_ELEMENTS_PER_DRAW } from './rng/layout.js';

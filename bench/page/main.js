@@ -6,7 +6,7 @@
 import * as lib from '../../dist/index.js';
 import { runSuite } from '../core.mjs';
 import { ourImplementations } from '../impls.mjs';
-import { jaxImplementations, ourWallImplementations, tfjsImplementations } from './wall-clock.js';
+import { jaxImplementations, ourWallImplementations, peer, tfjsImplementations, watch } from './wall-clock.js';
 
 const log = document.getElementById('log');
 const say = (line) => { log.textContent += `\n${line}`; };
@@ -15,12 +15,6 @@ function options() {
   const q = new URL(window.location.href).searchParams;
   const list = (name) => q.get(name).split(',').map(Number);
   return { sizes: list('sizes').map((s) => 2 ** s), rates: list('rates'), samples: Number(q.get('samples')), warmup: Number(q.get('warmup')) };
-}
-
-/** Collects uncaptured WebGPU errors and device losses from every device in the page. */
-function watch(device, owner, problems) {
-  device.addEventListener('uncapturederror', (event) => problems.push(`${owner}: uncaptured WebGPU error: ${event.error.message}`));
-  device.lost.then((info) => { if (info.reason !== 'destroyed') problems.push(`${owner}: device lost: ${info.message}`); });
 }
 
 /**
@@ -52,18 +46,6 @@ function guarded(impl, failures) {
       return { encode: async (encoder) => { if (failed) return; try { await bench.encode(encoder); } catch (error) { fail('encode', error); } }, dispose };
     },
   };
-}
-
-/** Loads one peer library; a failure becomes a note and the suite goes on without it. */
-async function peer(label, load, problems, notes) {
-  try {
-    const loaded = await load();
-    watch(loaded.device, label, problems);
-    return loaded;
-  } catch (error) {
-    notes.push(`${label} not benchmarked: could not initialise (${error instanceof Error ? error.message : String(error)})`);
-    return null;
-  }
 }
 
 async function main() {

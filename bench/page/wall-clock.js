@@ -64,11 +64,11 @@ export function ourWallImplementations(lib, device) {
 }
 
 /**
- * tf.dropout on the tfjs `webgpu` backend (its own device). tf.dropout draws the uniforms on the
- * CPU, uploads them and runs add/floor/div/mul kernels; all of that is inside the timed call.
- * Returns { device, impls, check } where check() reports leaked tensors.
+ * TensorFlow.js on its `webgpu` backend (its own device): { tf, device, flush, check }. flush()
+ * ends tfjs's open compute pass and submits what is pending; check() reports tensors left alive
+ * since the start (a leak, ours or tfjs's). Also used by the host-cost page (bench/host-page/).
  */
-export async function tfjsImplementations() {
+export async function startTfjs() {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") returned false');
@@ -85,6 +85,21 @@ export async function tfjsImplementations() {
     backend.endComputePassEncoder();
     if (backend.commandEncoder) backend.submitQueue();
   };
+  const numTensors = tf.memory().numTensors;
+  const check = () => {
+    const left = tf.memory().numTensors - numTensors;
+    return left === 0 ? null : `tfjs: ${left} tensors left alive after the suite`;
+  };
+  return { tf, device, flush, check };
+}
+
+/**
+ * tf.dropout on the tfjs `webgpu` backend (its own device). tf.dropout draws the uniforms on the
+ * CPU, uploads them and runs add/floor/div/mul kernels; all of that is inside the timed call.
+ * Returns { device, impls, check } where check() reports leaked tensors.
+ */
+export async function tfjsImplementations() {
+  const { tf, device, flush, check } = await startTfjs();
   const variant = (name, complete) => ({
     name,
     prepare: async (n, p) => {
@@ -102,7 +117,6 @@ export async function tfjsImplementations() {
       };
     },
   });
-  const numTensors = tf.memory().numTensors;
   return {
     device,
     version: tf.version_core,
@@ -111,10 +125,7 @@ export async function tfjsImplementations() {
       variant('tfjs dropout + readback', (y) => y.data()),
     ],
     // Every x and y is disposed by now; anything left is a leak (ours or tfjs's).
-    check: () => {
-      const left = tf.memory().numTensors - numTensors;
-      return left === 0 ? null : `tfjs: ${left} tensors left alive after the suite`;
-    },
+    check,
   };
 }
 
@@ -124,22 +135,14 @@ export async function tfjsImplementations() {
  * submits the pending kernels and maps a staging buffer after them.
  */
 export async function jaxImplementations() {
-  const jax = await import('@jax-js/jax');
-  const available = await jax.init('webgpu');
-  if (!available.includes('webgpu')) throw new Error('jax.init("webgpu") did not start a WebGPU backend');
-  jax.defaultDevice('webgpu');
-  const { numpy: np, random } = jax;
+  const { random, device, setup } = await startJax();
   let seed = 0;
   return {
-    device: jax.getWebGPUDevice(),
+    device,
     impls: [{
       name: 'jax-js',
       prepare: async (n, p) => {
-        const keep = 1 - p;
-        const x = np.array(inputData(n));
-        await x.blockUntilReady();
-        // jax-js arrays are reference-counted and every call consumes its arguments: pass x.ref.
-        const dropout = jax.jit((key, v) => np.where(random.bernoulli(key, keep, [n]), v.div(keep), 0));
+        const { x, dropout } = await setup(n, p);
         return {
           run: async () => {
             const t0 = performance.now();
@@ -154,4 +157,42 @@ export async function jaxImplementations() {
       },
     }],
   };
+}
+
+/**
+ * jax-js on its `webgpu` device: { random, device, setup(n, p) }, where setup uploads the input
+ * and returns { x, dropout }, a jitted (key, v) => where(bernoulli(key, 1 - p, [n]), v / (1 - p), 0).
+ * jax-js arrays are reference-counted and every call consumes its arguments: pass x.ref.
+ */
+export async function startJax() {
+  const jax = await import('@jax-js/jax');
+  const available = await jax.init('webgpu');
+  if (!available.includes('webgpu')) throw new Error('jax.init("webgpu") did not start a WebGPU backend');
+  jax.defaultDevice('webgpu');
+  const { numpy: np, random } = jax;
+  const setup = async (n, p) => {
+    const keep = 1 - p;
+    const x = np.array(inputData(n));
+    await x.blockUntilReady();
+    return { x, dropout: jax.jit((key, v) => np.where(random.bernoulli(key, keep, [n]), v.div(keep), 0)) };
+  };
+  return { random, device: jax.getWebGPUDevice(), setup };
+}
+
+/** Collects uncaptured WebGPU errors and device losses of `device` into `problems`. */
+export function watch(device, owner, problems) {
+  device.addEventListener('uncapturederror', (event) => problems.push(`${owner}: uncaptured WebGPU error: ${event.error.message}`));
+  device.lost.then((info) => { if (info.reason !== 'destroyed') problems.push(`${owner}: device lost: ${info.message}`); });
+}
+
+/** Loads one peer library; a failure becomes a note and the suite goes on without it. */
+export async function peer(label, load, problems, notes) {
+  try {
+    const loaded = await load();
+    watch(loaded.device, label, problems);
+    return loaded;
+  } catch (error) {
+    notes.push(`${label} not benchmarked: could not initialise (${error instanceof Error ? error.message : String(error)})`);
+    return null;
+  }
 }

@@ -1,6 +1,7 @@
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg } from '../gpu/buffers.js';
-import { dropBlock, dropBlockBackward } from './dropblock.js';
+import { planDropBlockBackward, planDropBlockForward } from './dropblock.js';
+import { type PlannedCall } from './functional.js';
 import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCallOptions } from './module.js';
 
 /** Options of {@link DropBlock2d} and {@link DropBlock3d}. */
@@ -25,17 +26,18 @@ abstract class DropBlockBase extends Dropout {
     this.eps = options.eps ?? 1e-6;
   }
 
-  override async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions = {}): Promise<DropoutRecord> {
-    if (!Array.isArray(size) || size.length !== this.rank) throw new DropoutArgumentError('size', size, `a shape of rank ${this.rank}`);
-    const training = this.training;
-    const key = training && this.p > 0 ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
-    await dropBlock(this.device, { x, y, shape: size, p: this.p, blockSize: this.blockSize, eps: this.eps, training, ...key, mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
-    return this.remember({ size, noiseShape: undefined, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask });
+  protected override drawsIn(training: boolean): boolean {
+    return training && this.p > 0;
   }
 
-  override async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
-    const r = this.recordFor(options.record);
-    await dropBlockBackward(this.device, { dy, dx, shape: r.size as readonly number[], p: r.p, blockSize: this.blockSize, eps: this.eps, training: r.training, seed: r.seed, offset: r.offset, mask: r.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
+  protected override planForward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions, training: boolean, key: { seed: bigint; offset: bigint }): { planned: PlannedCall | null; record: DropoutRecord } {
+    if (!Array.isArray(size) || size.length !== this.rank) throw new DropoutArgumentError('size', size, `a shape of rank ${this.rank}`);
+    const planned = planDropBlockForward(this.device, { x, y, shape: size, p: this.p, blockSize: this.blockSize, eps: this.eps, training, ...key, mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
+    return { planned, record: { size, noiseShape: undefined, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask } };
+  }
+
+  protected override planBackward(dy: BufferArg, dx: BufferArg, r: DropoutRecord, encoder: GPUCommandEncoder | undefined): PlannedCall | null {
+    return planDropBlockBackward(this.device, { dy, dx, shape: r.size as readonly number[], p: r.p, blockSize: this.blockSize, eps: this.eps, training: r.training, seed: r.seed, offset: r.offset, mask: r.mask, encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
   }
 }
 
@@ -44,6 +46,8 @@ abstract class DropBlockBase extends Dropout {
  * @example await new DropBlock2d(device, { p: 0.1, blockSize: 7 }).forward(x, y, [N, C, H, W]);
  */
 export class DropBlock2d extends DropBlockBase {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'DropBlock2d';
   /** Rank of the inputs: (N, C, H, W). */
   protected readonly rank = 4;
 }
@@ -53,6 +57,8 @@ export class DropBlock2d extends DropBlockBase {
  * @example await new DropBlock3d(device, { p: 0.1, blockSize: 3 }).forward(x, y, [N, C, D, H, W]);
  */
 export class DropBlock3d extends DropBlockBase {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'DropBlock3d';
   /** Rank of the inputs: (N, C, D, H, W). */
   protected readonly rank = 5;
 }

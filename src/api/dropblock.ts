@@ -2,13 +2,13 @@ import { dropBlockGeometry } from '../cpu/dropblock.js';
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg, type BufferRange } from '../gpu/buffers.js';
 import { ensureBuffer } from '../gpu/device-state.js';
-import { recordAndSubmit, type Recorder } from '../gpu/submit.js';
-import { prepareDropBlock } from '../kernels/dropblock.js';
-import { prepareJob } from '../kernels/dropout.js';
+import { run, type KernelPlan } from '../gpu/execute.js';
+import { planDropBlock } from '../kernels/dropblock.js';
+import { planJob } from '../kernels/dropout.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
 import { dropRate } from '../rng/threshold.js';
 import { type Direction } from '../rng/transform.js';
-import { call, identityRecorder, job } from './functional.js';
+import { call, identityPlan, job, planned, type PlannedCall } from './functional.js';
 import { checkDistinct, maskRange, tensorRange, type DType } from './validate.js';
 
 /** Options of {@link dropBlock} and {@link dropBlockBackward}. */
@@ -35,7 +35,7 @@ export interface DropBlockOptions {
   dtype?: DType;
 }
 
-async function runDropBlock(device: GPUDevice, options: DropBlockOptions, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): Promise<void> {
+function planDropBlockCall(device: GPUDevice, options: DropBlockOptions, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): PlannedCall | null {
   const operation = direction === 'forward' ? 'dropBlock' : 'dropBlockBackward';
   if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
   const rank = Array.isArray(options.shape) ? options.shape.length : 0;
@@ -50,30 +50,40 @@ async function runDropBlock(device: GPUDevice, options: DropBlockOptions, direct
   const words = Math.ceil(g.numel / 32);
   const mask = maskRange(maskArg, g.numel);
   checkDistinct([src, dst, mask]);
-  if (c.n === 0) return;
+  if (c.n === 0) return null;
   // Only p = 0 exactly is the identity, as in torchvision: a p so small that no seed can be drawn
   // still scales by numel / (eps + numel), which the CPU twin does too.
   if (!c.training || rate.p === 0) {
-    const fill = direction === 'forward' && mask ? [await job(c, 'fill-mask', null, null, mask, g.numel, dropRate(0))] : [];
-    await recordAndSubmit(c.state, operation, c.encoder, await identityRecorder(c, src, dst), ...fill);
-    return;
+    const fill = direction === 'forward' && mask ? [job(c, 'fill-mask', null, null, mask, g.numel, dropRate(0))] : [];
+    return planned(c, [identityPlan(c, src, dst), ...fill]);
   }
   const readMask = direction === 'backward' && mask !== null;
   const blockMask = mask ?? { buffer: ensureBuffer(c.state, 'dropblock mask', 4 * words + 16, 0x80), byteOffset: 0, byteLength: 4 * words, name: 'dropblock mask' };
-  let seedDraw: Recorder[] = [];
+  let seedDraw: KernelPlan[] = [];
   let seeds: BufferRange | null = null;
   if (!readMask) {
     const seedCount = g.seedShape.reduce((a, b) => a * b, 1);
     const seedBytes = 4 * Math.ceil(seedCount / 32);
     seeds = { buffer: ensureBuffer(c.state, 'dropblock seeds', seedBytes + 16, 0x80), byteOffset: 0, byteLength: seedBytes, name: 'dropblock seeds' };
-    seedDraw = [await job(c, 'draw', null, null, seeds, seedCount, dropRate(g.gamma))];
+    seedDraw = [job(c, 'draw', null, null, seeds, seedCount, dropRate(g.gamma))];
   }
-  const blocks = await prepareDropBlock(c.state, { geometry: g, mask: blockMask, seeds, eps, workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation });
-  const apply = await prepareJob(c.state, {
+  const blocks = planDropBlock(c.state, { geometry: g, mask: blockMask, seeds, eps, workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation });
+  const apply = planJob(c.state, {
     kind: 'apply-mask', src, dst, mask: blockMask, n: g.numel, rate, dynamicScale: blocks.scale, f16: c.dtype === 'f16',
-    seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize, encoder: c.encoder, operation,
+    seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize, operation,
   });
-  await recordAndSubmit(c.state, operation, c.encoder, ...seedDraw, blocks.record, apply);
+  return planned(c, [...seedDraw, blocks.plan, apply]);
+}
+
+/** Plans a {@link dropBlock} call without running it. */
+export function planDropBlockForward(device: GPUDevice, options: DropBlockOptions & { x: BufferArg; y: BufferArg; mask?: BufferArg }): PlannedCall | null {
+  // options?.: a missing options object is refused by planDropBlockCall as an argument error.
+  return planDropBlockCall(device, options, 'forward', options?.x, options?.y, options?.mask);
+}
+
+/** Plans a {@link dropBlockBackward} call without running it. */
+export function planDropBlockBackward(device: GPUDevice, options: DropBlockOptions & { dy: BufferArg; dx: BufferArg; mask?: BufferArg }): PlannedCall | null {
+  return planDropBlockCall(device, options, 'backward', options?.dy, options?.dx, options?.mask);
 }
 
 /**
@@ -81,11 +91,11 @@ async function runDropBlock(device: GPUDevice, options: DropBlockOptions, direct
  * rate gamma = p · volume / (blockSize^dims · seed positions) from the same Philox generator, each
  * seed drops the block it is the corner of, and kept values are scaled by numel / (eps + kept).
  * Eval mode and p = 0 copy x. `mask` receives the packed block mask (ceil(numel / 32) words).
+ * `y` may be `x` itself (same byteOffset) to run in place.
  * @example await dropBlock(device, { x, y, shape: [8, 64, 28, 28], p: 0.1, blockSize: 7, training: true, seed: 1n, offset: 0n });
  */
-export async function dropBlock(device: GPUDevice, options: DropBlockOptions & { x: BufferArg; y: BufferArg; mask?: BufferArg }): Promise<void> {
-  // options?.: a missing options object is refused by runDropBlock as an argument error.
-  await runDropBlock(device, options, 'forward', options?.x, options?.y, options?.mask);
+export function dropBlock(device: GPUDevice, options: DropBlockOptions & { x: BufferArg; y: BufferArg; mask?: BufferArg }): Promise<void> {
+  return run(() => planDropBlockForward(device, options));
 }
 
 /**
@@ -93,6 +103,6 @@ export async function dropBlock(device: GPUDevice, options: DropBlockOptions & {
  * scale — read from `mask` if given, else rebuilt from (seed, offset).
  * @example await dropBlockBackward(device, { dy, dx, shape, p: 0.1, blockSize: 7, training: true, seed: 1n, offset: 0n });
  */
-export async function dropBlockBackward(device: GPUDevice, options: DropBlockOptions & { dy: BufferArg; dx: BufferArg; mask?: BufferArg }): Promise<void> {
-  await runDropBlock(device, options, 'backward', options?.dy, options?.dx, options?.mask);
+export function dropBlockBackward(device: GPUDevice, options: DropBlockOptions & { dy: BufferArg; dx: BufferArg; mask?: BufferArg }): Promise<void> {
+  return run(() => planDropBlockBackward(device, options));
 }

@@ -1,16 +1,17 @@
 import { DropoutArgumentError } from '../errors.js';
-import { type BufferArg, type BufferRange } from '../gpu/buffers.js';
+import { usageError, type BufferArg, type BufferRange } from '../gpu/buffers.js';
 import { deviceState, ensureBuffer, type DeviceState } from '../gpu/device-state.js';
-import { recordAndSubmit, type Recorder } from '../gpu/submit.js';
-import { prepareBroadcast } from '../kernels/broadcast.js';
+import { recordOnly, run, type KernelPlan } from '../gpu/execute.js';
+import { BufferUsage } from '../gpu/usage.js';
+import { planBroadcast } from '../kernels/broadcast.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
-import { prepareJob, type JobKind } from '../kernels/dropout.js';
+import { planJob, type JobKind } from '../kernels/dropout.js';
 import { checkCount } from '../rng/mask.js';
 import { toU64 } from '../rng/seed.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
 import { checkMode, transformFor, type Direction, type DropoutMode, type Transform } from '../rng/transform.js';
 import { checkNoiseShape, checkShape, collapse, product, type Collapsed } from '../shape.js';
-import { COPY_DST, COPY_SRC, checkDistinct, checkDtype, sameRange, type DType, checkEncoder, checkTraining, checkWorkgroupSize, maskRange, tensorRange } from './validate.js';
+import { checkDistinct, checkDtype, sameRange, type DType, checkEncoder, checkTraining, checkWorkgroupSize, maskRange, tensorRange } from './validate.js';
 
 /** Options shared by {@link dropout} and {@link dropoutBackward}. */
 export interface DropoutCallOptions {
@@ -51,7 +52,7 @@ export interface DropoutCallOptions {
 export interface DropoutOptions extends DropoutCallOptions {
   /** Input: n f32 values (STORAGE usage). */
   x: BufferArg;
-  /** Output: n f32 values (STORAGE usage); a different buffer from x. */
+  /** Output: n f32 values (STORAGE usage): another buffer than x, or x itself at the same byteOffset (in place). */
   y: BufferArg;
   /**
    * If given, also write the packed keep mask: bit m & 31 of word m >> 5 for mask index m, over
@@ -63,7 +64,7 @@ export interface DropoutOptions extends DropoutCallOptions {
 export interface DropoutBackwardOptions extends DropoutCallOptions {
   /** Gradient of the output: n f32 values. */
   dy: BufferArg;
-  /** Gradient of the input, written: n f32 values. */
+  /** Gradient of the input, written: n f32 values; another buffer than dy, or dy itself at the same byteOffset (in place). */
   dx: BufferArg;
   /** A packed mask written by the forward call; without it the mask is rebuilt from (seed, offset). */
   mask?: BufferArg;
@@ -121,21 +122,22 @@ export function call(device: GPUDevice, options: DropoutCallOptions, operation: 
   };
 }
 
-export function copyRecorder(src: BufferRange, dst: BufferRange): Recorder {
-  if (sameRange(src, dst)) return () => {}; // in place: the identity has nothing to copy
-  for (const [range, bit, name] of [[src, COPY_SRC, 'COPY_SRC'], [dst, COPY_DST, 'COPY_DST']] as const) {
-    if ((range.buffer.usage & bit) === 0) throw new DropoutArgumentError(`${range.name}.usage`, range.buffer.usage, `a usage including ${name}`, 'eval mode and p = 0 copy the input');
+/** The identity as a buffer copy (nothing to record in place). */
+export function copyPlan(src: BufferRange, dst: BufferRange): KernelPlan {
+  if (sameRange(src, dst)) return recordOnly(() => {}); // in place: the identity has nothing to copy
+  for (const [range, bit] of [[src, BufferUsage.COPY_SRC], [dst, BufferUsage.COPY_DST]] as const) {
+    if ((range.buffer.usage & bit) === 0) throw usageError(range.name, range.buffer.usage, bit, 'eval mode and p = 0 copy the input');
   }
-  return ({ encoder }) => encoder.copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength);
+  return recordOnly(({ encoder }) => encoder.copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength));
 }
 
 /**
  * The identity (eval mode, p = 0) from src to dst: a buffer copy, or for f16 a multiply by 1 (exact
  * for every f16 value), because 2n bytes need not be a multiple of 4 as copyBufferToBuffer wants.
  */
-export async function identityRecorder(c: Call, src: BufferRange, dst: BufferRange): Promise<Recorder> {
+export function identityPlan(c: Call, src: BufferRange, dst: BufferRange): KernelPlan {
   if (c.dtype === 'f16' && !sameRange(src, dst)) return job(c, 'draw', src, dst, null, c.n, dropRate(0), { kind: 'scale', scale: 1 });
-  return copyRecorder(src, dst);
+  return copyPlan(src, dst);
 }
 
 function maskScratch(c: Call): BufferRange {
@@ -143,68 +145,96 @@ function maskScratch(c: Call): BufferRange {
   return { buffer: ensureBuffer(c.state, 'mask scratch', Math.max(16, byteLength), 0x80), byteOffset: 0, byteLength, name: 'mask scratch' };
 }
 
-export function job(c: Call, kind: JobKind, src: BufferRange | null, dst: BufferRange | null, mask: BufferRange | null, n: number, rate: DropRate, t?: Transform) {
+export function job(c: Call, kind: JobKind, src: BufferRange | null, dst: BufferRange | null, mask: BufferRange | null, n: number, rate: DropRate, t?: Transform): KernelPlan {
   const scale = t?.kind === 'mask' || t?.kind === 'scale' ? t.scale : rate.scale;
-  return prepareJob(c.state, {
+  return planJob(c.state, {
     kind, src, dst, mask, n, rate: { ...rate, scale }, affine: t?.kind === 'mask' ? t.affine : undefined, f16: c.dtype === 'f16',
-    seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize, encoder: c.encoder, operation: c.operation,
+    seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize, operation: c.operation,
   });
 }
 
-/** Records the whole call: the mask (drawn, read or rebuilt) and its application. */
-async function recorders(c: Call, direction: Direction, src: BufferRange, dst: BufferRange, mask: BufferRange | null, forced?: Transform): Promise<Recorder[]> {
+/** Plans the whole call: the mask (drawn, read or rebuilt) and its application. */
+export function plansFor(c: Call, direction: Direction, src: BufferRange, dst: BufferRange, mask: BufferRange | null, forced?: Transform): KernelPlan[] {
   const t = forced ?? transformFor(c.mode, direction, c.rate, c.training);
   const keepAll = dropRate(0);
   if (t.kind === 'identity') {
-    const fill = direction === 'forward' && mask ? [await job(c, 'fill-mask', null, null, mask, c.maskSize, keepAll)] : [];
-    return [await identityRecorder(c, src, dst), ...fill];
+    const fill = direction === 'forward' && mask ? [job(c, 'fill-mask', null, null, mask, c.maskSize, keepAll)] : [];
+    return [identityPlan(c, src, dst), ...fill];
   }
   if (t.kind === 'scale') {
-    const draw = await job(c, 'draw', src, dst, c.noise ? null : (direction === 'forward' ? mask : null), c.n, keepAll, t);
-    const fill = c.noise && direction === 'forward' && mask ? [await job(c, 'fill-mask', null, null, mask, c.maskSize, keepAll)] : [];
+    const draw = job(c, 'draw', src, dst, c.noise ? null : (direction === 'forward' ? mask : null), c.n, keepAll, t);
+    const fill = c.noise && direction === 'forward' && mask ? [job(c, 'fill-mask', null, null, mask, c.maskSize, keepAll)] : [];
     return [draw, ...fill];
   }
   const readMask = direction === 'backward' && mask !== null && !t.rate.dropsAll;
   if (!c.noise) {
-    if (readMask) return [await job(c, 'apply-mask', src, dst, mask, c.n, t.rate, t)];
-    return [await job(c, 'draw', src, dst, direction === 'forward' ? mask : null, c.n, t.rate, t)];
+    if (readMask) return [job(c, 'apply-mask', src, dst, mask, c.n, t.rate, t)];
+    return [job(c, 'draw', src, dst, direction === 'forward' ? mask : null, c.n, t.rate, t)];
   }
   const bits = mask && (direction === 'forward' || readMask) ? mask : maskScratch(c);
-  const draw = readMask ? [] : [await job(c, 'draw', null, null, bits, c.maskSize, t.rate)];
-  const apply = await prepareBroadcast(c.state, {
+  const draw = readMask ? [] : [job(c, 'draw', null, null, bits, c.maskSize, t.rate)];
+  const apply = planBroadcast(c.state, {
     src, dst, mask: bits, n: c.n, collapsed: c.noise, scale: t.scale, affine: t.affine, f16: c.dtype === 'f16',
     workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation: c.operation,
   });
   return [...draw, apply];
 }
 
-async function run(c: Call, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): Promise<void> {
+/** A validated call's plans, ready for the shared path (null: nothing to record). */
+export interface PlannedCall {
+  state: DeviceState;
+  operation: string;
+  encoder: GPUCommandEncoder | undefined;
+  plans: KernelPlan[];
+}
+
+export function planned(c: Call, plans: KernelPlan[]): PlannedCall {
+  return { state: c.state, operation: c.operation, encoder: c.encoder, plans };
+}
+
+function planCall(c: Call, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): PlannedCall | null {
   const [srcName, dstName] = direction === 'forward' ? ['x', 'y'] : ['dy', 'dx'];
   const src = tensorRange(srcName, srcArg, c.n, c.dtype);
   const dst = tensorRange(dstName, dstArg, c.n, c.dtype);
   const mask = maskRange(maskArg, c.maskSize);
   checkDistinct([src, dst, mask]);
-  if (c.n === 0) return;
-  await recordAndSubmit(c.state, c.operation, c.encoder, ...(await recorders(c, direction, src, dst, mask)));
+  if (c.n === 0) return null;
+  return planned(c, plansFor(c, direction, src, dst, mask));
+}
+
+/** Plans a {@link dropout} call without running it (what `prepare` compiles). */
+export function planDropout(device: GPUDevice, options: DropoutOptions): PlannedCall | null {
+  return planCall(call(device, options, 'dropout'), 'forward', options.x, options.y, options.mask);
+}
+
+/** Plans a {@link dropoutBackward} call without running it. */
+export function planDropoutBackward(device: GPUDevice, options: DropoutBackwardOptions): PlannedCall | null {
+  return planCall(call(device, options, 'dropoutBackward'), 'backward', options.dy, options.dx, options.mask);
 }
 
 /**
  * Dropout on the GPU. By default inverted dropout: y = keep ? x / (1 - p) : 0, with the keep mask
- * a pure function of (seed, offset, element index, p) — see the README's "Mask contract". In eval
+ * a pure function of (seed, offset, element index, p) — see docs/mask-contract.md. In eval
  * mode, and for p = 0, y is a copy of x (no dispatch; needs COPY_SRC on x and COPY_DST on y). For
  * p = 1, y is +0. `noiseShape` shares mask values along dimensions (spatial / recurrent dropout);
  * `mode` picks the legacy or alpha convention.
  *
- * Resolves once the work is submitted (or encoded) and validated; WebGPU errors are thrown as
- * {@link DropoutGPUError}.
+ * The call model (every kernel function and layer method): the work is recorded and submitted
+ * (or recorded into `encoder`) before the function returns, so it reaches the queue in the order
+ * of your calls — no `await` is needed for ordering. The returned promise settles once WebGPU has
+ * checked this call's work: it rejects with {@link DropoutArgumentError} for bad arguments
+ * (nothing recorded), {@link DropoutGPUError} for a WebGPU error of this call only, or
+ * {@link DropoutDeviceLostError}. A call you do not await that fails is an unhandled rejection.
  * @example
  * await dropout(device, { x, y, n: 1024, p: 0.1, training: true, seed: 42n, offset: 0n });
+ * // or without waiting for the check: the download below still reads this call's output
+ * dropout(device, { x, y, n: 1024, p: 0.1, training: true, seed: 42n, offset: 1n }).catch(reportError);
+ * const values = await downloadFloat32(device, y, 1024);
  * // channel (spatial) dropout of an NCHW tensor:
  * await dropout(device, { x, y, shape: [8, 16, 32, 32], noiseShape: [8, 16, 1, 1], p: 0.2, training: true, seed: 42n, offset: 1n });
  */
-export async function dropout(device: GPUDevice, options: DropoutOptions): Promise<void> {
-  const c = call(device, options, 'dropout');
-  await run(c, 'forward', options.x, options.y, options.mask);
+export function dropout(device: GPUDevice, options: DropoutOptions): Promise<void> {
+  return run(() => planDropout(device, options));
 }
 
 /**
@@ -215,8 +245,7 @@ export async function dropout(device: GPUDevice, options: DropoutOptions): Promi
  * @example
  * await dropoutBackward(device, { dy, dx, n: 1024, p: 0.1, training: true, seed: 42n, offset: 0n });
  */
-export async function dropoutBackward(device: GPUDevice, options: DropoutBackwardOptions): Promise<void> {
-  const c = call(device, options, 'dropoutBackward');
-  await run(c, 'backward', options.dy, options.dx, options.mask);
+export function dropoutBackward(device: GPUDevice, options: DropoutBackwardOptions): Promise<void> {
+  return run(() => planDropoutBackward(device, options));
 }
 

@@ -1,12 +1,12 @@
 import { checkActivation, type Activation } from '../cpu/epilogue.js';
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg } from '../gpu/buffers.js';
-import { recordAndSubmit } from '../gpu/submit.js';
-import { prepareJob } from '../kernels/dropout.js';
-import { prepareColumnSums } from '../kernels/reduce.js';
+import { run } from '../gpu/execute.js';
+import { planJob } from '../kernels/dropout.js';
+import { planColumnSums } from '../kernels/reduce.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkShape } from '../shape.js';
-import { call, type DropoutCallOptions } from './functional.js';
+import { call, planned, type DropoutCallOptions, type PlannedCall } from './functional.js';
 import { checkDistinct, maskRange, tensorRange } from './validate.js';
 
 /** Options shared by {@link fusedDropout} and {@link fusedDropoutBackward}. */
@@ -25,7 +25,7 @@ export interface FusedDropoutOptions extends FusedDropoutCallOptions {
   bias: BufferArg;
   /** Optional residual added after dropout. */
   residual?: BufferArg;
-  /** y = residual + dropout(act(x + bias)). */
+  /** y = residual + dropout(act(x + bias)): a buffer of its own (the fused epilogue never runs in place). */
   y: BufferArg;
   /** Optional packed keep mask output. */
   mask?: BufferArg;
@@ -64,7 +64,12 @@ function cols(shape: readonly number[]): number {
  * @example
  * await fusedDropout(device, { x, bias, residual, y, shape: [tokens, hidden], activation: 'gelu', p: 0.1, training: true, seed: 1n, offset: 0n });
  */
-export async function fusedDropout(device: GPUDevice, options: FusedDropoutOptions): Promise<void> {
+export function fusedDropout(device: GPUDevice, options: FusedDropoutOptions): Promise<void> {
+  return run(() => planFusedDropout(device, options));
+}
+
+/** Plans a {@link fusedDropout} call without running it. */
+export function planFusedDropout(device: GPUDevice, options: FusedDropoutOptions): PlannedCall | null {
   const operation = 'fusedDropout';
   checkFusedOptions(options, operation);
   const c = call(device, { ...options, noiseShape: undefined }, operation);
@@ -76,14 +81,13 @@ export async function fusedDropout(device: GPUDevice, options: FusedDropoutOptio
   const residual = options.residual === undefined ? null : tensorRange('residual', options.residual, c.n, c.dtype);
   const mask = maskRange(options.mask, c.n);
   checkDistinct([x, y, bias, residual, mask], null);
-  if (c.n === 0) return;
+  if (c.n === 0) return null;
   const rate = c.training ? c.rate : dropRate(0);
-  const record = await prepareJob(c.state, {
+  return planned(c, [planJob(c.state, {
     kind: 'draw', src: x, dst: y, mask, n: c.n, rate, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16',
     epilogue: { direction: 'forward', act, bias, aux: residual, cols: width },
-    workgroupSize: c.workgroupSize, encoder: c.encoder, operation,
-  });
-  await recordAndSubmit(c.state, operation, c.encoder, record);
+    workgroupSize: c.workgroupSize, operation,
+  })]);
 }
 
 /**
@@ -94,10 +98,15 @@ export async function fusedDropout(device: GPUDevice, options: FusedDropoutOptio
  * @example
  * const { dresidual } = await fusedDropoutBackward(device, { dy, x, bias, dx, dbias, shape, activation: 'gelu', p: 0.1, training: true, seed: 1n, offset: 0n });
  */
-export async function fusedDropoutBackward(device: GPUDevice, options: FusedDropoutBackwardOptions): Promise<{
+export function fusedDropoutBackward(device: GPUDevice, options: FusedDropoutBackwardOptions): Promise<{
   /** The residual's gradient: dy itself. */
   dresidual: BufferArg;
 }> {
+  return run(() => planFusedDropoutBackward(device, options)).then(() => ({ dresidual: options.dy }));
+}
+
+/** Plans a {@link fusedDropoutBackward} call without running it. */
+export function planFusedDropoutBackward(device: GPUDevice, options: FusedDropoutBackwardOptions): PlannedCall | null {
   const operation = 'fusedDropoutBackward';
   checkFusedOptions(options, operation);
   const c = call(device, { ...options, noiseShape: undefined }, operation);
@@ -109,16 +118,14 @@ export async function fusedDropoutBackward(device: GPUDevice, options: FusedDrop
   const dx = tensorRange('dx', options.dx, c.n, c.dtype);
   const dbias = tensorRange('dbias', options.dbias, width, c.dtype);
   checkDistinct([dy, x, bias, dx, dbias], null);
-  if (c.n === 0) return { dresidual: options.dy };
+  if (c.n === 0) return null;
   const rate = c.training ? c.rate : dropRate(0);
-  const [grad, sums] = await Promise.all([
-    prepareJob(c.state, {
+  return planned(c, [
+    planJob(c.state, {
       kind: 'draw', src: dy, dst: dx, mask: null, n: c.n, rate, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16',
       epilogue: { direction: 'backward', act, bias, aux: x, cols: width },
-      workgroupSize: c.workgroupSize, encoder: c.encoder, operation,
+      workgroupSize: c.workgroupSize, operation,
     }),
-    prepareColumnSums(c.state, dx, dbias, c.n / width, width, operation, c.dtype === 'f16'),
+    planColumnSums(c.state, dx, dbias, c.n / width, width, operation, c.dtype === 'f16'),
   ]);
-  await recordAndSubmit(c.state, operation, c.encoder, grad, sums);
-  return { dresidual: options.dy };
 }

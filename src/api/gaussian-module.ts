@@ -1,7 +1,8 @@
 import { gaussianSigma } from '../cpu/gaussian.js';
 import { type BufferArg } from '../gpu/buffers.js';
 import { checkShape, product } from '../shape.js';
-import { gaussianDropout, gaussianDropoutBackward } from './gaussian.js';
+import { type PlannedCall } from './functional.js';
+import { planGaussianDropout, planGaussianDropoutBackward } from './gaussian.js';
 import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCallOptions } from './module.js';
 
 /**
@@ -10,23 +11,25 @@ import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCal
  * @example await new GaussianDropout(device, { p: 0.2 }).forward(x, y, n);
  */
 export class GaussianDropout extends Dropout {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'GaussianDropout';
   constructor(device: GPUDevice, options: Omit<DropoutModuleOptions, 'mode' | 'noiseShape'> = {}) {
     gaussianSigma((options ?? {}).p ?? 0.5);
     super(device, options);
   }
 
-  override async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: Omit<ForwardCallOptions, 'mask'> = {}): Promise<DropoutRecord> {
-    const n = typeof size === 'number' ? size : product(checkShape('size', size));
-    const training = this.training;
-    const key = training && this.p > 0 ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
-    await gaussianDropout(this.device, { x, y, n, p: this.p, training, ...key, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
-    return this.remember({ size, noiseShape: undefined, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: undefined });
+  protected override drawsIn(training: boolean): boolean {
+    return training && this.p > 0;
   }
 
-  override async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
-    const record = this.recordFor(options.record);
+  protected override planForward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: Omit<ForwardCallOptions, 'mask'>, training: boolean, key: { seed: bigint; offset: bigint }): { planned: PlannedCall | null; record: DropoutRecord } {
+    const n = typeof size === 'number' ? size : product(checkShape('size', size));
+    const planned = planGaussianDropout(this.device, { x, y, n, p: this.p, training, ...key, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
+    return { planned, record: { size, noiseShape: undefined, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: undefined } };
+  }
+
+  protected override planBackward(dy: BufferArg, dx: BufferArg, record: DropoutRecord, encoder: GPUCommandEncoder | undefined): PlannedCall | null {
     const n = typeof record.size === 'number' ? record.size : product(record.size);
-    await gaussianDropoutBackward(this.device, { dy, dx, n, p: record.p, training: record.training, seed: record.seed, offset: record.offset, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
+    return planGaussianDropoutBackward(this.device, { dy, dx, n, p: record.p, training: record.training, seed: record.seed, offset: record.offset, encoder, workgroupSize: this.workgroupSize, dtype: this.dtype });
   }
 }
-

@@ -1,9 +1,9 @@
 import { gaussianSigma } from '../cpu/gaussian.js';
 import { DropoutArgumentError } from '../errors.js';
-import { recordAndSubmit } from '../gpu/submit.js';
-import { prepareGaussian } from '../kernels/gaussian.js';
+import { run } from '../gpu/execute.js';
+import { planGaussian } from '../kernels/gaussian.js';
 import { type Direction } from '../rng/transform.js';
-import { call, identityRecorder, type DropoutBackwardOptions, type DropoutOptions } from './functional.js';
+import { call, identityPlan, planned, type DropoutBackwardOptions, type DropoutOptions, type PlannedCall } from './functional.js';
 import { checkDistinct, tensorRange } from './validate.js';
 
 /** Options of {@link gaussianDropout}: those of {@link dropout} without mask, noise shape and mode. */
@@ -11,7 +11,7 @@ export type GaussianDropoutOptions = Omit<DropoutOptions, 'mask' | 'noiseShape' 
 /** Options of {@link gaussianDropoutBackward}. */
 export type GaussianDropoutBackwardOptions = Omit<DropoutBackwardOptions, 'mask' | 'noiseShape' | 'mode' | 'shape'>;
 
-async function runGaussian(device: GPUDevice, options: GaussianDropoutOptions | GaussianDropoutBackwardOptions, direction: Direction): Promise<void> {
+function planGaussianCall(device: GPUDevice, options: GaussianDropoutOptions | GaussianDropoutBackwardOptions, direction: Direction): PlannedCall | null {
   const operation = direction === 'forward' ? 'gaussianDropout' : 'gaussianDropoutBackward';
   if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
   const sigma = gaussianSigma(options.p);
@@ -21,21 +21,30 @@ async function runGaussian(device: GPUDevice, options: GaussianDropoutOptions | 
   const src = tensorRange(direction === 'forward' ? 'x' : 'dy', srcArg, c.n, c.dtype);
   const dst = tensorRange(direction === 'forward' ? 'y' : 'dx', dstArg, c.n, c.dtype);
   checkDistinct([src, dst]);
-  if (c.n === 0) return;
-  const record = !c.training || sigma === 0
-    ? await identityRecorder(c, src, dst)
-    : await prepareGaussian(c.state, { src, dst, n: c.n, sigma, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16', workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation });
-  await recordAndSubmit(c.state, operation, c.encoder, record);
+  if (c.n === 0) return null;
+  return planned(c, [!c.training || sigma === 0
+    ? identityPlan(c, src, dst)
+    : planGaussian(c.state, { src, dst, n: c.n, sigma, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16', workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation })]);
+}
+
+/** Plans a {@link gaussianDropout} call without running it. */
+export function planGaussianDropout(device: GPUDevice, options: GaussianDropoutOptions): PlannedCall | null {
+  return planGaussianCall(device, options, 'forward');
+}
+
+/** Plans a {@link gaussianDropoutBackward} call without running it. */
+export function planGaussianDropoutBackward(device: GPUDevice, options: GaussianDropoutBackwardOptions): PlannedCall | null {
+  return planGaussianCall(device, options, 'backward');
 }
 
 /**
  * Gaussian (multiplicative) dropout, as Keras's and TensorFlow.js's GaussianDropout:
- * y = x · (1 + sqrt(p / (1 - p)) · z), z standard normal from the same Philox generator (README,
- * "Gaussian dropout"); eval mode and p = 0 copy x. p must be in [0, 1).
+ * y = x · (1 + sqrt(p / (1 - p)) · z), z standard normal from the same Philox generator
+ * (docs/family.md, "Gaussian noise contract"); eval mode and p = 0 copy x. p must be in [0, 1).
  * @example await gaussianDropout(device, { x, y, n, p: 0.2, training: true, seed: 1n, offset: 0n });
  */
-export async function gaussianDropout(device: GPUDevice, options: GaussianDropoutOptions): Promise<void> {
-  await runGaussian(device, options, 'forward');
+export function gaussianDropout(device: GPUDevice, options: GaussianDropoutOptions): Promise<void> {
+  return run(() => planGaussianDropout(device, options));
 }
 
 /**
@@ -43,7 +52,7 @@ export async function gaussianDropout(device: GPUDevice, options: GaussianDropou
  * from (seed, offset).
  * @example await gaussianDropoutBackward(device, { dy, dx, n, p: 0.2, training: true, seed: 1n, offset: 0n });
  */
-export async function gaussianDropoutBackward(device: GPUDevice, options: GaussianDropoutBackwardOptions): Promise<void> {
-  await runGaussian(device, options, 'backward');
+export function gaussianDropoutBackward(device: GPUDevice, options: GaussianDropoutBackwardOptions): Promise<void> {
+  return run(() => planGaussianDropoutBackward(device, options));
 }
 

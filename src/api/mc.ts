@@ -2,9 +2,10 @@ import { checkSamples } from '../cpu/mc.js';
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg } from '../gpu/buffers.js';
 import { deviceState } from '../gpu/device-state.js';
-import { recordAndSubmit } from '../gpu/submit.js';
+import { run } from '../gpu/execute.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
-import { prepareMc } from '../kernels/mc.js';
+import { planMc } from '../kernels/mc.js';
+import { type PlannedCall } from './functional.js';
 import { checkCount } from '../rng/mask.js';
 import { toU64 } from '../rng/seed.js';
 import { dropRate } from '../rng/threshold.js';
@@ -47,11 +48,17 @@ export interface McDropoutOptions {
  * Monte Carlo dropout: K stochastic forward passes of one input in one dispatch (masks at offsets
  * offset … offset + K - 1), returning the K outputs and/or their per-element mean and variance,
  * computed on the GPU in the same pass (exactly: a sample is either f32(x · scale) or 0). Sample s
- * is bit-identical to `dropout()` at offset + s. Every buffer must fit one storage binding.
+ * is bit-identical to `dropout()` at offset + s. Every buffer must fit one storage binding, and no
+ * output may share a buffer with x or another output (it never runs in place).
  * @example
  * await mcDropout(device, { x, n, p: 0.1, samples: 30, seed: 1n, offset: 0n, mean, variance });
  */
-export async function mcDropout(device: GPUDevice, options: McDropoutOptions): Promise<void> {
+export function mcDropout(device: GPUDevice, options: McDropoutOptions): Promise<void> {
+  return run(() => planMcDropout(device, options));
+}
+
+/** Plans a {@link mcDropout} call without running it. */
+export function planMcDropout(device: GPUDevice, options: McDropoutOptions): PlannedCall | null {
   const operation = 'mcDropout';
   if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object for mcDropout');
   const state = deviceState(device);
@@ -74,7 +81,6 @@ export async function mcDropout(device: GPUDevice, options: McDropoutOptions): P
   const mean = options.mean === undefined ? null : tensorRange('mean', options.mean, n, dtype);
   const variance = options.variance === undefined ? null : tensorRange('variance', options.variance, n, dtype);
   checkDistinct([x, out, mean, variance], null);
-  if (n === 0) return;
-  const record = await prepareMc(state, { x, out, mean, variance, n, samples, unbiased, rate, seed, offset, f16: dtype === 'f16', workgroupSize, operation });
-  await recordAndSubmit(state, operation, encoder, record);
+  if (n === 0) return null;
+  return { state, operation, encoder, plans: [planMc(state, { x, out, mean, variance, n, samples, unbiased, rate, seed, offset, f16: dtype === 'f16', workgroupSize, operation })] };
 }

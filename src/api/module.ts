@@ -5,8 +5,9 @@ import { type WorkgroupSize } from '../kernels/dropout-family.js';
 import { PhiloxGenerator } from '../rng/generator.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkMode, type DropoutMode } from '../rng/transform.js';
-import { dropout, dropoutBackward } from './functional.js';
-import { mcDropout, type McDropoutOptions } from './mc.js';
+import { run } from '../gpu/execute.js';
+import { planDropout, planDropoutBackward, type PlannedCall } from './functional.js';
+import { planMcDropout, type McDropoutOptions } from './mc.js';
 import { spatialNoiseShape } from './spatial.js';
 import { checkDtype, checkWorkgroupSize, type DType } from './validate.js';
 
@@ -60,7 +61,12 @@ function checkModuleOptions(options: unknown): { mode: DropoutMode } {
   return { mode: checkMode((options as { mode?: unknown }).mode) };
 }
 
-function sizeOptions(size: number | readonly number[]): { n: number } | { shape: readonly number[] } {
+/** A layer's class name for messages, minification-safe (see {@link Dropout.layerName}). */
+function layerName(layer: Dropout): string {
+  return (layer.constructor as typeof Dropout).layerName;
+}
+
+export function sizeOptions(size: number | readonly number[]): { n: number } | { shape: readonly number[] } {
   if (typeof size === 'number') return { n: size };
   if (Array.isArray(size)) return { shape: size };
   throw new DropoutArgumentError('size', size, 'an element count or a shape array');
@@ -78,6 +84,11 @@ function sizeOptions(size: number | readonly number[]): { n: number } | { shape:
  * await drop.forward(x, y, n);        // y = x
  */
 export class Dropout {
+  /**
+   * The class's name in messages (`Dropout2d.backward() was called …`): a string, because
+   * minifiers rename classes in apps' bundles, so `constructor.name` would print `e`.
+   */
+  static readonly layerName: string = 'Dropout';
   /** The device every call of this layer runs on. */
   readonly device: GPUDevice;
   /** Drop probability, in [0, 1]. */
@@ -107,7 +118,7 @@ export class Dropout {
     this.mode = mode ?? optionsMode;
     this.workgroupSize = checkWorkgroupSize(options.workgroupSize);
     this.#noiseShape = options.noiseShape;
-    this.dtype = checkDtype(options.dtype, device, new.target.name);
+    this.dtype = checkDtype(options.dtype, device, (new.target as typeof Dropout).layerName);
   }
 
   /** True in training mode (the default). */
@@ -140,30 +151,57 @@ export class Dropout {
     return this.#noiseShape;
   }
 
-  /** y = dropout(x); returns the record backward uses. */
-  async forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions = {}): Promise<DropoutRecord> {
-    const shape = sizeOptions(size);
-    const noiseShape = this.noiseShapeFor(size);
-    const training = this.#training;
-    const draws = training && this.p > 0 && this.p < 1;
-    const key = draws ? this.generator.next() : { seed: this.generator.seed, offset: this.generator.offset };
-    await dropout(this.device, {
-      x, y, ...shape, noiseShape, p: this.p, mode: this.mode, training, ...key,
-      mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
-    });
-    return this.remember({ size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask });
+  /**
+   * y = dropout(x); returns the record backward uses. The work is recorded (and submitted, or put
+   * in `options.encoder`) before this returns, and the layer's generator and `lastRecord` move on
+   * only then: a refused call changes nothing. The promise settles once WebGPU has checked the work.
+   */
+  forward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions = {}): Promise<DropoutRecord> {
+    let planned: PlannedCall | null;
+    let record: DropoutRecord;
+    try {
+      const training = this.#training;
+      const key = { seed: this.generator.seed, offset: this.generator.offset };
+      ({ planned, record } = this.planForward(x, y, size, options ?? {}, training, key));
+      if (this.drawsIn(training)) this.generator.next();
+      this.#last = record;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return run(() => planned).then(() => record);
   }
 
-  /** Keeps `record` as the latest forward's (for subclasses' forward). */
-  protected remember(record: DropoutRecord): DropoutRecord {
-    this.#last = record;
-    return record;
+  /** Whether a forward in this mode takes the generator's next (seed, offset). @internal */
+  protected drawsIn(training: boolean): boolean {
+    return training && this.p > 0 && this.p < 1;
+  }
+
+  /** Validates and plans one forward with the draw `key` (subclasses plan their own kernel). @internal */
+  protected planForward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions, training: boolean, key: { seed: bigint; offset: bigint }): { planned: PlannedCall | null; record: DropoutRecord } {
+    const noiseShape = this.noiseShapeFor(size);
+    const planned = planDropout(this.device, {
+      x, y, ...sizeOptions(size), noiseShape, p: this.p, mode: this.mode, training, ...key,
+      mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
+    });
+    return { planned, record: { size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask } };
+  }
+
+  /** Validates and plans the backward of `record` (subclasses plan their own kernel). @internal */
+  protected planBackward(dy: BufferArg, dx: BufferArg, record: DropoutRecord, encoder: GPUCommandEncoder | undefined): PlannedCall | null {
+    return planDropoutBackward(this.device, {
+      dy, dx, ...sizeOptions(record.size), noiseShape: record.noiseShape, p: record.p, mode: record.mode,
+      training: record.training, seed: record.seed, offset: record.offset, mask: record.mask,
+      encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
+    });
   }
 
   /** `record`, else the latest forward's; a DropoutStateError before any forward. */
   protected recordFor(record: DropoutRecord | undefined): DropoutRecord {
     const found = record ?? this.#last;
-    if (!found) throw new DropoutStateError(`${this.constructor.name}.backward() was called before any forward(): there is no mask to differentiate through`);
+    if (!found) {
+      throw new DropoutStateError(`${layerName(this)}.backward() was called before any forward(): there is no mask to differentiate through. `
+        + 'A forward() that was refused records nothing: await forward() to see its error, or pass a record: backward(dy, dx, { record })');
+    }
     return found;
   }
 
@@ -173,7 +211,7 @@ export class Dropout {
    * mean and variance. Element-wise inverted dropout only.
    * @example await drop.monteCarlo(x, n, { samples: 30, mean, variance });
    */
-  async monteCarlo(x: BufferArg, n: number, options: Pick<McDropoutOptions, 'samples' | 'out' | 'mean' | 'variance' | 'unbiased' | 'encoder'>): Promise<{
+  monteCarlo(x: BufferArg, n: number, options: Pick<McDropoutOptions, 'samples' | 'out' | 'mean' | 'variance' | 'unbiased' | 'encoder'>): Promise<{
     /** The seed of the draws. */
     seed: bigint;
     /** The offset of sample 0 (sample s used offset + s). */
@@ -181,26 +219,29 @@ export class Dropout {
     /** K, the number of samples drawn. */
     samples: number;
   }> {
-    if (this.#noiseShape !== undefined || this.mode !== 'inverted' || this.constructor !== Dropout) {
-      throw new DropoutArgumentError('this', this.constructor.name, 'an element-wise inverted Dropout for Monte Carlo sampling');
+    let planned: PlannedCall | null;
+    let key: { seed: bigint; offset: bigint };
+    try {
+      if (this.#noiseShape !== undefined || this.mode !== 'inverted' || this.constructor !== Dropout) {
+        throw new DropoutArgumentError('this', layerName(this), 'an element-wise inverted Dropout for Monte Carlo sampling');
+      }
+      if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object with samples');
+      key = { seed: this.generator.seed, offset: this.generator.offset };
+      planned = planMcDropout(this.device, { ...options, x, n, p: this.p, ...key, workgroupSize: this.workgroupSize, dtype: this.dtype });
+      // Only a call that was accepted consumes its K offsets.
+      this.generator.next(options.samples);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object with samples');
-    const key = this.generator.next(typeof options.samples === 'number' && options.samples >= 1 ? options.samples : 1);
-    await mcDropout(this.device, { ...options, x, n, p: this.p, ...key, workgroupSize: this.workgroupSize, dtype: this.dtype });
-    return { ...key, samples: options.samples };
+    return run(() => planned).then(() => ({ ...key, samples: options.samples }));
   }
 
   /**
    * dx = backward of the latest forward (or of `record`), using its mask: read from the packed mask
    * if that forward wrote one, else rebuilt from its (seed, offset).
    */
-  async backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
-    const record = this.recordFor(options.record);
-    await dropoutBackward(this.device, {
-      dy, dx, ...sizeOptions(record.size), noiseShape: record.noiseShape, p: record.p, mode: record.mode,
-      training: record.training, seed: record.seed, offset: record.offset, mask: record.mask,
-      encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
-    });
+  backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
+    return run(() => this.planBackward(dy, dx, this.recordFor(options?.record), options?.encoder));
   }
 }
 
@@ -221,7 +262,7 @@ abstract class SpatialDropout extends Dropout {
     if (typeof this.channelsLast !== 'boolean') throw new DropoutArgumentError('channelsLast', options.channelsLast, 'true or false');
   }
   protected override noiseShapeFor(size: number | readonly number[]): readonly number[] {
-    if (typeof size === 'number') throw new DropoutArgumentError('size', size, `a shape array for ${this.constructor.name}`);
+    if (typeof size === 'number') throw new DropoutArgumentError('size', size, `a shape array for ${layerName(this)}`);
     return spatialNoiseShape(this.spatialDims, size, this.channelsLast);
   }
 }
@@ -231,6 +272,8 @@ abstract class SpatialDropout extends Dropout {
  * @example await new Dropout1d(device, { p: 0.2 }).forward(x, y, [N, C, L]);
  */
 export class Dropout1d extends SpatialDropout {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'Dropout1d';
   /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected readonly spatialDims = 1;
 }
@@ -240,6 +283,8 @@ export class Dropout1d extends SpatialDropout {
  * @example await new Dropout2d(device, { p: 0.2 }).forward(x, y, [N, C, H, W]);
  */
 export class Dropout2d extends SpatialDropout {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'Dropout2d';
   /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected readonly spatialDims = 2;
 }
@@ -249,6 +294,8 @@ export class Dropout2d extends SpatialDropout {
  * @example await new Dropout3d(device, { p: 0.2 }).forward(x, y, [N, C, D, H, W]);
  */
 export class Dropout3d extends SpatialDropout {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'Dropout3d';
   /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected readonly spatialDims = 3;
 }
@@ -262,6 +309,8 @@ export type AlphaDropoutOptions = Omit<DropoutModuleOptions, 'mode'>;
  * @example await new AlphaDropout(device, { p: 0.1 }).forward(x, y, n);
  */
 export class AlphaDropout extends Dropout {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'AlphaDropout';
   constructor(device: GPUDevice, options: AlphaDropoutOptions = {}) {
     super(device, options, 'alpha');
   }
@@ -272,6 +321,8 @@ export class AlphaDropout extends Dropout {
  * @example await new FeatureAlphaDropout(device, { p: 0.1 }).forward(x, y, [N, C, H, W]);
  */
 export class FeatureAlphaDropout extends SpatialDropout {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'FeatureAlphaDropout';
   /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected readonly spatialDims = 0;
   constructor(device: GPUDevice, options: Omit<SpatialDropoutOptions, 'mode'> = {}) {
@@ -289,5 +340,8 @@ export class FeatureAlphaDropout extends SpatialDropout {
  * // ... matmul with maskedWeights, backprop to dMasked ...
  * await dc.backward(dMasked, dWeights);
  */
-export class DropConnect extends Dropout {}
+export class DropConnect extends Dropout {
+  /** The class's name in messages (minification-safe). */
+  static override readonly layerName: string = 'DropConnect';
+}
 

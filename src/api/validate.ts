@@ -1,11 +1,9 @@
 import { DropoutArgumentError, DropoutUnsupportedError } from '../errors.js';
 import { vec4Ready } from '../gpu/chunks.js';
 import { bufferRange, overlaps, type BufferArg, type BufferRange } from '../gpu/buffers.js';
+import { BufferUsage } from '../gpu/usage.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
 
-export const STORAGE = 0x80;
-export const COPY_SRC = 0x4;
-export const COPY_DST = 0x8;
 
 export function checkTraining(value: unknown): boolean {
   if (typeof value !== 'boolean') throw new DropoutArgumentError('training', value, 'true or false');
@@ -39,7 +37,7 @@ export function checkDtype(value: unknown, device: GPUDevice, operation: string)
 }
 
 export function tensorRange(name: string, arg: BufferArg | undefined, n: number, dtype: DType = 'f32'): BufferRange {
-  const range = bufferRange(name, arg, n * (dtype === 'f16' ? 2 : 4), STORAGE, 'STORAGE');
+  const range = bufferRange(name, arg, n * (dtype === 'f16' ? 2 : 4), BufferUsage.STORAGE);
   if (dtype === 'f16' && !vec4Ready(range, n, 2)) {
     throw new DropoutArgumentError(`${name}.byteOffset`, range.byteOffset, 'a multiple of 8 in a buffer that extends to the next multiple of 4 elements (f16 tensors are read four at a time)', `buffer of ${range.buffer.size} bytes, n = ${n}`);
   }
@@ -47,7 +45,7 @@ export function tensorRange(name: string, arg: BufferArg | undefined, n: number,
 }
 
 export function maskRange(arg: BufferArg | undefined, n: number): BufferRange | null {
-  return arg === undefined ? null : bufferRange('mask', arg, Math.ceil(n / 32) * 4, STORAGE, 'STORAGE');
+  return arg === undefined ? null : bufferRange('mask', arg, Math.ceil(n / 32) * 4, BufferUsage.STORAGE);
 }
 
 /** The output is the input: same buffer, same byte offset (an in-place call). */

@@ -1,7 +1,7 @@
 // CPU twin of the fused epilogue (the EPILOGUE paths of shaders/dropout.wgsl) and of the fixed-order
 // column sums (shaders/reduce.wgsl). Activations are evaluated in float64 from the f32
 // pre-activation and rounded once; the GPU evaluates them in f32 with WGSL's exp/tanh accuracy, so
-// 'gelu', 'gelu_tanh' and 'silu' agree to a tolerance (README), 'none' and 'relu' bit for bit.
+// 'gelu', 'gelu_tanh' and 'silu' agree to a tolerance (docs/family.md), 'none' and 'relu' bit for bit.
 import { DropoutArgumentError } from '../errors.js';
 import { keepMask, maskBit, type DrawKey } from '../rng/mask.js';
 import { dropRate } from '../rng/threshold.js';

@@ -1,6 +1,7 @@
 import { DropoutArgumentError, DropoutGPUError } from '../errors.js';
-import { allocationFailure, createOwnedBuffer, deviceState, trackAllocation, type DeviceState } from './device-state.js';
-import { withErrorScope } from './error-scope.js';
+import { allocationFailure, createOwnedBuffer, deviceState, lostError, settledLoss, trackAllocation, type DeviceState } from './device-state.js';
+import { scoped, settle } from './error-scope.js';
+import { BufferUsage, usageNames } from './usage.js';
 
 /**
  * A GPUBuffer, or a GPUBuffer with a byte offset (a multiple of 4) where the tensor starts. The
@@ -23,40 +24,61 @@ export interface BufferRange {
   name: string;
 }
 
-function isBuffer(value: unknown): value is GPUBuffer {
-  return typeof value === 'object' && value !== null
-    && typeof (value as GPUBuffer).size === 'number' && typeof (value as GPUBuffer).usage === 'number'
-    && typeof (value as GPUBuffer).destroy === 'function';
+/** size and usage of the GPUBuffers seen (both fixed at creation), so the hot path reads no native property twice. */
+const bufferFacts = new WeakMap<object, { size: number; usage: number }>();
+
+function factsOf(value: unknown): { size: number; usage: number } | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const known = bufferFacts.get(value);
+  if (known) return known;
+  const b = value as GPUBuffer;
+  if (typeof b.destroy !== 'function') return null;
+  const size = b.size;
+  const usage = b.usage;
+  if (typeof size !== 'number' || typeof usage !== 'number') return null;
+  const facts = { size, usage };
+  bufferFacts.set(value, facts);
+  return facts;
 }
 
 /** Validates a buffer argument holding `byteLength` bytes with the given usage bits. */
-export function bufferRange(name: string, arg: unknown, byteLength: number, usage: number, usageNames: string): BufferRange {
-  const buffer = isBuffer(arg) ? arg : (typeof arg === 'object' && arg !== null ? (arg as { buffer?: unknown }).buffer : undefined);
-  if (!isBuffer(buffer)) throw new DropoutArgumentError(name, arg, 'a GPUBuffer or { buffer: GPUBuffer, byteOffset?: number }');
-  const rawOffset = isBuffer(arg) ? 0 : ((arg as { byteOffset?: unknown }).byteOffset ?? 0);
+export function bufferRange(name: string, arg: unknown, byteLength: number, usage: number): BufferRange {
+  const direct = factsOf(arg);
+  const buffer = direct ? arg : (typeof arg === 'object' && arg !== null ? (arg as { buffer?: unknown }).buffer : undefined);
+  const facts = direct ?? factsOf(buffer);
+  if (!facts) throw new DropoutArgumentError(name, arg, 'a GPUBuffer or { buffer: GPUBuffer, byteOffset?: number }');
+  const rawOffset = direct ? 0 : ((arg as { byteOffset?: unknown }).byteOffset ?? 0);
   if (typeof rawOffset !== 'number' || !Number.isInteger(rawOffset) || rawOffset < 0 || rawOffset % 4 !== 0) {
     throw new DropoutArgumentError(`${name}.byteOffset`, rawOffset, 'a non-negative multiple of 4');
   }
-  const failure = allocationFailure(buffer);
+  const failure = allocationFailure(buffer as GPUBuffer);
   if (failure) throw new DropoutGPUError(failure.code, failure.operation, `${name}: the buffer "${failure.label}" could not be created: ${failure.message}`);
-  if ((buffer.usage & usage) !== usage) {
-    throw new DropoutArgumentError(`${name}.usage`, buffer.usage, `a usage including ${usageNames}`, `buffer ${describeBuffer(buffer)}`);
+  if ((facts.usage & usage) !== usage) throw usageError(name, facts.usage, usage, `buffer ${describeBuffer(buffer as GPUBuffer)}`);
+  if (rawOffset + byteLength > facts.size) {
+    throw new DropoutArgumentError(name, arg, `a buffer of at least byteOffset + ${byteLength} = ${rawOffset + byteLength} bytes`, `it has ${facts.size} bytes at byteOffset ${rawOffset}`);
   }
-  if (rawOffset + byteLength > buffer.size) {
-    throw new DropoutArgumentError(name, arg, `a buffer of at least byteOffset + ${byteLength} = ${rawOffset + byteLength} bytes`, `it has ${buffer.size} bytes at byteOffset ${rawOffset}`);
-  }
-  return { buffer, byteOffset: rawOffset, byteLength, name };
+  return { buffer: buffer as GPUBuffer, byteOffset: rawOffset, byteLength, name };
+}
+
+/** The error for a buffer that lacks usage bits: the flags named, not only the number. */
+export function usageError(name: string, has: number, needed: number, detail: string): DropoutArgumentError {
+  return new DropoutArgumentError(`${name}.usage`, has, `a usage including ${usageNames(needed)}`, `it has ${usageNames(has)}; ${detail}`);
 }
 
 function describeBuffer(buffer: GPUBuffer): string {
   return buffer.label ? `"${buffer.label}"` : `of ${buffer.size} bytes`;
 }
 
+/** A buffer's size, read once per buffer (its getter is a native call). */
+export function bufferSize(buffer: GPUBuffer): number {
+  return factsOf(buffer)?.size ?? buffer.size;
+}
+
 export function overlaps(a: BufferRange, b: BufferRange): boolean {
   return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength && a.byteLength > 0 && b.byteLength > 0;
 }
 
-const STORAGE_IO = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST, without relying on globals
+const STORAGE_IO = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /**
  * Creates a buffer for the helpers below. WebGPU refuses a size past the device's maxBufferSize
@@ -114,8 +136,8 @@ function takeStaging(state: DeviceState, size: number): GPUBuffer {
   const i = state.staging.findIndex((b) => b.size >= size);
   if (i >= 0) return state.staging.splice(i, 1)[0]!;
   const pooled = size <= STAGING_MAX_BYTES;
-  const descriptor = { label: 'webgpu-dropout readback', size: pooled ? Math.max(256, 2 ** Math.ceil(Math.log2(size))) : size, usage: 0x1 | 0x8 }; // MAP_READ | COPY_DST
-  return pooled ? createOwnedBuffer(state, descriptor) : state.device.createBuffer(descriptor);
+  const descriptor = { label: 'webgpu-dropout readback', size: pooled ? Math.max(256, 2 ** Math.ceil(Math.log2(size))) : size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST };
+  return pooled ? createOwnedBuffer(state, descriptor) : trackAllocation(state, 'download', descriptor);
 }
 
 /** Returns an unmapped staging buffer to the pool, or destroys it (too big, pool full, or failed). */
@@ -131,20 +153,29 @@ function returnStaging(state: DeviceState, buffer: GPUBuffer, reusable: boolean)
 
 async function readBack(device: GPUDevice, arg: BufferArg, byteLength: number, name: string): Promise<ArrayBuffer> {
   const state = deviceState(device);
-  const range = bufferRange(name, arg, byteLength, 0x4, 'COPY_SRC');
+  const range = bufferRange(name, arg, byteLength, BufferUsage.COPY_SRC);
   const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
-  // In error scopes: a destroyed buffer or one from another device is a GPU_VALIDATION error, not
-  // an uncaptured error and a read of zeros; a lost device is DEVICE_LOST.
+  // The copy is submitted in scopes of its own, popped before the wait for the mapping: a destroyed
+  // buffer or one from another device is this download's GPU_VALIDATION error (not an uncaptured
+  // error and a read of zeros), and errors of other work done meanwhile stay with that work.
   // Staging buffers are pooled (up to 4 idle ones of at most 16 MiB per device), not created per call.
   const staging = takeStaging(state, size);
   let reusable = false;
   try {
-    await withErrorScope(state, 'download', async () => {
+    const outcome = scoped(device, () => {
       const encoder = device.createCommandEncoder({ label: 'webgpu-dropout readback' });
       if (byteLength > 0) encoder.copyBufferToBuffer(range.buffer, range.byteOffset, staging, 0, byteLength);
       device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(0x1, 0, size);
     });
+    const mapped = outcome.failed ? Promise.resolve() : staging.mapAsync(0x1, 0, size);
+    const [scopes, mapping] = await Promise.allSettled([settle(state, 'download', outcome), mapped]);
+    if (scopes.status === 'rejected') throw scopes.reason;
+    if (mapping.status === 'rejected') {
+      // A mapping aborted by a device loss (or by releaseDevice destroying the staging buffer).
+      const lost = await settledLoss(device);
+      if (lost) throw lostError(lost);
+      throw new DropoutGPUError('GPU_VALIDATION', 'download', `the readback could not be mapped: ${(mapping.reason as Error)?.message ?? String(mapping.reason)}`);
+    }
     const data = staging.getMappedRange(0, size).slice(0, byteLength);
     staging.unmap();
     reusable = true;

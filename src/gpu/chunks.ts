@@ -4,7 +4,7 @@
 // minStorageBufferOffsetAlignment: each binding starts at the aligned offset below and the kernel
 // skips `shift` elements.
 import { TILE_ELEMENTS } from '../rng/layout.js';
-import { type BufferRange } from './buffers.js';
+import { bufferSize, type BufferRange } from './buffers.js';
 
 /** The largest chunk the kernels address with u32 element indices and a bounded tie log: whole tiles, under 2^28. */
 export const MAX_CHUNK_ELEMENTS = Math.floor(2 ** 28 / TILE_ELEMENTS) * TILE_ELEMENTS;
@@ -58,7 +58,7 @@ export function elementBinding(range: BufferRange, chunk: Chunk, align: number, 
  */
 export function vec4Ready(range: BufferRange, n: number, elementBytes = 4): boolean {
   const vec = 4 * elementBytes;
-  return range.byteOffset % vec === 0 && range.byteOffset + Math.ceil(n / 4) * vec <= range.buffer.size;
+  return range.byteOffset % vec === 0 && range.byteOffset + Math.ceil(n / 4) * vec <= bufferSize(range.buffer);
 }
 
 /** Binding of the packed-mask words that cover the chunk. */

@@ -1,6 +1,7 @@
 // Everything we keep per caller device, in a WeakMap so a dropped device frees it all. We never
 // own the device: on loss we drop the state and let the next call fail or start afresh.
 import { DropoutArgumentError, DropoutDeviceLostError } from '../errors.js';
+import { SCHEDULES, resolveSchedule, type Schedule } from './schedule.js';
 
 /** Internal overrides so tests can reach paths that default limits hide. */
 export interface TestLimits {
@@ -10,10 +11,22 @@ export interface TestLimits {
   maxWorkgroupsPerDimension?: number;
   /** Tie log capacity in blocks (0 forces the overflow path). */
   tieCapacity?: number;
+  /**
+   * The dispatch schedule of the element-wise kernels (never changes results): 'multi-pass' (a
+   * hot kernel without checks, then small passes for the tail, the rare ties and the mask; fastest
+   * on CPU adapters such as SwiftShader), 'single-pass' (one dispatch per chunk; for GPUs) or
+   * 'auto' (multi-pass on a CPU adapter, else single-pass; the default). Unlike the limits it
+   * stays until set again: `configureDevice(device, {})` keeps it.
+   */
+  schedule?: Schedule;
 }
 
 export interface DeviceState {
   readonly device: GPUDevice;
+  /** device.queue, read once (a property read of a native object is not free on the hot path). */
+  readonly queue: GPUQueue;
+  /** The limits the kernels plan with (see {@link limitsOf}); recomputed by configureDevice. */
+  limits: PlanLimits | null;
   lost: GPUDeviceLostInfo | null;
   /** Compiled pipelines by key (see src/gpu/pipeline-cache.ts). */
   readonly pipelines: Map<string, Promise<GPUComputePipeline>>;
@@ -33,9 +46,17 @@ export interface DeviceState {
   readonly staging: GPUBuffer[];
   readonly created: GPUBuffer[];
   testLimits: TestLimits;
+  /** The schedule the element-wise kernels record (see src/gpu/schedule.ts); null until first needed. */
+  schedule: Exclude<Schedule, 'auto'> | null;
   readonly stats: DeviceCounters;
   /** Error-scope checks of buffers the helpers created, still pending (see {@link trackAllocation}). */
   readonly allocationChecks: Set<Promise<void>>;
+  /** Uniform buffers of the call path (see src/gpu/execute.ts). */
+  readonly uniformRing: { submit: GPUBuffer | null; chunk: GPUBuffer | null; cursor: number };
+  /** Bind groups by layout and bound ranges, least recently used first (see src/gpu/execute.ts). */
+  readonly bindGroups: Map<string, GPUBindGroup>;
+  /** Pipelines created synchronously: their creation errors (null when fine), once known. */
+  readonly pipelineChecks: Map<string, Promise<string | null>>;
   /** Helper allocations that failed and no call has reported yet. */
   readonly unreportedFailures: AllocationFailure[];
 }
@@ -62,11 +83,16 @@ export interface DeviceCounters {
   /** Calls whose work was recorded into the caller's GPUCommandEncoder. */
   encodedCalls: number;
   /**
-   * Uniform buffers created for work recorded into a caller's encoder: one per job of such a call,
-   * by design (that work runs after later calls' queue writes, so it cannot share the pooled
-   * uniform buffer). They are not owned (not in `liveBuffers`): the garbage collector frees them.
+   * Uniform ring chunks created for work recorded into a caller's encoder (64 KiB each, 256 calls
+   * or more per chunk): that work runs after later calls' queue writes, so its uniforms cannot
+   * share the buffer of self-submitted calls. A full chunk is no longer owned (not in
+   * `liveBuffers`): the garbage collector frees it once nothing references it.
    */
   uniformBuffers: number;
+  /** Compute dispatches recorded (direct and indirect). */
+  dispatches: number;
+  /** Bind groups created (the call path reuses cached ones for the same buffers and ranges). */
+  bindGroups: number;
 }
 
 const states = new WeakMap<GPUDevice, DeviceState>();
@@ -81,16 +107,20 @@ function isDevice(value: unknown): value is GPUDevice {
 
 /** The state of a live device; throws DropoutDeviceLostError if it was lost. */
 export function deviceState(device: unknown): DeviceState {
+  // The hot path: a device seen before and not lost.
+  const known = states.get(device as GPUDevice);
+  if (known && !known.lost) return known;
   if (!isDevice(device)) throw new DropoutArgumentError('device', device, 'a GPUDevice');
   const lost = lostDevices.get(device);
   if (lost) throw lostError(lost);
   let state = states.get(device);
   if (!state) {
     const fresh: DeviceState = {
-      device, lost: null, pipelines: new Map(), modules: new Map(), ready: new Map(), readyModules: new Map(), layouts: new Map(), scratch: new Map(),
-      placeholders: new Map(), staging: [], created: [], testLimits: {},
-      stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0 },
+      device, queue: device.queue, limits: null, lost: null, pipelines: new Map(), modules: new Map(), ready: new Map(), readyModules: new Map(), layouts: new Map(), scratch: new Map(),
+      placeholders: new Map(), staging: [], created: [], testLimits: {}, schedule: null,
+      stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0 },
       allocationChecks: new Set(), unreportedFailures: [],
+      uniformRing: { submit: null, chunk: null, cursor: 0 }, bindGroups: new Map(), pipelineChecks: new Map(),
     };
     state = fresh;
     states.set(device, fresh);
@@ -120,6 +150,10 @@ function dropState(state: DeviceState): void {
   state.scratch.clear();
   state.placeholders.clear();
   state.staging.length = 0;
+  state.uniformRing.submit = null;
+  state.uniformRing.chunk = null;
+  state.bindGroups.clear();
+  state.pipelineChecks.clear();
   if (states.get(state.device) === state) states.delete(state.device);
 }
 
@@ -185,18 +219,33 @@ export function lostError(info: GPUDeviceLostInfo): DropoutDeviceLostError {
   return new DropoutDeviceLostError(info.reason ?? 'unknown', info.message);
 }
 
-export function limitsOf(state: DeviceState): { maxBindingBytes: number; maxPerDimension: number; storageAlign: number; uniformAlign: number } {
+/** The limits the kernels plan with: the device's, lowered by configureDevice's test limits. */
+export interface PlanLimits {
+  maxBindingBytes: number;
+  maxPerDimension: number;
+  storageAlign: number;
+  uniformAlign: number;
+}
+
+export function limitsOf(state: DeviceState): PlanLimits {
+  if (state.limits) return state.limits;
   const limits = state.device.limits;
-  return {
+  state.limits = {
     maxBindingBytes: Math.min(limits.maxStorageBufferBindingSize, state.testLimits.maxBindingBytes ?? Infinity),
     maxPerDimension: Math.min(limits.maxComputeWorkgroupsPerDimension, state.testLimits.maxWorkgroupsPerDimension ?? Infinity),
     storageAlign: limits.minStorageBufferOffsetAlignment,
     uniformAlign: limits.minUniformBufferOffsetAlignment,
   };
+  return state.limits;
 }
 
+/**
+ * A buffer the library owns, created in error scopes of its own (see {@link trackAllocation}): a
+ * failed allocation is reported by the call that uses the buffer, as GPU_OUT_OF_MEMORY, so the
+ * calls themselves need only a validation scope (nothing else they record allocates).
+ */
 export function createOwnedBuffer(state: DeviceState, descriptor: GPUBufferDescriptor): GPUBuffer {
-  const buffer = state.device.createBuffer(descriptor);
+  const buffer = trackAllocation(state, 'webgpu-dropout', descriptor);
   state.created.push(buffer);
   state.stats.buffers++;
   return buffer;
@@ -236,18 +285,22 @@ export function releaseDevice(device: GPUDevice): void {
 
 /**
  * Lowers the limits the kernels plan with on one device, below what the device allows — to test
- * chunking, 2-D dispatch and the tie-log overflow path on small tensors. Results never change.
- * Pass `{}` to go back to the device's own limits.
+ * chunking, 2-D dispatch and the tie-log overflow path on small tensors — and picks the dispatch
+ * schedule of the element-wise kernels. Results never change. Pass `{}` to go back to the
+ * device's own limits (the schedule stays as set; `schedule: 'auto'` restores the default).
  * @param limits - `maxBindingBytes` an integer ≥ 4096 + minStorageBufferOffsetAlignment,
- * `maxWorkgroupsPerDimension` an integer ≥ 1, `tieCapacity` an integer ≥ 0; each optional
- * @throws DropoutArgumentError if a limit is not such an integer (nothing changes then)
+ * `maxWorkgroupsPerDimension` an integer ≥ 1, `tieCapacity` an integer ≥ 0, `schedule` 'auto',
+ * 'multi-pass' or 'single-pass'; each optional
+ * @throws DropoutArgumentError if a limit is not such an integer or the schedule not one of
+ * those (nothing changes then)
  * @example configureDevice(device, { maxBindingBytes: 1 << 16 }); // 64 KiB chunks
+ * @example configureDevice(device, { schedule: 'single-pass' }); // one dispatch per chunk, even on SwiftShader
  */
 export function configureDevice(device: GPUDevice, limits: TestLimits): void {
   const state = deviceState(device);
   if (typeof limits !== 'object' || limits === null) throw new DropoutArgumentError('limits', limits, 'an object of test limits ({} restores the device\'s own)');
   const checked: TestLimits = {};
-  const positive = (name: keyof TestLimits, min: number): void => {
+  const positive = (name: 'maxBindingBytes' | 'maxWorkgroupsPerDimension' | 'tieCapacity', min: number): void => {
     const value = limits[name];
     if (value === undefined) return;
     if (!Number.isSafeInteger(value) || value < min) throw new DropoutArgumentError(name, value, `an integer >= ${min}`);
@@ -256,7 +309,16 @@ export function configureDevice(device: GPUDevice, limits: TestLimits): void {
   positive('maxBindingBytes', 4096 + device.limits.minStorageBufferOffsetAlignment);
   positive('maxWorkgroupsPerDimension', 1);
   positive('tieCapacity', 0);
+  const schedule = limits.schedule;
+  if (schedule !== undefined && !SCHEDULES.includes(schedule)) throw new DropoutArgumentError('schedule', schedule, `one of ${SCHEDULES.map((s) => `'${s}'`).join(', ')}`);
   state.testLimits = checked;
+  state.limits = null;
+  if (schedule !== undefined) state.schedule = resolveSchedule(device, schedule);
+}
+
+/** The schedule the element-wise kernels record on a device, resolved once (see src/gpu/schedule.ts). */
+export function scheduleOf(state: DeviceState): 'multi-pass' | 'single-pass' {
+  return (state.schedule ??= resolveSchedule(state.device));
 }
 
 /** What {@link deviceStats} reports. */
@@ -267,6 +329,8 @@ export interface DeviceStats extends DeviceCounters {
   liveBuffers: number;
   /** The device was reported lost (its state is gone; the counts are zero). */
   lost: boolean;
+  /** The schedule the element-wise kernels record on the device (see {@link configureDevice}). */
+  schedule: 'multi-pass' | 'single-pass';
 }
 
 /**
@@ -282,6 +346,6 @@ export function deviceStats(device: GPUDevice): DeviceStats {
   const state = states.get(device);
   const lost = lostDevices.has(device);
   return state
-    ? { ...state.stats, cachedPipelines: state.pipelines.size, liveBuffers: state.created.length, lost }
-    : { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, cachedPipelines: 0, liveBuffers: 0, lost };
+    ? { ...state.stats, cachedPipelines: new Set([...state.pipelines.keys(), ...state.ready.keys()]).size, liveBuffers: state.created.length, lost, schedule: scheduleOf(state) }
+    : { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0, cachedPipelines: 0, liveBuffers: 0, lost, schedule: resolveSchedule(device) };
 }

@@ -1,41 +1,47 @@
+// A call's own error scope. WebGPU keeps one scope stack per device, so a call pushes its scope,
+// does all its GPU work and pops it before it returns — never awaiting in between, or calls in
+// flight together would pop each other's errors. Only the popped result is awaited, here.
+// One 'validation' scope is enough: what a call records does not allocate (the buffers the library
+// creates are made in scopes of their own, see trackAllocation, and a failed one is reported by
+// the call that uses it, typed as the allocation's error).
 import { DropoutGPUError } from '../errors.js';
 import { lostError, settledLoss, takeAllocationFailure, type DeviceState } from './device-state.js';
 
-/**
- * Runs `body` inside validation and out-of-memory error scopes and turns a captured error into a
- * DropoutGPUError naming `operation`. Scopes are popped even when body throws; a GPU error
- * takes precedence over the exception it likely caused, and a device loss over both (a lost
- * device reports no errors, and whatever failed is the loss's doing).
- */
-export async function withErrorScope<T>(state: DeviceState, operation: string, body: () => T | Promise<T>): Promise<T> {
-  const device = state.device;
-  device.pushErrorScope('out-of-memory');
+/** Runs `body` synchronously between a pushed and popped scope; what it throws is returned, not thrown. */
+export function scoped(device: GPUDevice, body: () => void): { scope: Promise<GPUError | null>; failed: boolean; thrown: unknown } {
   device.pushErrorScope('validation');
-  let result: T | undefined;
   let failed = false;
-  let failure: unknown;
+  let thrown: unknown = null;
   try {
-    result = await body();
+    body();
   } catch (error) {
     failed = true;
-    failure = error;
+    thrown = error;
   }
-  const validation = await device.popErrorScope();
-  const memory = await device.popErrorScope();
+  return { scope: device.popErrorScope(), failed, thrown };
+}
+
+/**
+ * The call's outcome from its popped scopes. A device loss takes precedence (a lost device reports
+ * no errors, and whatever failed is the loss's doing), then a GPU error (over the exception it
+ * likely caused), then an exception thrown while recording. `explain` may name a likelier cause of
+ * a GPU error (e.g. a pipeline whose creation failed).
+ */
+export async function settle(state: DeviceState, operation: string, outcome: { scope: Promise<GPUError | null>; failed: boolean; thrown: unknown }, explain?: () => Promise<string | null>): Promise<void> {
+  const error = await outcome.scope;
   if (state.lost) throw lostError(state.lost);
-  if (validation || memory || failed) {
-    const lost = await settledLoss(device);
-    if (lost) throw lostError(lost);
-  }
-  if (validation || memory) {
+  if (!error && !outcome.failed) return;
+  const lost = await settledLoss(state.device);
+  if (lost) throw lostError(lost);
+  if (error) {
+    const cause = explain ? await explain() : null;
+    if (cause !== null) throw new DropoutGPUError('GPU_VALIDATION', operation, cause);
     // An invalid buffer from a failed helper allocation only shows as "invalid" where it is used.
     const allocation = await takeAllocationFailure(state);
     if (allocation) {
-      throw new DropoutGPUError(allocation.code, operation, `a buffer it was given could not be created (${allocation.operation} "${allocation.label}": ${allocation.message}); WebGPU then reported: ${(validation ?? memory)!.message}`);
+      throw new DropoutGPUError(allocation.code, operation, `a buffer it was given could not be created (${allocation.operation} "${allocation.label}": ${allocation.message}); WebGPU then reported: ${error.message}`);
     }
+    throw new DropoutGPUError('GPU_VALIDATION', operation, error.message);
   }
-  if (validation) throw new DropoutGPUError('GPU_VALIDATION', operation, validation.message);
-  if (memory) throw new DropoutGPUError('GPU_OUT_OF_MEMORY', operation, memory.message);
-  if (failed) throw failure;
-  return result as T;
+  throw outcome.thrown;
 }

@@ -93,23 +93,17 @@ export function getPipeline(state: DeviceState, spec: PipelineSpec): Promise<GPU
   });
 }
 
-/** Compile failures of pipelines created synchronously, reported by the next request for them. */
-const syncFailures = new WeakMap<DeviceState, Map<string, string>>();
-
 /**
  * The pipeline for `spec`, available at once: a compiled one, or one created synchronously now
- * (the driver compiles it before the first submit that uses it). For callers that must record
- * before returning (the TensorFlow.js op). A compile or validation failure cannot be known before
- * returning: it is captured by an error scope, the pipeline is forgotten, and the next request
- * for the same key throws it as a DropoutGPUError.
+ * (the driver compiles it before the first submit that uses it). What the call path uses, so a
+ * call records before it returns; `prepare()` compiles ahead of time with {@link getPipeline}. A
+ * compile or validation failure cannot be known before returning: it is captured by an error
+ * scope of its own, and {@link pipelineFailure} reports it to the call that used the pipeline
+ * (which failed validation); the pipeline is then forgotten, so the next call tries again.
  */
 export function getPipelineSync(state: DeviceState, spec: PipelineSpec): GPUComputePipeline {
   const ready = state.ready.get(spec.key);
   if (ready) return ready;
-  const failures = syncFailures.get(state) ?? new Map<string, string>();
-  syncFailures.set(state, failures);
-  const failed = failures.get(spec.key);
-  if (failed !== undefined) throw new DropoutGPUError('GPU_VALIDATION', spec.key, failed);
   const device = state.device;
   device.pushErrorScope('validation');
   let module = state.readyModules.get(spec.moduleKey);
@@ -124,11 +118,17 @@ export function getPipelineSync(state: DeviceState, spec: PipelineSpec): GPUComp
   });
   state.ready.set(spec.key, pipeline);
   state.stats.pipelines++;
-  void device.popErrorScope().then((error) => {
-    if (!error) return;
-    state.ready.delete(spec.key);
-    state.readyModules.delete(spec.moduleKey);
-    failures.set(spec.key, error.message);
-  });
+  const check = device.popErrorScope().then((error) => {
+    if (!error) return null;
+    if (state.ready.get(spec.key) === pipeline) state.ready.delete(spec.key);
+    if (state.readyModules.get(spec.moduleKey) === module) state.readyModules.delete(spec.moduleKey);
+    return error.message;
+  }, () => null);
+  state.pipelineChecks.set(spec.key, check);
   return pipeline;
+}
+
+/** The creation error of a pipeline created synchronously, once known; null if none (or not such a pipeline). */
+export async function pipelineFailure(state: DeviceState, key: string): Promise<string | null> {
+  return (await state.pipelineChecks.get(key)) ?? null;
 }

@@ -3,10 +3,10 @@ import broadcastSource from '../../shaders/broadcast.wgsl?raw';
 import { type BufferRange } from '../gpu/buffers.js';
 import { limitsOf, type DeviceState } from '../gpu/device-state.js';
 import { specialize } from '../gpu/specialize.js';
-import { type Prepared, type Recorder } from '../gpu/submit.js';
+import { type KernelPlan } from '../gpu/execute.js';
 import { type Collapsed } from '../shape.js';
 import { type WorkgroupSize } from './dropout-family.js';
-import { elementwiseLayout, prepareElementwise, prepareElementwiseSync, writeScalars, type ElementwiseJob } from './elementwise.js';
+import { elementwiseLayout, planElementwise, writeScalars, type ElementwiseJob } from './elementwise.js';
 
 /** Mirror of `struct Params` in shaders/broadcast.wgsl: scalars, then two vec4<u32>[2] arrays. */
 export const BROADCAST_FIELDS = [
@@ -34,13 +34,9 @@ export interface BroadcastJob {
   operation: string;
 }
 
-export function prepareBroadcast(state: DeviceState, job: BroadcastJob): Promise<Recorder> {
-  return prepareElementwise(state, broadcastJob(state, job));
-}
-
-/** The same, ready at once (see prepareElementwiseSync). */
-export function prepareBroadcastSync(state: DeviceState, job: BroadcastJob): Prepared {
-  return prepareElementwiseSync(state, broadcastJob(state, job));
+/** Plans the noise-shape apply for the shared call path. */
+export function planBroadcast(state: DeviceState, job: BroadcastJob): KernelPlan {
+  return planElementwise(state, broadcastJob(state, job));
 }
 
 function broadcastJob(state: DeviceState, job: BroadcastJob): ElementwiseJob {

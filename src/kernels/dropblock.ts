@@ -7,8 +7,8 @@ import { DropoutArgumentError } from '../errors.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { ensureBuffer, limitsOf, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
-import { getPipeline, layoutFor, type LayoutSpec } from '../gpu/pipeline-cache.js';
-import { uniformSlot, uniformsFor, type Recorder } from '../gpu/submit.js';
+import { type LayoutSpec, type PipelineSpec } from '../gpu/pipeline-cache.js';
+import { type KernelPlan } from '../gpu/execute.js';
 import { type WorkgroupSize } from './dropout-family.js';
 import { writeScalars } from './elementwise.js';
 
@@ -48,7 +48,7 @@ const code = (): string => dropblockSource;
  * when W is not a multiple of 32] → finish, or count → finish. The seed draw is recorded before
  * it; the apply after it, as dropout's masked apply reading the scale from `scale` (f32 word 1).
  */
-export async function prepareDropBlock(state: DeviceState, job: DropBlockJob): Promise<{ record: Recorder; scale: GPUBuffer }> {
+export function planDropBlock(state: DeviceState, job: DropBlockJob): { plan: KernelPlan; scale: GPUBuffer } {
   const g = job.geometry;
   const limits = limitsOf(state);
   const wg = job.workgroupSize;
@@ -57,7 +57,7 @@ export async function prepareDropBlock(state: DeviceState, job: DropBlockJob): P
   const aligned = g.width % 32 === 0;
   type Entry = 'dropblock_rows' | 'dropblock_cols' | 'dropblock_pack' | 'dropblock_count' | 'dropblock_finish';
   const layoutOf = (entry: Entry): LayoutSpec => (entry === 'dropblock_count' || entry === 'dropblock_finish' ? COUNT_LAYOUT : MASK_LAYOUT);
-  const pipelineFor = (entry: Entry): Promise<GPUComputePipeline> => getPipeline(state, {
+  const pipelineFor = (entry: Entry): PipelineSpec => ({
     key: `dropblock:${entry}:wg${wg}`, moduleKey: 'dropblock:f32', code, entry,
     layout: layoutOf(entry), constants: entry === 'dropblock_finish' ? {} : { WORKGROUP_SIZE: wg },
   });
@@ -81,6 +81,7 @@ export async function prepareDropBlock(state: DeviceState, job: DropBlockJob): P
   if (largest > bindingLimit) {
     throw new DropoutArgumentError('shape', [g.planes, g.depth, g.height, g.width], `a map whose DropBlock bit masks fit one storage binding (maxStorageBufferBindingSize = ${bindingLimit} bytes)`, `the largest needs ${largest}`);
   }
+  const groupsOf = (step: { entry: Entry; words: number }): number => (step.entry === 'dropblock_finish' ? 1 : Math.ceil(step.words / wg));
   const scratch = (name: string, words: number): GPUBufferBinding => ({ buffer: ensureBuffer(state, name, 4 * words + 16, STORAGE), offset: 0, size: 4 * words + 4 });
   const steps: { entry: Entry; words: number; maskShift: number; input: GPUBufferBinding; output: GPUBufferBinding | null }[] = [];
   if (job.seeds) {
@@ -98,35 +99,30 @@ export async function prepareDropBlock(state: DeviceState, job: DropBlockJob): P
     steps.push({ entry: 'dropblock_count', words: Math.ceil(g.numel / 32), maskShift, input: maskResource, output: null });
   }
   steps.push({ entry: 'dropblock_finish', words: 1, maskShift, input: maskResource, output: null });
-  const pipelines = await Promise.all(steps.map((step) => pipelineFor(step.entry)));
-
-  const maskPass: Recorder = (target) => {
-    const slot = uniformSlot(state, DROPBLOCK_PARAMS_BYTES);
-    const data = new ArrayBuffer(slot * steps.length);
-    const grids = steps.map((step, i) => {
-      const groups = step.entry === 'dropblock_finish' ? 1 : Math.ceil(step.words / wg);
-      writeScalars(new DataView(data), i * slot, DROPBLOCK_FIELDS, FLOATS, {
-        ...common, n: g.numel, mask_shift: step.maskShift, groups, words: step.words,
+  const plan: KernelPlan = {
+    pipelines: steps.map((step) => pipelineFor(step.entry)),
+    uniformBytes: DROPBLOCK_PARAMS_BYTES,
+    slots: steps.length,
+    writeUniforms: (view, at) => steps.forEach((step, i) => writeScalars(view, at(i), DROPBLOCK_FIELDS, FLOATS, {
+      ...common, n: g.numel, mask_shift: step.maskShift, groups: groupsOf(step), words: step.words,
+    })),
+    dispatches: steps.length,
+    record: (r) => {
+      r.encoder.clearBuffer(kept, 0, 16);
+      const pass = r.encoder.beginComputePass({ label: `${job.operation} block mask` });
+      steps.forEach((step, i) => {
+        const entries: GPUBindGroupEntry[] = [
+          { binding: 0, resource: r.uniforms },
+          { binding: 3, resource: step.input },
+          ...(step.output ? [{ binding: 4, resource: step.output }] : []),
+          { binding: 5, resource: { buffer: kept, offset: 0, size: 16 } },
+        ];
+        pass.setPipeline(r.pipeline(i));
+        pass.setBindGroup(0, r.bindGroup(layoutOf(step.entry), entries, `${job.operation} ${step.entry}`), [r.offset(i)]);
+        pass.dispatchWorkgroups(...dispatchGrid(groupsOf(step), limits.maxPerDimension));
       });
-      return dispatchGrid(groups, limits.maxPerDimension);
-    });
-    const uniforms = uniformsFor(state, data, target, `${job.operation} block params`);
-    target.encoder.clearBuffer(kept, 0, 16);
-    const pass = target.encoder.beginComputePass({ label: `${job.operation} block mask` });
-    steps.forEach((step, i) => {
-      const entries: GPUBindGroupEntry[] = [
-        { binding: 0, resource: { buffer: uniforms, offset: 0, size: DROPBLOCK_PARAMS_BYTES } },
-        { binding: 3, resource: step.input },
-        ...(step.output ? [{ binding: 4, resource: step.output }] : []),
-        { binding: 5, resource: { buffer: kept, offset: 0, size: 16 } },
-      ];
-      const layout = layoutFor(state, layoutOf(step.entry)).group;
-      pass.setPipeline(pipelines[i]!);
-      pass.setBindGroup(0, state.device.createBindGroup({ label: `${job.operation} ${step.entry}`, layout, entries }), [i * slot]);
-      pass.dispatchWorkgroups(grids[i]![0], grids[i]![1]);
-    });
-    pass.end();
+      pass.end();
+    },
   };
-
-  return { record: maskPass, scale: kept };
+  return { plan, scale: kept };
 }

@@ -13,7 +13,7 @@ import { PARAMS_BYTES } from './dropout-params.js';
 
 export type DropoutEntry =
   | 'dropout_main' | 'dropout_main_tail' | 'dropout_tie_args' | 'dropout_ties' | 'dropout_ties_all'
-  | 'dropout_pack_mask' | 'dropout_apply_mask' | 'dropout_apply_mask_tail' | 'dropout_fill_mask';
+  | 'dropout_pack_mask' | 'dropout_apply_mask' | 'dropout_apply_mask_tail' | 'dropout_fill_mask' | 'dropout_single';
 /** Invocations per workgroup of a dispatch: 64, 128 or 256. Never changes results. */
 export type WorkgroupSize = 64 | 128 | 256;
 /** Element access: vec4 loads for 16-byte-aligned tensors, scalar ones for any other offset. */

@@ -1,6 +1,8 @@
 // Encodes one element-wise dropout job (a draw, a masked backward or a mask fill) chunk by chunk.
-// Per chunk, one compute pass: [fill mask] → main (whole tiles) → main tail (one workgroup) →
-// [ties (indirect)]; WebGPU keeps that order within a pass. Arguments were validated before this.
+// Per chunk, one compute pass. Multi-pass schedule (CPU adapters): [fill mask] → main (whole
+// tiles) → main tail (one workgroup) → [ties (indirect)] → [pack mask]; WebGPU keeps that order
+// within a pass. Single-pass schedule (GPUs): one dispatch (see src/gpu/schedule.ts). Arguments
+// were validated before this.
 import { type DropRate } from '../rng/threshold.js';
 import { u64Words } from '../rng/seed.js';
 import { philoxUniformPart } from '../rng/philox.js';
@@ -8,18 +10,17 @@ import { BLOCK_ELEMENTS, TILE_ELEMENTS } from '../rng/layout.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, wholeBinding, type Binding, type Chunk } from '../gpu/chunks.js';
 import { type Activation } from '../cpu/epilogue.js';
-import { ensureBuffer, limitsOf, placeholder, type DeviceState } from '../gpu/device-state.js';
+import { ensureBuffer, limitsOf, placeholder, scheduleOf, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
-import { getPipeline, getPipelineSync, layoutFor, type PipelineSpec } from '../gpu/pipeline-cache.js';
-import { recordAndSubmit, uniformSlot, uniformsFor, type Prepared, type Recorder } from '../gpu/submit.js';
+import { type KernelPlan } from '../gpu/execute.js';
+import { type LayoutSpec } from '../gpu/pipeline-cache.js';
 import { dropoutLayout, dropoutPipeline, type DropoutEntry, type DropoutKey, type WorkgroupSize } from './dropout-family.js';
 import { PARAMS_BYTES, ruleFor, writeParams, type Params } from './dropout-params.js';
 
-const COPY_DST = 0x8;
 const STORAGE = 0x80;
 const INDIRECT = 0x100;
-// Tie log header (see shaders/dropout.wgsl): the count and two indirect dispatch sizes; then
-// one word per logged block.
+// Tie log header (see shaders/dropout.wgsl): the count, two indirect dispatch sizes and the count
+// as dropout_ties reads it; then one word per logged block.
 const TIE_LOG_HEADER = 32;
 const TIE_ENTRY_BYTES = 4;
 
@@ -44,7 +45,6 @@ export interface Job {
   seed: bigint;
   offset: bigint;
   workgroupSize: WorkgroupSize;
-  encoder: GPUCommandEncoder | undefined;
   operation: string;
   /** 'apply-mask' only: take the scale from f32 word 1 of this buffer (written earlier on the GPU). */
   dynamicScale?: GPUBuffer | undefined;
@@ -71,12 +71,17 @@ function tieCapacity(state: DeviceState, blocks: number, tieColumns: number): nu
   return Math.min(wanted, tieColumns * 64);
 }
 
-/** The dispatches of one chunk, in order. */
-function dispatchesFor(job: Job, ties: boolean, count: number, mainGroups: number, tailTile: number, maxPerDim: number): Dispatch[] {
+/** The dispatches of one chunk, in order (single: the single-pass schedule). */
+function dispatchesFor(job: Job, single: boolean, ties: boolean, count: number, mainGroups: number, tailTile: number, maxPerDim: number): Dispatch[] {
   const tiles = Math.ceil(count / TILE_ELEMENTS);
   const words = Math.ceil(count / 32);
   const wordGrid = dispatchGrid(Math.ceil(words / job.workgroupSize), maxPerDim);
   if (job.kind === 'fill-mask') return [{ entry: 'dropout_fill_mask', grid: wordGrid }];
+  if (single) {
+    // Every tile, bounds checked inline: the mask backward is its tail entry over the whole chunk.
+    const grid = dispatchGrid(Math.ceil(tiles / (job.workgroupSize / 64)), maxPerDim);
+    return [{ entry: job.kind === 'draw' ? 'dropout_single' : 'dropout_apply_mask_tail', grid }];
+  }
   const [main, tail] = job.kind === 'draw' ? (['dropout_main', 'dropout_main_tail'] as const) : (['dropout_apply_mask', 'dropout_apply_mask_tail'] as const);
   const out: Dispatch[] = [];
   if (mainGroups > 0) out.push({ entry: main, grid: dispatchGrid(mainGroups, maxPerDim) });
@@ -91,41 +96,17 @@ function dispatchesFor(job: Job, ties: boolean, count: number, mainGroups: numbe
   return out;
 }
 
-/** Runs one job: into the caller's encoder if it has one, else in a submit of its own. */
-export async function runJob(state: DeviceState, job: Job): Promise<void> {
-  const record = await prepareJob(state, job);
-  await recordAndSubmit(state, job.operation, job.encoder, record);
-}
-
-/** Compiles what a job needs and returns the function that records it. */
-export async function prepareJob(state: DeviceState, job: Job): Promise<Recorder> {
-  const built = buildJob(state, job);
-  const pipelines = new Map(await Promise.all(built.specs.map(async ([entry, spec]) => [entry, await getPipeline(state, spec)] as const)));
-  return built.finish(pipelines);
-}
-
 /**
- * The same, ready at once: pipelines not compiled yet are created synchronously (see
- * getPipelineSync). For callers that must record before returning.
+ * Plans one job for the shared call path (src/gpu/execute.ts): its pipelines, one uniform struct
+ * per chunk, and the passes that record it.
  */
-export function prepareJobSync(state: DeviceState, job: Job): Prepared {
-  const built = buildJob(state, job);
-  const pipelines = new Map(built.specs.map(([entry, spec]) => [entry, getPipelineSync(state, spec)] as const));
-  return { record: built.finish(pipelines), dispatches: built.dispatches };
-}
-
-/** A planned job: the pipelines it needs, and how to record it once they exist. */
-interface BuiltJob {
-  specs: (readonly [DropoutEntry, PipelineSpec])[];
-  dispatches: number;
-  finish(pipelines: Map<DropoutEntry, GPUComputePipeline>): Recorder;
-}
-
-function buildJob(state: DeviceState, job: Job): BuiltJob {
-  const device = state.device;
+export function planJob(state: DeviceState, job: Job): KernelPlan {
   const limits = limitsOf(state);
   const chunks = planChunks(job.n, chunkElements(limits.maxBindingBytes, limits.storageAlign));
+  const single = scheduleOf(state) === 'single-pass';
   const ties = job.kind === 'draw' && job.rate.ties;
+  // The multi-pass schedule logs the ties level 0 leaves undecided, and stages a draw's keep bits.
+  const logTies = ties && !single;
   const elementBytes = job.f16 ? 2 : 4;
   const vec4 = [job.src, job.dst].every((r) => r === null || vec4Ready(r, job.n, elementBytes));
   const inPlace = job.src !== null && job.dst !== null && job.src.buffer === job.dst.buffer && job.src.byteOffset === job.dst.byteOffset;
@@ -138,17 +119,17 @@ function buildJob(state: DeviceState, job: Job): BuiltJob {
 
   const work = chunks.map((chunk: Chunk): ChunkWork => {
     const tiles = Math.ceil(chunk.count / TILE_ELEMENTS);
-    const mainGroups = Math.floor(Math.floor(chunk.count / TILE_ELEMENTS) / tilesPerGroup);
+    const mainGroups = single ? 0 : Math.floor(Math.floor(chunk.count / TILE_ELEMENTS) / tilesPerGroup);
     const tailTile = mainGroups * tilesPerGroup;
     const [fullX, fullY] = dispatchGrid(tiles, limits.maxPerDimension);
-    const capacity = ties ? tieCapacity(state, tiles * 64, fullX) : 0;
+    const capacity = logTies ? tieCapacity(state, tiles * 64, fullX) : 0;
     const src = job.src && elementBinding(job.src, chunk, limits.storageAlign, vec4, elementBytes);
     const dst = job.dst && elementBinding(job.dst, chunk, limits.storageAlign, vec4, elementBytes);
     const mask = job.mask && maskBinding(job.mask, chunk, limits.storageAlign);
     const aux = job.epilogue?.aux ? elementBinding(job.epilogue.aux, chunk, limits.storageAlign, auxVec4, elementBytes) : null;
     return {
       src, dst, mask, aux,
-      dispatches: dispatchesFor(job, ties, chunk.count, mainGroups, tailTile, limits.maxPerDimension),
+      dispatches: dispatchesFor(job, single, ties, chunk.count, mainGroups, tailTile, limits.maxPerDimension),
       params: {
         n: chunk.count,
         block_base: chunk.start / BLOCK_ELEMENTS,
@@ -190,53 +171,54 @@ function buildJob(state: DeviceState, job: Job): BuiltJob {
   const entries = [...new Set(work.flatMap((w) => w.dispatches.map((d) => d.entry)))];
   const maxCapacity = Math.max(0, ...work.map((w) => w.params.tie_capacity));
   const maxBlocks = Math.max(1, ...chunks.map((chunk) => Math.ceil(chunk.count / TILE_ELEMENTS) * 64));
-  const specs = entries.map((entry) => [entry, dropoutPipeline(keyFor(entry))] as const);
+  const specs = entries.map((entry) => dropoutPipeline(keyFor(entry)));
   const dispatches = work.reduce((count, w) => count + w.dispatches.length, 0);
 
-  return { specs, dispatches, finish: (pipelines) => (target) => {
-    const { encoder } = target;
-    const slot = uniformSlot(state, PARAMS_BYTES);
-    const data = new ArrayBuffer(slot * work.length);
-    const view = new DataView(data);
-    work.forEach((w, i) => writeParams(view, i * slot, w.params));
-    const uniforms = uniformsFor(state, data, target, `${job.operation} params`);
-    const tieLog = ties ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + TIE_ENTRY_BYTES * Math.max(1, maxCapacity), STORAGE | INDIRECT | COPY_DST) : null;
-    const stage = job.kind === 'draw' && job.mask ? ensureBuffer(state, 'mask stage', 4 * maxBlocks, STORAGE) : null;
-    work.forEach((w, i) => {
-      const groups = new Map<GPUBindGroupLayout, GPUBindGroup>();
-      const bindGroup = (entry: DropoutEntry): GPUBindGroup => {
-        const layout = layoutFor(state, dropoutLayout(entry, job.epilogue !== undefined)).group;
-        let group = groups.get(layout);
-        if (!group) {
-          group = device.createBindGroup({
-            label: `${job.operation} ${entry}`,
-            layout,
-            entries: [
-              { binding: 0, resource: { buffer: uniforms, offset: 0, size: PARAMS_BYTES } },
-              { binding: 1, resource: !inPlace && w.src ? w.src : { buffer: placeholder(state, 1) } },
-              { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
-              { binding: 3, resource: w.mask ?? { buffer: placeholder(state, 3) } },
-              { binding: 4, resource: { buffer: tieLog ?? placeholder(state, 4) } },
-              { binding: 7, resource: { buffer: stage ?? job.dynamicScale ?? placeholder(state, 7) } },
-              ...(biasBinding ? [
-                { binding: 5, resource: biasBinding },
-                { binding: 6, resource: w.aux ?? { buffer: placeholder(state, 6) } },
-              ] : []),
-            ],
-          });
-          groups.set(layout, group);
+  const index = new Map(entries.map((entry, i) => [entry, i] as const));
+  return {
+    pipelines: specs,
+    uniformBytes: PARAMS_BYTES,
+    slots: work.length,
+    writeUniforms: (view, at) => work.forEach((w, i) => writeParams(view, at(i), w.params)),
+    dispatches,
+    record: (r) => {
+      const { encoder } = r;
+      const tieLog = logTies ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + TIE_ENTRY_BYTES * Math.max(1, maxCapacity), STORAGE | INDIRECT) : null;
+      const stage = job.kind === 'draw' && job.mask && !single ? ensureBuffer(state, 'mask stage', 4 * maxBlocks, STORAGE) : null;
+      work.forEach((w, i) => {
+        const groups = new Map<LayoutSpec, GPUBindGroup>();
+        const bindGroup = (entry: DropoutEntry): GPUBindGroup => {
+          const layout = dropoutLayout(entry, job.epilogue !== undefined);
+          let group = groups.get(layout);
+          if (!group) groups.set(layout, group = groupOf(layout, entry));
+          return group;
+        };
+        const groupOf = (layout: LayoutSpec, entry: DropoutEntry): GPUBindGroup => r.bindGroup(layout, [
+          { binding: 0, resource: r.uniforms },
+          { binding: 1, resource: !inPlace && w.src ? w.src : { buffer: placeholder(state, 1) } },
+          { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
+          { binding: 3, resource: w.mask ?? { buffer: placeholder(state, 3) } },
+          { binding: 4, resource: { buffer: tieLog ?? placeholder(state, 4) } },
+          { binding: 7, resource: { buffer: stage ?? job.dynamicScale ?? placeholder(state, 7) } },
+          ...(biasBinding ? [
+            { binding: 5, resource: biasBinding },
+            { binding: 6, resource: w.aux ?? { buffer: placeholder(state, 6) } },
+          ] : []),
+        ], `${job.operation} ${entry}`);
+        const pass = encoder.beginComputePass({ label: job.operation });
+        const offsets = [r.offset(i)];
+        // Every native call counts on the host path: bind a group only when the layout changes.
+        let bound: GPUBindGroup | null = null;
+        for (const d of w.dispatches) {
+          pass.setPipeline(r.pipeline(index.get(d.entry)!));
+          const group = bindGroup(d.entry);
+          if (group !== bound) pass.setBindGroup(0, group, offsets);
+          bound = group;
+          if (Array.isArray(d.grid)) pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
+          else pass.dispatchWorkgroupsIndirect(tieLog!, d.grid.indirect);
         }
-        return group;
-      };
-      if (tieLog) encoder.clearBuffer(tieLog, 0, TIE_LOG_HEADER);
-      const pass = encoder.beginComputePass({ label: job.operation });
-      for (const d of w.dispatches) {
-        pass.setPipeline(pipelines.get(d.entry)!);
-        pass.setBindGroup(0, bindGroup(d.entry), [i * slot]);
-        if (Array.isArray(d.grid)) pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
-        else pass.dispatchWorkgroupsIndirect(tieLog!, d.grid.indirect);
-      }
-      pass.end();
-    });
-  } };
+        pass.end();
+      });
+    },
+  };
 }

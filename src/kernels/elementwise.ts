@@ -5,8 +5,8 @@ import { type BufferRange } from '../gpu/buffers.js';
 import { chunkElements, elementBinding, planChunks, vec4Ready, type Binding, type Chunk } from '../gpu/chunks.js';
 import { limitsOf, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
-import { getPipeline, getPipelineSync, layoutFor, type LayoutSpec, type PipelineSpec } from '../gpu/pipeline-cache.js';
-import { uniformSlot, uniformsFor, type Prepared, type Recorder } from '../gpu/submit.js';
+import { type LayoutSpec, type PipelineSpec } from '../gpu/pipeline-cache.js';
+import { type KernelPlan } from '../gpu/execute.js';
 import { ioKey, ioSource, type WorkgroupSize } from './dropout-family.js';
 import { placeholder } from '../gpu/device-state.js';
 
@@ -49,21 +49,8 @@ export interface ElementwiseJob {
   operation: string;
 }
 
-export async function prepareElementwise(state: DeviceState, job: ElementwiseJob): Promise<Recorder> {
-  const built = buildElementwise(state, job);
-  const [main, tail] = await Promise.all(built.specs.map((spec) => getPipeline(state, spec)));
-  return built.finish(main!, tail!);
-}
-
-/** The same, ready at once (pipelines created synchronously if need be; see getPipelineSync). */
-export function prepareElementwiseSync(state: DeviceState, job: ElementwiseJob): Prepared {
-  const built = buildElementwise(state, job);
-  const [main, tail] = built.specs.map((spec) => getPipelineSync(state, spec));
-  return { record: built.finish(main!, tail!), dispatches: built.dispatches };
-}
-
-function buildElementwise(state: DeviceState, job: ElementwiseJob): { specs: PipelineSpec[]; dispatches: number; finish(main: GPUComputePipeline, tail: GPUComputePipeline): Recorder } {
-  const device = state.device;
+/** Plans the job for the shared call path: one uniform struct and one compute pass per chunk. */
+export function planElementwise(state: DeviceState, job: ElementwiseJob): KernelPlan {
   const limits = limitsOf(state);
   const elementBytes = job.f16 ? 2 : 4;
   const vec4 = vec4Ready(job.src, job.n, elementBytes) && vec4Ready(job.dst, job.n, elementBytes);
@@ -80,41 +67,35 @@ function buildElementwise(state: DeviceState, job: ElementwiseJob): { specs: Pip
   const code = (): string => `${job.f16 ? 'enable f16;\n' : ''}${job.prefix ?? ''}\n${ioSource(io, shift, inPlace, job.f16)}\n${job.source}`;
   const spec = (entry: string, constants: Record<string, number>): PipelineSpec =>
     ({ key: `${moduleKey}:${entry}:wg${constants.WORKGROUP_SIZE ?? 1}`, moduleKey, code, entry, layout: job.layout, constants });
-  const specs = [spec(`${job.family}_apply`, { WORKGROUP_SIZE: job.workgroupSize }), spec(`${job.family}_apply_tail`, {})];
-  const dispatches = work.reduce((count, w) => count + (w.groups > 0 ? 1 : 0) + (w.chunk.count % 4 !== 0 ? 1 : 0), 0);
-
-  return { specs, dispatches, finish: (main, tail) => (target) => {
-    const slot = uniformSlot(state, job.paramsBytes);
-    const data = new ArrayBuffer(slot * work.length);
-    const view = new DataView(data);
-    work.forEach((w, i) => job.writeParams(view, i * slot, w.chunk, w.src, w.dst, w.groups));
-    const uniforms = uniformsFor(state, data, target, `${job.operation} params`);
-    const layout = layoutFor(state, job.layout).group;
-    work.forEach((w, i) => {
-      const bindGroup = device.createBindGroup({
-        label: job.operation,
-        layout,
-        entries: [
-          { binding: 0, resource: { buffer: uniforms, offset: 0, size: job.paramsBytes } },
-          { binding: 1, resource: inPlace ? { buffer: placeholder(state, 1) } : w.src },
-          { binding: 2, resource: w.dst },
-          ...(job.extraBindings ?? []),
-        ],
-      });
-      const pass = target.encoder.beginComputePass({ label: job.operation });
-      pass.setBindGroup(0, bindGroup, [i * slot]);
+  const MAIN = 0;
+  const TAIL = 1;
+  return {
+    pipelines: [spec(`${job.family}_apply`, { WORKGROUP_SIZE: job.workgroupSize }), spec(`${job.family}_apply_tail`, {})],
+    uniformBytes: job.paramsBytes,
+    slots: work.length,
+    writeUniforms: (view, at) => work.forEach((w, i) => job.writeParams(view, at(i), w.chunk, w.src, w.dst, w.groups)),
+    dispatches: work.reduce((count, w) => count + (w.groups > 0 ? 1 : 0) + (w.chunk.count % 4 !== 0 ? 1 : 0), 0),
+    record: (r) => work.forEach((w, i) => {
+      const bindGroup = r.bindGroup(job.layout, [
+        { binding: 0, resource: r.uniforms },
+        { binding: 1, resource: inPlace ? { buffer: placeholder(state, 1) } : w.src },
+        { binding: 2, resource: w.dst },
+        ...(job.extraBindings ?? []),
+      ], job.operation);
+      const pass = r.encoder.beginComputePass({ label: job.operation });
+      pass.setBindGroup(0, bindGroup, [r.offset(i)]);
       if (w.groups > 0) {
-        pass.setPipeline(main);
+        pass.setPipeline(r.pipeline(MAIN));
         const [x, y] = dispatchGrid(w.groups, limits.maxPerDimension);
         pass.dispatchWorkgroups(x, y);
       }
       if (w.chunk.count % 4 !== 0) {
-        pass.setPipeline(tail);
+        pass.setPipeline(r.pipeline(TAIL));
         pass.dispatchWorkgroups(1);
       }
       pass.end();
-    });
-  } };
+    }),
+  };
 }
 
 /** Writes scalar struct fields in order (f32 for names in `floats`, u32 otherwise). */

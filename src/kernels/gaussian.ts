@@ -2,12 +2,12 @@
 import gaussianSource from '../../shaders/gaussian.wgsl?raw';
 import { type BufferRange } from '../gpu/buffers.js';
 import { type DeviceState } from '../gpu/device-state.js';
-import { type Recorder } from '../gpu/submit.js';
+import { type KernelPlan } from '../gpu/execute.js';
 import { u64Words } from '../rng/seed.js';
 import { philoxUniformPart } from '../rng/philox.js';
 import { GAUSSIAN_STREAM } from '../cpu/gaussian.js';
 import { PHILOX_WGSL, type WorkgroupSize } from './dropout-family.js';
-import { elementwiseLayout, prepareElementwise, writeScalars } from './elementwise.js';
+import { elementwiseLayout, planElementwise, writeScalars } from './elementwise.js';
 
 /** Mirror of `struct Params` in shaders/gaussian.wgsl. */
 export const GAUSSIAN_FIELDS = [
@@ -31,11 +31,12 @@ export interface GaussianJob {
   operation: string;
 }
 
-export function prepareGaussian(state: DeviceState, job: GaussianJob): Promise<Recorder> {
+/** Plans Gaussian dropout for the shared call path. */
+export function planGaussian(state: DeviceState, job: GaussianJob): KernelPlan {
   const [seedLo, seedHi] = u64Words(job.seed);
   const [offsetLo, offsetHi] = u64Words(job.offset);
   const pre = philoxUniformPart(offsetLo, offsetHi, [seedLo, seedHi], GAUSSIAN_STREAM);
-  return prepareElementwise(state, {
+  return planElementwise(state, {
     family: 'gaussian',
     prefix: PHILOX_WGSL,
     source: gaussianSource,

@@ -5,9 +5,9 @@ import { DropoutArgumentError } from '../errors.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { limitsOf, placeholder, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
-import { getPipeline, layoutFor, type LayoutSpec } from '../gpu/pipeline-cache.js';
+import { type LayoutSpec } from '../gpu/pipeline-cache.js';
 import { specialize } from '../gpu/specialize.js';
-import { uniformSlot, uniformsFor, type Recorder } from '../gpu/submit.js';
+import { type KernelPlan } from '../gpu/execute.js';
 import { blocksFor } from '../rng/layout.js';
 import { u64Words } from '../rng/seed.js';
 import { type DropRate } from '../rng/threshold.js';
@@ -66,14 +66,11 @@ function binding(state: DeviceState, range: BufferRange, elementBytes: number): 
   return { resource: { buffer: range.buffer, offset: start, size: Math.max(4, size) }, shift: (range.byteOffset - start) / elementBytes };
 }
 
-export async function prepareMc(state: DeviceState, job: McJob): Promise<Recorder> {
+/** Plans Monte Carlo dropout for the shared call path: one dispatch. */
+export function planMc(state: DeviceState, job: McJob): KernelPlan {
   const flags = { SAMPLES: job.out !== null, STATS: job.mean !== null || job.variance !== null };
   const moduleKey = `mc:${job.f16 ? 'f16' : 'f32'}:${flags.SAMPLES ? 'samples' : ''}${flags.STATS ? '+stats' : ''}`;
   const elem = job.f16 ? 'alias Elem = f16;' : 'alias Elem = f32;';
-  const pipeline = await getPipeline(state, {
-    key: `${moduleKey}:mc_dropout:wg${job.workgroupSize}`, moduleKey, entry: 'mc_dropout', layout: LAYOUT,
-    code: () => `${job.f16 ? 'enable f16;\n' : ''}${BERNOULLI_WGSL}\n${elem}\n${specialize(mcSource, flags, 'mc.wgsl')}`, constants: { WORKGROUP_SIZE: job.workgroupSize },
-  });
   const elementBytes = job.f16 ? 2 : 4;
   const x = binding(state, job.x, elementBytes);
   const bound = [job.out, job.mean, job.variance].map((r, i) => (r ? binding(state, r, elementBytes) : { resource: { buffer: placeholder(state, i + 2) }, shift: 0 }));
@@ -82,27 +79,30 @@ export async function prepareMc(state: DeviceState, job: McJob): Promise<Recorde
   const { invK, varFactor } = mcConstants(job.samples, job.unbiased);
   const workgroups = Math.ceil(blocksFor(job.n) / job.workgroupSize);
   const grid = dispatchGrid(workgroups, limitsOf(state).maxPerDimension);
-  return (target) => {
-    const data = new ArrayBuffer(uniformSlot(state, MC_PARAMS_BYTES));
-    writeScalars(new DataView(data), 0, MC_FIELDS, FLOATS, {
+  return {
+    pipelines: [{
+      key: `${moduleKey}:mc_dropout:wg${job.workgroupSize}`, moduleKey, entry: 'mc_dropout', layout: LAYOUT,
+      code: () => `${job.f16 ? 'enable f16;\n' : ''}${BERNOULLI_WGSL}\n${elem}\n${specialize(mcSource, flags, 'mc.wgsl')}`, constants: { WORKGROUP_SIZE: job.workgroupSize },
+    }],
+    uniformBytes: MC_PARAMS_BYTES,
+    slots: 1,
+    writeUniforms: (view, at) => writeScalars(view, at(0), MC_FIELDS, FLOATS, {
       n: job.n, samples: job.samples, ...ruleFor(job.rate), ties: job.rate.ties ? 1 : 0, scale: job.rate.scale, inv_k: invK, var_factor: varFactor,
       seed_lo: seedLo, seed_hi: seedHi, offset_lo: offsetLo, offset_hi: offsetHi,
       x_shift: x.shift, out_shift: bound[0]!.shift, mean_shift: bound[1]!.shift, var_shift: bound[2]!.shift,
-    });
-    const uniforms = uniformsFor(state, data, target, `${job.operation} params`);
-    const bindGroup = state.device.createBindGroup({
-      label: job.operation,
-      layout: layoutFor(state, LAYOUT).group,
-      entries: [
-        { binding: 0, resource: { buffer: uniforms, offset: 0, size: MC_PARAMS_BYTES } },
+    }),
+    dispatches: 1,
+    record: (r) => {
+      const bindGroup = r.bindGroup(LAYOUT, [
+        { binding: 0, resource: r.uniforms },
         { binding: 1, resource: x.resource },
         ...bound.map((b, i) => ({ binding: i + 2, resource: b.resource })),
-      ],
-    });
-    const pass = target.encoder.beginComputePass({ label: job.operation });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup, [0]);
-    pass.dispatchWorkgroups(grid[0], grid[1]);
-    pass.end();
+      ], job.operation);
+      const pass = r.encoder.beginComputePass({ label: job.operation });
+      pass.setPipeline(r.pipeline(0));
+      pass.setBindGroup(0, bindGroup, [r.offset(0)]);
+      pass.dispatchWorkgroups(grid[0], grid[1]);
+      pass.end();
+    },
   };
 }

@@ -5,8 +5,8 @@ import { type BufferRange } from '../gpu/buffers.js';
 import { elementBinding, planChunks, wholeBinding } from '../gpu/chunks.js';
 import { ensureBuffer, limitsOf, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
-import { getPipeline, layoutFor, type LayoutSpec } from '../gpu/pipeline-cache.js';
-import { uniformSlot, uniformsFor, type Recorder } from '../gpu/submit.js';
+import { type LayoutSpec, type PipelineSpec } from '../gpu/pipeline-cache.js';
+import { type KernelPlan } from '../gpu/execute.js';
 import { DropoutArgumentError } from '../errors.js';
 
 const COMPUTE = 0x4;
@@ -28,7 +28,7 @@ const LAYOUT: LayoutSpec = {
  * the same order as unchunked (so the result does not change). Refused only when one block of
  * 256 rows does not fit a binding.
  */
-export async function prepareColumnSums(state: DeviceState, src: BufferRange, out: BufferRange, rows: number, cols: number, operation: string, f16 = false): Promise<Recorder> {
+export function planColumnSums(state: DeviceState, src: BufferRange, out: BufferRange, rows: number, cols: number, operation: string, f16 = false): KernelPlan {
   const limits = limitsOf(state);
   const elementBytes = f16 ? 2 : 4;
   const rowBytes = elementBytes * cols;
@@ -39,34 +39,36 @@ export async function prepareColumnSums(state: DeviceState, src: BufferRange, ou
   }
   const dtype = f16 ? 'f16' : 'f32';
   const code = (): string => `${f16 ? 'enable f16;\nalias Elem = f16;' : 'alias Elem = f32;'}\n${reduceSource}`;
-  const spec = (entry: string) => getPipeline(state, { key: `reduce:${dtype}:${entry}:wg64`, moduleKey: `reduce:${dtype}`, code, entry, layout: LAYOUT });
-  const [blocksPipeline, finalPipeline] = await Promise.all([spec('colsum_blocks'), spec('colsum_final')]);
+  const spec = (entry: string): PipelineSpec => ({ key: `reduce:${dtype}:${entry}:wg64`, moduleKey: `reduce:${dtype}`, code, entry, layout: LAYOUT });
+  const BLOCKS = 0;
+  const FINAL = 1;
   const blocks = Math.ceil(rows / ROWS_PER_BLOCK);
   const outBinding = wholeBinding(out, limits.storageAlign, elementBytes);
+  const label = `${operation} column sums`;
+  const pipelines = [spec('colsum_blocks'), spec('colsum_final')];
   if (single) {
     const srcBinding = wholeBinding(src, limits.storageAlign, elementBytes);
-    return (target) => {
-      const partial = ensureBuffer(state, 'column partial sums', Math.max(16, 4 * blocks * cols), 0x80);
-      const data = new ArrayBuffer(uniformSlot(state, PARAMS_BYTES));
-      new Uint32Array(data, 0, 8).set([rows, cols, blocks, srcBinding.shift, outBinding.shift, 0, 0, 0]);
-      const uniforms = uniformsFor(state, data, target, `${operation} column sums`);
-      const bindGroup = state.device.createBindGroup({
-        label: `${operation} column sums`,
-        layout: layoutFor(state, LAYOUT).group,
-        entries: [
-          { binding: 0, resource: { buffer: uniforms, offset: 0, size: PARAMS_BYTES } },
+    const partial = ensureBuffer(state, 'column partial sums', Math.max(16, 4 * blocks * cols), 0x80);
+    return {
+      pipelines,
+      uniformBytes: PARAMS_BYTES,
+      slots: 1,
+      writeUniforms: (view, at) => [rows, cols, blocks, srcBinding.shift, outBinding.shift, 0, 0, 0].forEach((v, i) => view.setUint32(at(0) + 4 * i, v, true)),
+      dispatches: 2,
+      record: (r) => {
+        const pass = r.encoder.beginComputePass({ label });
+        pass.setBindGroup(0, r.bindGroup(LAYOUT, [
+          { binding: 0, resource: r.uniforms },
           { binding: 1, resource: srcBinding },
           { binding: 2, resource: { buffer: partial } },
           { binding: 3, resource: outBinding },
-        ],
-      });
-      const pass = target.encoder.beginComputePass({ label: `${operation} column sums` });
-      pass.setBindGroup(0, bindGroup, [0]);
-      pass.setPipeline(blocksPipeline);
-      pass.dispatchWorkgroups(...dispatchGrid(Math.ceil((blocks * cols) / 64), limits.maxPerDimension));
-      pass.setPipeline(finalPipeline);
-      pass.dispatchWorkgroups(...dispatchGrid(Math.ceil(cols / 64), limits.maxPerDimension));
-      pass.end();
+        ], label), [r.offset(0)]);
+        pass.setPipeline(r.pipeline(BLOCKS));
+        pass.dispatchWorkgroups(...dispatchGrid(Math.ceil((blocks * cols) / 64), limits.maxPerDimension));
+        pass.setPipeline(r.pipeline(FINAL));
+        pass.dispatchWorkgroups(...dispatchGrid(Math.ceil(cols / 64), limits.maxPerDimension));
+        pass.end();
+      },
     };
   }
   const chunks = planChunks(rows, chunkRows).map((c) => ({
@@ -75,38 +77,39 @@ export async function prepareColumnSums(state: DeviceState, src: BufferRange, ou
     blocks: Math.ceil(c.count / ROWS_PER_BLOCK),
     src: elementBinding(src, { start: c.start * cols, count: c.count * cols }, limits.storageAlign, false, elementBytes),
   }));
-  return (target) => {
-    const { encoder } = target;
-    const partial = ensureBuffer(state, 'column partial sums (chunked)', Math.max(16, 4 * blocks * cols), 0x80 | 0x8);
-    const chunkPartial = ensureBuffer(state, 'column partial sums (chunk)', Math.max(16, 4 * (chunkRows / ROWS_PER_BLOCK) * cols), 0x80 | 0x4);
-    const slot = uniformSlot(state, PARAMS_BYTES);
-    const data = new ArrayBuffer(slot * (chunks.length + 1));
-    chunks.forEach((c, i) => new Uint32Array(data, i * slot, 8).set([c.rows, cols, c.blocks, c.src.shift, 0, 0, 0, 0]));
-    new Uint32Array(data, chunks.length * slot, 8).set([rows, cols, blocks, 0, outBinding.shift, 0, 0, 0]);
-    const uniforms = uniformsFor(state, data, target, `${operation} column sums`);
-    const layout = layoutFor(state, LAYOUT).group;
-    const group = (srcBinding: GPUBufferBinding, partialBuffer: GPUBuffer) => state.device.createBindGroup({
-      label: `${operation} column sums`,
-      layout,
-      entries: [
-        { binding: 0, resource: { buffer: uniforms, offset: 0, size: PARAMS_BYTES } },
+  const partial = ensureBuffer(state, 'column partial sums (chunked)', Math.max(16, 4 * blocks * cols), 0x80 | 0x8);
+  const chunkPartial = ensureBuffer(state, 'column partial sums (chunk)', Math.max(16, 4 * (chunkRows / ROWS_PER_BLOCK) * cols), 0x80 | 0x4);
+  return {
+    pipelines,
+    uniformBytes: PARAMS_BYTES,
+    slots: chunks.length + 1,
+    writeUniforms: (view, at) => {
+      const put = (slot: number, values: number[]): void => values.forEach((v, i) => view.setUint32(at(slot) + 4 * i, v, true));
+      chunks.forEach((c, i) => put(i, [c.rows, cols, c.blocks, c.src.shift, 0, 0, 0, 0]));
+      put(chunks.length, [rows, cols, blocks, 0, outBinding.shift, 0, 0, 0]);
+    },
+    dispatches: chunks.length + 1,
+    record: (r) => {
+      const { encoder } = r;
+      const group = (srcBinding: GPUBufferBinding, partialBuffer: GPUBuffer): GPUBindGroup => r.bindGroup(LAYOUT, [
+        { binding: 0, resource: r.uniforms },
         { binding: 1, resource: srcBinding },
         { binding: 2, resource: { buffer: partialBuffer } },
         { binding: 3, resource: outBinding },
-      ],
-    });
-    chunks.forEach((c, i) => {
-      const pass = encoder.beginComputePass({ label: `${operation} column sums, rows ${c.firstBlock * ROWS_PER_BLOCK}+` });
-      pass.setBindGroup(0, group(c.src, chunkPartial), [i * slot]);
-      pass.setPipeline(blocksPipeline);
-      pass.dispatchWorkgroups(...dispatchGrid(Math.ceil((c.blocks * cols) / 64), limits.maxPerDimension));
+      ], label);
+      chunks.forEach((c, i) => {
+        const pass = encoder.beginComputePass({ label: `${label}, rows ${c.firstBlock * ROWS_PER_BLOCK}+` });
+        pass.setBindGroup(0, group(c.src, chunkPartial), [r.offset(i)]);
+        pass.setPipeline(r.pipeline(BLOCKS));
+        pass.dispatchWorkgroups(...dispatchGrid(Math.ceil((c.blocks * cols) / 64), limits.maxPerDimension));
+        pass.end();
+        encoder.copyBufferToBuffer(chunkPartial, 0, partial, 4 * c.firstBlock * cols, 4 * c.blocks * cols);
+      });
+      const pass = encoder.beginComputePass({ label });
+      pass.setBindGroup(0, group(chunks[0]!.src, partial), [r.offset(chunks.length)]);
+      pass.setPipeline(r.pipeline(FINAL));
+      pass.dispatchWorkgroups(...dispatchGrid(Math.ceil(cols / 64), limits.maxPerDimension));
       pass.end();
-      encoder.copyBufferToBuffer(chunkPartial, 0, partial, 4 * c.firstBlock * cols, 4 * c.blocks * cols);
-    });
-    const pass = encoder.beginComputePass({ label: `${operation} column sums` });
-    pass.setBindGroup(0, group(chunks[0]!.src, partial), [chunks.length * slot]);
-    pass.setPipeline(finalPipeline);
-    pass.dispatchWorkgroups(...dispatchGrid(Math.ceil(cols / 64), limits.maxPerDimension));
-    pass.end();
+    },
   };
 }

@@ -1,4 +1,4 @@
-// The element → Philox block mapping of the mask contract (README, "Mask contract").
+// The element → Philox block mapping of the mask contract (docs/mask-contract.md).
 // The WGSL kernels in shaders/dropout.wgsl walk the same mapping from the other side:
 // each invocation owns one block and finds its 24 elements.
 
@@ -19,7 +19,7 @@ export const TILE_ELEMENTS = TILE_BLOCKS * BLOCK_ELEMENTS;
 export const MAX_ELEMENTS_PER_DRAW = 2 ** 36;
 
 /**
- * Where element e's level-0 bits live (README, "Mask contract", step 2): nibble `nibble` of word
+ * Where element e's level-0 bits live (docs/mask-contract.md, step 2): nibble `nibble` of word
  * `word` of Philox block `block`; `slot` = 4 · nibble + word orders the block's elements.
  * @example elementSlot(1541) // { block: 65, word: 1, nibble: 0, slot: 1 }
  */
@@ -35,7 +35,7 @@ export interface ElementSlot {
 }
 
 /**
- * Where element e's nibble lives (README, "Mask contract", step 2).
+ * Where element e's nibble lives (docs/mask-contract.md, step 2).
  * @param e - element index, a non-negative integer (not validated)
  * @example elementSlot(0) // { block: 0, word: 0, nibble: 0, slot: 0 }
  */

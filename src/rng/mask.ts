@@ -79,7 +79,7 @@ export function blockKeepBitsFrom(r0: ArrayLike<number>, rate: DropRate, level: 
 
 /**
  * The keep mask of a draw as packed bits: bit (e & 31) of word (e >> 5) is 1 iff element e is kept
- * (README, "Mask contract"). Bits past n are 0.
+ * (docs/mask-contract.md). Bits past n are 0.
  * @param p - drop probability in [0, 1]
  * @param n - number of elements, an integer in [0, 2^36]
  * @throws {@link DropoutArgumentError} for p, n, seed or offset out of range

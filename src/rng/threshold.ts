@@ -5,7 +5,7 @@ const TWO32 = 0x100000000;
 /**
  * Everything the kernels derive from the drop probability p, computed once on the host. The keep
  * rule is `u >= threshold` for the element's 32-bit uniform u, drawn only as far as it decides:
- * a nibble, then for ties a byte, then 20 bits (README, "Mask contract").
+ * a nibble, then for ties a byte, then 20 bits (docs/mask-contract.md).
  */
 export interface DropRate {
   /** The drop probability as given, in [0, 1]. */

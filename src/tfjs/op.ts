@@ -4,7 +4,7 @@
 // from the CPU reference on any other backend.
 import * as tf from '@tensorflow/tfjs-core';
 import { DropoutArgumentError } from '../errors.js';
-import { ensureBuffer, deviceState, type DeviceState } from '../gpu/device-state.js';
+import { deviceState, type DeviceState } from '../gpu/device-state.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { PhiloxGenerator } from '../rng/generator.js';
 import { keepMask } from '../rng/mask.js';
@@ -12,8 +12,8 @@ import { toU64 } from '../rng/seed.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
 import { collapse, product, type Collapsed } from '../shape.js';
 import { allocateOutput, asWebGPUBackend, finishRecording, openEncoder, tensorBuffer, uniformBuffer, type WebGPUBackendInternals } from './backend.js';
-import { type Prepared, type RecordTarget } from '../gpu/submit.js';
-import { planBroadcast, planDraw } from './record.js';
+import { recordInto, takePipelines, type KernelPlan } from '../gpu/execute.js';
+import { plansFor, type Call } from '../api/functional.js';
 import { generatorFor, philoxSeed } from './seed.js';
 
 /**
@@ -119,11 +119,13 @@ function applyOnGPU(backend: WebGPUBackendInternals, t: tf.Tensor, plan: DropPla
   if (!input) return null;
   const state = deviceState(backend.device);
   const { info, buffer } = allocateOutput(backend, plan.shape);
-  let recordings: Prepared[];
+  let plans: KernelPlan[];
+  let pipelines: GPUComputePipeline[][];
   try {
-    // Everything that can throw (shader specialization, pipeline creation) happens here, before
-    // anything is recorded into tfjs's encoder.
-    recordings = planKernels(state, plan, key, rangeOf(input, plan.n, 'x'), rangeOf(buffer, plan.n, 'y'), label);
+    // Everything that can throw (planning, shader specialization, pipeline creation) happens
+    // here, before anything is recorded into tfjs's encoder.
+    plans = plansFor(callOf(state, plan, key, label), 'forward', rangeOf(input, plan.n, 'x'), rangeOf(buffer, plan.n, 'y'), null);
+    pipelines = takePipelines(state, plans);
   } catch (error) {
     backend.disposeData(info.dataId);
     if (!warnedPlan) {
@@ -132,26 +134,21 @@ function applyOnGPU(backend: WebGPUBackendInternals, t: tf.Tensor, plan: DropPla
     }
     return null;
   }
-  const target: RecordTarget = { encoder: openEncoder(backend), shared: null, uniforms: (data) => uniformBuffer(backend, data) };
-  let dispatches = 0;
-  for (const { record, dispatches: count } of recordings) {
-    record(target);
-    dispatches += count;
-  }
+  const dispatches = recordInto(state, { encoder: openEncoder(backend), uniforms: (data) => uniformBuffer(backend, data) }, plans, pipelines);
   finishRecording(backend, [t.dataId, info.dataId], dispatches);
   counters.gpu++;
   return tf.engine().makeTensorFromTensorInfo(info, backend as unknown as tf.KernelBackend);
 }
 
-function planKernels(state: DeviceState, plan: DropPlan, key: DrawKey, src: BufferRange, dst: BufferRange, label: string): Prepared[] {
-  const draw = { rate: plan.rate, scale: plan.rate.scale, seed: key.seed, offset: key.offset, label };
-  if (!plan.noise) return [planDraw(state, { ...draw, src, dst, mask: null, n: plan.n })];
-  const bytes = 4 * Math.ceil(plan.maskSize / 32);
-  const mask: BufferRange = { buffer: ensureBuffer(state, 'mask scratch', Math.max(16, bytes), 0x80), byteOffset: 0, byteLength: bytes, name: 'mask scratch' };
-  return [
-    planDraw(state, { ...draw, src: null, dst: null, mask, n: plan.maskSize }),
-    planBroadcast(state, { src, dst, mask, n: plan.n, collapsed: plan.noise, scale: plan.rate.scale, label }),
-  ];
+/**
+ * The draw as a call of the core API's element-wise or noise-shape path: inverted dropout in
+ * training mode. The forward and the rebuilt backward are the same draw (dx = keep ? dy · scale : 0).
+ */
+function callOf(state: DeviceState, plan: DropPlan, key: DrawKey, label: string): Call {
+  return {
+    state, n: plan.n, noise: plan.noise, maskSize: plan.maskSize, rate: plan.rate, mode: 'inverted', training: true,
+    seed: key.seed, offset: key.offset, encoder: undefined, workgroupSize: 64, dtype: 'f32', operation: label,
+  };
 }
 
 /** Keep flags over the mask space (1 = kept), from the CPU reference. */
@@ -261,7 +258,7 @@ function optionsOf(third: unknown, fourth: unknown): DropoutOpOptions {
  *
  * On the `webgpu` backend it runs our fused kernel on TensorFlow.js's own device and buffers; on
  * any other backend, tfjs ops with the mask computed by the CPU reference. Both give the mask of
- * the README's mask contract, and values y = keep ? f32(x · f32(1 / (1 - rate))) : +0.
+ * the mask contract (docs/mask-contract.md), and values y = keep ? f32(x · f32(1 / (1 - rate))) : +0.
  *
  * Takes tf.dropout's positional arguments `(x, rate, noiseShape?, seed?)` or an options object.
  * Unlike tf.dropout, where the same seed repeats the same mask, calls with the same seed continue

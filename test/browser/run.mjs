@@ -35,6 +35,7 @@ const server = await createServer({
     // The page tests what npm users get: the built bundle, not the sources.
     alias: [
       { find: /^webgpu-dropout\/cpu$/, replacement: join(root, 'dist/cpu.js') },
+      { find: /^webgpu-dropout\/testing$/, replacement: join(root, 'dist/testing.js') },
       { find: /^webgpu-dropout$/, replacement: join(root, 'dist/index.js') },
     ],
   },
@@ -60,7 +61,8 @@ try {
   await page.goto(url);
   const summary = await Promise.race([
     done,
-    new Promise((_, reject) => setTimeout(() => reject(new Error('browser suite timed out after 20 minutes')), 20 * 60_000)),
+    // The GPU-vs-CPU cases run once per dispatch schedule (test/cases/index.ts), hence the room.
+    new Promise((_, reject) => setTimeout(() => reject(new Error('browser suite timed out after 40 minutes')), 40 * 60_000)),
   ]);
   console.log(`\nadapter: ${summary.adapter}`);
   for (const problem of problems) console.log(`✗ ${problem}`);

@@ -5,9 +5,10 @@
 // cached), and a new device gives the CPU reference's results, with the generator's state carried
 // over (masks are a function of (seed, offset), not of the device).
 import {
-  Dropout, DropoutDeviceLostError, GaussianDropout, PhiloxGenerator, configureDevice, createStorageBuffer, deviceStats, downloadFloat32,
+  Dropout, DropoutDeviceLostError, GaussianDropout, PhiloxGenerator, createStorageBuffer, deviceStats, downloadFloat32,
   dropBlock, dropout, dropoutBackward, fusedDropout, gaussianDropout, mcDropout, releaseDevice, uploadFloat32,
 } from 'webgpu-dropout';
+import { configureDevice } from 'webgpu-dropout/testing';
 import { dropoutCPU } from 'webgpu-dropout/cpu';
 import { check, checkEqual, checkF32, checkThrows } from './assert.js';
 import { testData, type Case, type Tracker } from './env.js';

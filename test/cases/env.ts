@@ -2,6 +2,8 @@
 // 'webgpu-dropout' and run unchanged in Node (vitest, aliased to src/) and in headless Chrome
 // (the built bundle), so nothing here may depend on vitest or Node.
 export const SENTINEL_BITS = 0xbaadf00d;
+/** Label of objects a case misuses on purpose: runners ignore uncaptured errors naming it. */
+export const EXPECTED_UNCAPTURED = 'expected-uncaptured-error';
 const USAGE = 0x80 | 0x4 | 0x8; // STORAGE | COPY_SRC | COPY_DST
 
 export interface CaseEnv {

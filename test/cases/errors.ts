@@ -16,10 +16,11 @@
 // - mcDropout: samples = 0 is refused (K >= 1; no estimate from zero samples).
 import {
   AlphaDropout, DropBlock2d, DropBlock3d, Dropout, Dropout1d, Dropout2d, Dropout3d, DropConnect, FeatureAlphaDropout, GaussianDropout,
-  PhiloxGenerator, configureDevice, createStorageBuffer, deviceStats, downloadFloat32, downloadUint32, dropBlock, dropBlockBackward,
+  PhiloxGenerator, createStorageBuffer, deviceStats, downloadFloat32, downloadUint32, dropBlock, dropBlockBackward,
   dropout, dropoutBackward, fusedDropout, fusedDropoutBackward, gaussianDropout, gaussianDropoutBackward, mcDropout,
   spatialNoiseShape, uploadFloat32, type DropoutErrorCode,
 } from 'webgpu-dropout';
+import { configureDevice } from 'webgpu-dropout/testing';
 import { check, checkAll, checkEqual, checkThrows, type ExpectedError } from './assert.js';
 import { SENTINEL_BITS, type Case, type Tracker } from './env.js';
 
@@ -137,7 +138,7 @@ function buffer(path: string, bytes: number, argument = path.split('.').at(-1)!)
     { what: `${argument}.byteOffset -4`, patch: (a, c) => set(a, path, at(c, bytes + 16, -4)), expect: arg(`${argument}.byteOffset`, ['-4']) },
     { what: `${argument}.byteOffset 4.5`, patch: (a, c) => set(a, path, at(c, bytes + 16, 4.5)), expect: arg(`${argument}.byteOffset`, ['4.5']) },
     { what: `${argument}.byteOffset a string`, patch: (a, c) => set(a, path, at(c, bytes + 16, '0')), expect: arg(`${argument}.byteOffset`, ['"0"']) },
-    { what: `${argument} without STORAGE usage`, patch: (a, c) => set(a, path, c.t.buffer(bytes, undefined, NO_STORAGE)), expect: arg(`${argument}.usage`, ['STORAGE']) },
+    { what: `${argument} without STORAGE usage`, patch: (a, c) => set(a, path, c.t.buffer(bytes, undefined, NO_STORAGE)), expect: arg(`${argument}.usage`, ['a usage including STORAGE', 'it has COPY_SRC | COPY_DST']) },
     {
       what: `${argument} destroyed`,
       patch: (a, c) => { const b = c.t.buffer(bytes); b.destroy(); set(a, path, b); },
@@ -202,7 +203,7 @@ function dropoutEntry(direction: 'forward' | 'backward'): Entry {
       { what: `${dst} overlapping ${src} at another offset`, patch: (a, c) => { const b = c.t.buffer(4 * N + 64); set(a, `options.${src}`, b); set(a, `options.${dst}`, { buffer: b, byteOffset: 16 }); }, expect: arg(dst, ['same byteOffset']) },
       { what: `${dst} in a disjoint range of ${src}'s buffer`, patch: (a, c) => { const b = c.t.buffer(8 * N); set(a, `options.${src}`, b); set(a, `options.${dst}`, { buffer: b, byteOffset: 4 * N }); }, expect: arg(dst, ['WebGPU forbids']) },
       { what: `mask is ${src}`, patch: (a) => set(a, 'options.mask', (a.options as Args)[src]), expect: arg('mask', ['WebGPU forbids']) },
-      { what: `eval mode: ${src} without COPY_SRC`, patch: (a, c) => { set(a, 'options.training', false); set(a, `options.${src}`, c.t.buffer(4 * N, undefined, 0x80 | 0x8)); }, expect: arg(`${src}.usage`, ['COPY_SRC', 'copy']) },
+      { what: `eval mode: ${src} without COPY_SRC`, patch: (a, c) => { set(a, 'options.training', false); set(a, `options.${src}`, c.t.buffer(4 * N, undefined, 0x80 | 0x8)); }, expect: arg(`${src}.usage`, ['a usage including COPY_SRC', 'it has COPY_DST | STORAGE', 'copy']) },
       { what: `p = 0: ${dst} without COPY_DST`, patch: (a, c) => { set(a, 'options.p', 0); set(a, `options.${dst}`, c.t.buffer(4 * N, undefined, 0x80 | 0x4)); }, expect: arg(`${dst}.usage`, ['COPY_DST']) },
     ],
     zero: [(a) => set(a, 'options.n', 0), (a) => { set(a, 'options.n', undefined); set(a, 'options.shape', [0, 2 ** 40]); }, (a) => { set(a, 'options.n', undefined); set(a, 'options.shape', [4, 0, 3]); set(a, 'options.noiseShape', [4, 0, 1]); }],
@@ -389,7 +390,7 @@ function moduleEntries(spec: ModuleSpec): Entry[] {
     bad: () => [
       ...buffer('dx', bytes),
       ...values('back.encoder', 'encoder', [['{}', {}, ['GPUCommandEncoder']]]),
-      { what: 'backward before any forward', patch: (a) => { a.noForward = true; }, expect: { code: 'STATE', includes: ['before any forward'] } },
+      { what: 'backward before any forward', patch: (a) => { a.noForward = true; }, expect: { code: 'STATE', includes: [`${spec.name}.backward() was called before any forward()`, 'await forward()'] } },
     ],
   };
   return [forward, backward];
@@ -487,6 +488,8 @@ function plainCalls(ctx: Ctx): [string, () => unknown, Bad['expect']][] {
     ['configureDevice(tieCapacity -1)', () => configureDevice(device, { tieCapacity: -1 }), arg('tieCapacity', ['-1'])],
     ['configureDevice(tieCapacity 1.5)', () => configureDevice(device, { tieCapacity: 1.5 }), arg('tieCapacity', ['1.5'])],
     ['configureDevice(null limits)', () => configureDevice(device, null as never), arg('limits', ['null'])],
+    ['configureDevice(schedule \'fast\')', () => configureDevice(device, { schedule: 'fast' as never }), arg('schedule', ['fast', "'auto', 'multi-pass', 'single-pass'"])],
+    ['configureDevice(schedule null)', () => configureDevice(device, { schedule: null as never }), arg('schedule', ['null'])],
     ['configureDevice on {}', () => configureDevice({} as GPUDevice, {}), arg('device', ['GPUDevice'])],
     ['spatialNoiseShape(4, ...)', () => spatialNoiseShape(4 as never, [1, 2, 3, 4]), arg('spatialDims', ['4', '0, 1, 2 or 3'])],
     ['spatialNoiseShape(2, rank 2)', () => spatialNoiseShape(2, [3, 4]), arg('shape', ['rank 3 or 4'])],

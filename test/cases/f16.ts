@@ -76,6 +76,13 @@ export const f16Cases: Case[] = [
       const ref = dropoutF16CPU(bits, key);
       checkU32(await t.u32(mb, Math.ceil(n / 32)), ref.mask, 'f16 mask equals the f32 mask');
       checkF16(await readF16(t, yb, n), fromF16Array(ref.y), 'dropout f16');
+      // Backward is the same map of dy, from the saved mask and with the mask rebuilt.
+      const dxMask = f16Buffer(t, n);
+      await dropoutBackward(device, { ...key, dy: xb, dx: dxMask, mask: mb, dtype: 'f16' });
+      checkF16(await readF16(t, dxMask, n), fromF16Array(ref.y), 'dropoutBackward f16 (mask)');
+      const dxRebuilt = f16Buffer(t, n);
+      await dropoutBackward(device, { ...key, dy: xb, dx: dxRebuilt, dtype: 'f16' });
+      checkF16(await readF16(t, dxRebuilt, n), fromF16Array(ref.y), 'dropoutBackward f16 (rebuilt)');
 
       // Gaussian: WGSL's sin/cos tolerance on top.
       const gb = f16Buffer(t, n);

@@ -102,7 +102,7 @@ export const familyCases: Case[] = [
       await checkNoise(device, t, { shape: [3, 5, 16], noiseShape: [3, 5, 1], p: 1 });
       await checkNoise(device, t, { shape: [3, 5, 16], noiseShape: [3, 5, 1], p: 0 });
       await checkNoise(device, t, { shape: [3, 5, 16], noiseShape: [3, 5, 1], p: 0.5, training: false });
-      const { configureDevice } = await import('webgpu-dropout');
+      const { configureDevice } = await import('webgpu-dropout/testing');
       configureDevice(device, { maxBindingBytes: 8192 + device.limits.minStorageBufferOffsetAlignment });
       try {
         await checkNoise(device, t, { shape: [4, 8, 1001], noiseShape: [4, 8, 1], p: 0.3 });

@@ -1,4 +1,4 @@
-import { dropout, dropoutBackward, type WorkgroupSize } from 'webgpu-dropout';
+import { deviceStats, dropout, dropoutBackward, type WorkgroupSize } from 'webgpu-dropout';
 import { dropoutCPU, keepMask, applyMaskCPU } from 'webgpu-dropout/cpu';
 import { checkAll, checkF32, checkU32 } from './assert.js';
 import { SENTINEL_BITS, testData, type Case, type Tracker } from './env.js';
@@ -12,6 +12,8 @@ export interface DrawSpec {
   /** Byte offsets of x, y and the mask inside their buffers. */
   at?: { x: number; y: number; mask: number };
   salt?: number;
+  /** Told the compute dispatches each call recorded (deviceStats), once the results were checked. */
+  dispatches?: (counts: { forward: number; rebuild: number; masked: number }) => void;
 }
 
 const words = (n: number): number => Math.ceil(n / 32);
@@ -34,9 +36,14 @@ export async function checkDraw(device: GPUDevice, t: Tracker, spec: DrawSpec): 
   const dxRebuilt = t.buffer(at.y + 4 * n + pad);
   const dxMasked = t.buffer(at.y + 4 * n + pad);
   const common = { n, p, training: true, seed, offset, workgroupSize: spec.workgroupSize };
-  await dropout(device, { ...common, x: { buffer: xBuf, byteOffset: at.x }, y: { buffer: yBuf, byteOffset: at.y }, mask: { buffer: maskBuf, byteOffset: at.mask } });
-  await dropoutBackward(device, { ...common, dy: { buffer: dyBuf, byteOffset: at.x }, dx: { buffer: dxRebuilt, byteOffset: at.y } });
-  await dropoutBackward(device, { ...common, dy: { buffer: dyBuf, byteOffset: at.x }, dx: { buffer: dxMasked, byteOffset: at.y }, mask: { buffer: maskBuf, byteOffset: at.mask } });
+  const counted = async (call: () => Promise<void>): Promise<number> => {
+    const before = deviceStats(device).dispatches;
+    await call();
+    return deviceStats(device).dispatches - before;
+  };
+  const forward = await counted(() => dropout(device, { ...common, x: { buffer: xBuf, byteOffset: at.x }, y: { buffer: yBuf, byteOffset: at.y }, mask: { buffer: maskBuf, byteOffset: at.mask } }));
+  const rebuild = await counted(() => dropoutBackward(device, { ...common, dy: { buffer: dyBuf, byteOffset: at.x }, dx: { buffer: dxRebuilt, byteOffset: at.y } }));
+  const masked = await counted(() => dropoutBackward(device, { ...common, dy: { buffer: dyBuf, byteOffset: at.x }, dx: { buffer: dxMasked, byteOffset: at.y }, mask: { buffer: maskBuf, byteOffset: at.mask } }));
 
   const expected = dropoutCPU(x, { p, seed, offset });
   const gpuMask = await t.u32(maskBuf, words(n), at.mask);
@@ -50,6 +57,7 @@ export async function checkDraw(device: GPUDevice, t: Tracker, spec: DrawSpec): 
     checkAll(await t.u32(buffer, start / 4), SENTINEL_BITS, `bytes before the output (${label})`);
     checkAll(await t.u32(buffer, pad / 4, start + 4 * count), SENTINEL_BITS, `bytes after the output (${label})`);
   }
+  spec.dispatches?.({ forward, rebuild, masked });
 }
 
 const SIZES = [1, 3, 4, 5, 31, 32, 33, 1023, 1024, 1025, 4099, 65537];

@@ -10,8 +10,25 @@ import { forwardCases } from './forward.js';
 import { katCases } from './kat.js';
 import { limitCases } from './limits.js';
 import { limitFamilyCases } from './limits-family.js';
+import { callPathCases } from './call-path.js';
+import { scheduleCases } from './schedule.js';
 
-export { Tracker, type Case, type CaseEnv } from './env.js';
+export { EXPECTED_UNCAPTURED, Tracker, type Case, type CaseEnv } from './env.js';
 
-/** Every GPU correctness case, run by test/gpu/cases.test.ts (Node) and test/browser (Chrome). */
-export const cases = [...katCases, ...forwardCases, ...limitCases, ...limitFamilyCases, ...familyCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...f16Cases, ...errorCases, ...deviceLossCases, ...concurrencyCases];
+/**
+ * The GPU-vs-CPU cases, which the runners (test/gpu/cases.test.ts in Node, test/browser in Chrome)
+ * run once under each dispatch schedule (configureDevice's `schedule`): results must not change.
+ */
+export const scheduledCases = [...katCases, ...forwardCases, ...limitCases, ...limitFamilyCases, ...familyCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...f16Cases, ...concurrencyCases, ...callPathCases];
+
+/** The cases run once, on the device's own schedule: argument and device errors, and the schedule's own. */
+export const onceCases = [...errorCases, ...deviceLossCases, ...scheduleCases];
+
+/** The schedules the runners force in turn for {@link scheduledCases}. */
+export const SCHEDULES = ['multi-pass', 'single-pass'] as const;
+
+/** Every case with the schedule it runs under ('auto' for the device's own), named for reports. */
+export const cases = [
+  ...SCHEDULES.flatMap((schedule) => scheduledCases.map((c) => ({ ...c, name: `[${schedule}] ${c.name}`, schedule }))),
+  ...onceCases.map((c) => ({ ...c, schedule: 'auto' as const })),
+];

@@ -5,10 +5,10 @@
 // device's own limits (chunking and grid shape never change a result). Where a family needs a
 // whole tensor in one binding (Monte Carlo dropout's buffers, by design), the refusal is a typed
 // error naming the tensor, before anything is recorded.
-import {
-  configureDevice, deviceStats, dropBlock, dropBlockBackward, dropout, fusedDropout, fusedDropoutBackward, gaussianDropout, gaussianDropoutBackward,
+import { deviceStats, dropBlock, dropBlockBackward, dropout, fusedDropout, fusedDropoutBackward, gaussianDropout, gaussianDropoutBackward,
   mcDropout, type WorkgroupSize,
 } from 'webgpu-dropout';
+import { configureDevice } from 'webgpu-dropout/testing';
 import { columnSumsCPU, dropBlockCPU, fusedDropoutBackwardCPU, fusedDropoutCPU, gaussianDropoutCPU, gaussianSigma, mcDropoutCPU } from 'webgpu-dropout/cpu';
 import { check, checkEqual, checkF32, checkThrows, checkU32 } from './assert.js';
 import { checkNoise } from './family.js';

@@ -1,4 +1,5 @@
-import { configureDevice, dropout, Dropout, PhiloxGenerator } from 'webgpu-dropout';
+import { dropout, Dropout, PhiloxGenerator } from 'webgpu-dropout';
+import { configureDevice } from 'webgpu-dropout/testing';
 import { dropoutCPU } from 'webgpu-dropout/cpu';
 import { check, checkF32, checkU32 } from './assert.js';
 import { checkDraw } from './forward.js';

@@ -1,6 +1,6 @@
 // Opens the consumer app's production build (served as static files from its dist/, the way a
 // user would deploy it) in headless Chromium with WebGPU on — SwiftShader when there is no GPU —
-// and returns what the page's round trip reported. Page errors and console errors fail it.
+// and returns what each page reported. Page errors and console errors fail it.
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -29,21 +29,31 @@ function serve(root) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-export async function runAppInChrome(distDir, executablePath) {
+/**
+ * Opens each page of `paths` in turn (one tab each, one browser profile, so IndexedDB and
+ * localStorage carry from page to page as in a user's browser) and returns what each reported.
+ */
+export async function runAppInChrome(distDir, executablePath, paths = ['/']) {
   const server = await serve(distDir);
-  const url = `http://127.0.0.1:${server.address().port}/`;
+  const origin = `http://127.0.0.1:${server.address().port}`;
   const profile = mkdtempSync(join(tmpdir(), 'webgpu-dropout-consumer-chrome-'));
   const browser = await puppeteer.launch({ executablePath, headless: true, args: [...CHROME_ARGS, `--user-data-dir=${profile}`] });
-  const problems = [];
   try {
-    const page = await browser.newPage();
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => { if (message.type() === 'error') problems.push(`console error: ${message.text()}`); });
-    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
-    await page.goto(url);
-    await page.waitForFunction(() => window.__consumer !== undefined, { timeout: 180_000, polling: 250 });
-    const result = await page.evaluate(() => window.__consumer);
-    return { ...result, problems, browser: await browser.version() };
+    const version = await browser.version();
+    const results = [];
+    for (const path of paths) {
+      const problems = [];
+      const page = await browser.newPage();
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      page.on('console', (message) => { if (message.type() === 'error') problems.push(`console error: ${message.text()}`); });
+      page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+      await page.goto(`${origin}${path}`);
+      await page.waitForFunction(() => window.__consumer !== undefined, { timeout: 180_000, polling: 250 });
+      const result = await page.evaluate(() => window.__consumer);
+      await page.close();
+      results.push({ ...result, path, problems, browser: version });
+    }
+    return results;
   } finally {
     await browser.close();
     server.close();

@@ -2,9 +2,13 @@
 // with `npm pack`, then in fresh projects under the OS temp dir — outside the repo, so nothing from
 // its node_modules, src or dist can resolve — installs the tarball from the file and checks:
 //   1. the tarball: only what users need, every `exports` target and source map present;
-//   2. a Vite + TypeScript app: strict type check against the shipped .d.ts, production build,
-//      forward/backward on WebGPU in headless Chrome equal to the CPU reference, tree-shaking,
-//      and the size budget of the main entry;
+//   2. a Vite + TypeScript app, with the Vite and TypeScript a new user gets (FRESH_APP): strict
+//      type check against the shipped .d.ts under TypeScript 7 and 6, production build, and in
+//      headless Chrome: forward/backward on WebGPU equal to the CPU reference, the README's
+//      browser example verbatim, and a TensorFlow.js model with our layer saved to IndexedDB by
+//      one page and reloaded with tf.loadLayersModel and trained a step by another page that only
+//      imports 'webgpu-dropout/tfjs' for its side effect (layer registration); tree-shaking and
+//      the size budget of the main entry, against the figures docs/packaging.md states;
 //   3. a Node ESM script on Dawn (`webgpu-dropout/node`): the same round trip;
 //   4. CommonJS: require() works through Node's require(esm), and fails with ERR_REQUIRE_ESM where
 //      that is off — both as the README says.
@@ -23,6 +27,15 @@ const repo = realpathSync(fileURLToPath(new URL('../..', import.meta.url)));
 const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
 const version = (name) => `${name}@${pkg.devDependencies[name]}`;
+// What `npm create vite` gives a new user today (vanilla-ts template). Not the repo's own
+// devDependencies: TypeScript 7 has no JavaScript API (typescript6 below transpiles), and the size
+// figures must be what users measure. Bump these when a new user would get newer ones.
+const FRESH_APP = ['vite@8.4.1', 'typescript@7.0.2'];
+// The TypeScript before it, under another name: the app is type-checked by both.
+const TYPESCRIPT_6 = `typescript6@npm:${version('typescript')}`;
+const TFJS = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-webgpu'].map(version);
+const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+const packagingDoc = readFileSync(join(repo, 'docs/packaging.md'), 'utf8');
 const browserPath = findBrowser();
 if (!browserPath) {
   console.error(`✗ No Chrome/Chromium found. ${INSTALL_HINT}`);
@@ -62,27 +75,37 @@ try {
   const app = join(root, 'app');
   cpSync(join(fixtures, 'app'), app, { recursive: true });
   writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'consumer-app', private: true, type: 'module' }, null, 2)}\n`);
-  await step(`app: npm install the tarball, ${version('vite')}, ${version('typescript')}, ${version('@webgpu/types')}`, () =>
-    npmInstall(app, [tarball, version('vite'), version('typescript'), version('@webgpu/types')]));
+  writeFileSync(join(app, 'src/readme-example.ts'), readmeExample(readme, '## In the browser'));
+  await step(`app: npm install the tarball, ${[...FRESH_APP, TYPESCRIPT_6, version('@webgpu/types'), ...TFJS].join(', ')}`, () =>
+    npmInstall(app, [tarball, ...FRESH_APP, TYPESCRIPT_6, version('@webgpu/types'), ...TFJS]));
   await step('app: node_modules/webgpu-dropout is the tarball', () => assertInstalledFromTarball(app, unpacked));
-  await step('app: tsc (strict, skipLibCheck off, WebGPU types from lib.dom)', () => void sh('node', ['node_modules/typescript/bin/tsc', '-p', '.'], { cwd: app }));
-  await step('app: tsc (strict, with @webgpu/types)', () => void sh('node', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.webgpu-types.json'], { cwd: app }));
+  const tsc = (bin, project) => sh('node', [`node_modules/${bin}/bin/tsc`, '-p', project], { cwd: app });
+  for (const [bin, name] of [['typescript', 'TypeScript 7'], ['typescript6', 'TypeScript 6']]) {
+    await step(`app: tsc, ${name} (strict, skipLibCheck off, WebGPU types from lib.dom, the README example)`, () => void tsc(bin, '.'));
+    await step(`app: tsc, ${name} (strict, with @webgpu/types as docs/packaging.md says)`, () => void tsc(bin, 'tsconfig.webgpu-types.json'));
+    await step(`app: tsc, ${name} (the TensorFlow.js pages)`, () => void tsc(bin, 'tsconfig.tfjs.json'));
+  }
   await step('app: vite build', () => {
     sh('node', ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'error'], { cwd: app });
     const code = readdirSync(join(app, 'dist/assets')).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(app, 'dist/assets', f), 'utf8')).join('\n');
     if (code.includes(repo)) throw new Error(`the app bundle mentions the repo path ${repo}`);
     if (!code.includes('dropout_main')) throw new Error('the app bundle has no dropout kernel');
   });
-  await step('app: forward/backward in headless Chrome vs the CPU reference', async () => {
-    const result = await runAppInChrome(join(app, 'dist'), browserPath);
-    console.log(`      ${result.browser}, adapter: ${result.adapter}`);
-    for (const problem of result.problems) console.log(`      ✗ ${problem}`);
-    const line = reportChecks('browser', result.checks);
-    if (result.problems.length) throw new Error(`${result.problems.length} page problems`);
+  await step('app: in headless Chrome (production build)', async () => {
+    const pages = await runAppInChrome(join(app, 'dist'), browserPath, ['/', '/readme.html', '/model-save.html', '/model-load.html']);
+    console.log(`      ${pages[0].browser}, adapter: ${pages[0].adapter}`);
+    let problems = 0;
+    for (const page of pages) {
+      console.log(`      ${page.path}`);
+      for (const problem of page.problems) console.log(`      ✗ ${problem}`);
+      problems += page.problems.length;
+    }
+    const line = reportChecks('browser', pages.flatMap((page) => page.checks));
+    if (problems) throw new Error(`${problems} page problems`);
     return line;
   });
-  await step('app: tree-shaking (`import { dropout }` only)', () => checkTreeShaking(app));
-  await step('app: size of the main entry', () => checkSize(app, readFileSync(join(repo, 'README.md'), 'utf8')));
+  await step('app: tree-shaking (`import { dropout }` only)', () => checkTreeShaking(app, packagingDoc));
+  await step('app: size of the main entry', () => checkSize(app, packagingDoc));
 
   // 3. Node ESM on Dawn.
   const node = join(root, 'node');
@@ -90,7 +113,7 @@ try {
   writeFileSync(join(node, 'package.json'), `${JSON.stringify({ name: 'consumer-node', private: true, type: 'module' }, null, 2)}\n`);
   for (const file of ['esm.mjs', 'require.cjs']) copyFileSync(join(fixtures, 'node', file), join(node, file));
   // The same round trip as the browser's, transpiled by the app's TypeScript (types erased only).
-  const ts = createRequire(join(app, 'package.json'))('typescript');
+  const ts = createRequire(join(app, 'package.json'))('typescript6');
   const source = readFileSync(join(fixtures, 'app/src/roundtrip.ts'), 'utf8');
   writeFileSync(join(node, 'roundtrip.mjs'), ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText);
   await step(`node: npm install the tarball, ${version('webgpu')}`, () => npmInstall(node, [tarball, version('webgpu')]));
@@ -134,10 +157,11 @@ process.exit(ok ? 0 : 1);
 function checkPackedFiles(files, unpacked) {
   const has = new Set(files);
   const targets = Object.values(pkg.exports).flatMap((entry) => (typeof entry === 'string' ? [entry] : Object.values(entry)));
-  const required = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', ...targets.map((t) => t.replace(/^\.\//, ''))];
+  const docs = readdirSync(join(repo, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`); // the README links them
+  const required = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', ...docs, ...targets.map((t) => t.replace(/^\.\//, ''))];
   const missing = required.filter((f) => !has.has(f));
   if (missing.length) throw new Error(`the tarball lacks ${missing.join(', ')}`);
-  const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/[^/]+\.js(\.map)?|dist\/types\/.+\.d\.ts)$/;
+  const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|docs\/[^/]+\.md|dist\/[^/]+\.js(\.map)?|dist\/types\/.+\.d\.ts)$/;
   const unexpected = files.filter((f) => !allowed.test(f));
   if (unexpected.length) throw new Error(`the tarball holds files users do not need: ${unexpected.join(', ')}`);
   // Source maps ship so debuggers show the TypeScript (they embed it); a dangling
@@ -146,6 +170,14 @@ function checkPackedFiles(files, unpacked) {
     const map = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(readFileSync(join(unpacked, js), 'utf8'))?.[1];
     if (map && !has.has(join(dirname(js), map))) throw new Error(`${js} points to ${map}, which is not in the tarball`);
   }
+}
+
+/** The first ```ts block after `heading` in the README, verbatim. */
+function readmeExample(text, heading) {
+  const at = text.indexOf(`\n${heading}\n`);
+  const block = at < 0 ? null : /```ts\n([\s\S]*?)```/.exec(text.slice(at));
+  if (!block) throw new Error(`README.md has no \`\`\`ts block under "${heading}"`);
+  return block[1];
 }
 
 function lastJson(stdout) {

@@ -1,8 +1,10 @@
 // The rare branches of the keep rule on the GPU (shaders/bernoulli.wgsl), which real draws
 // almost never reach: a block whose 24 elements all tie (ranks up to 23, tie bytes from levels 1
 // and 2) and whose tie bytes tie again (deep ranks past 4, deep words from levels 3 to 5).
-// bernoulli_settle and bernoulli_finish run on made-up level-0 words, with the block's real
-// deeper levels, and must equal the CPU rule (blockKeepBitsFrom in src/rng/mask.ts) bit for bit.
+// bernoulli_settle and bernoulli_finish (the multi-pass schedule's tie pass) and bernoulli_keep
+// (the single-pass schedule's inline settling, dropout_single) run on made-up level-0 words, with
+// the block's real deeper levels, and must equal the CPU rule (blockKeepBitsFrom in
+// src/rng/mask.ts) bit for bit.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requestNodeDevice } from '../../src/node.js';
 import { BERNOULLI_WGSL } from '../../src/kernels/dropout-family.js';
@@ -28,9 +30,10 @@ fn probe(@builtin(global_invocation_id) gid: vec3<u32>) {
   let stream = vec2<u32>(cases[b + 12u], cases[b + 13u]);
   let key = vec2<u32>(cases[b + 14u], cases[b + 15u]);
   let settled = bernoulli_settle(r, rule);
-  out[3u * gid.x] = settled.x;
-  out[3u * gid.x + 1u] = settled.y;
-  out[3u * gid.x + 2u] = settled.x | bernoulli_finish(block, stream, key, rule, r, settled.y);
+  out[4u * gid.x] = settled.x;
+  out[4u * gid.x + 1u] = settled.y;
+  out[4u * gid.x + 2u] = settled.x | bernoulli_finish(block, stream, key, rule, r, settled.y);
+  out[4u * gid.x + 3u] = bernoulli_keep(block, stream, key, rule, r);
 }`;
 
 interface ProbeCase { r: number[]; rate: DropRate; block: number; stream: [number, number]; key: [number, number] }
@@ -43,8 +46,8 @@ async function runProbe(cases: ProbeCase[]): Promise<Uint32Array> {
   });
   const input = device.createBuffer({ size: data.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(input, 0, data);
-  const output = device.createBuffer({ size: 12 * cases.length, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-  const read = device.createBuffer({ size: 12 * cases.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const output = device.createBuffer({ size: 16 * cases.length, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+  const read = device.createBuffer({ size: 16 * cases.length, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ code: PROBE });
   const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'probe' } });
@@ -54,7 +57,7 @@ async function runProbe(cases: ProbeCase[]): Promise<Uint32Array> {
   pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: input } }, { binding: 1, resource: { buffer: output } }] }));
   pass.dispatchWorkgroups(cases.length);
   pass.end();
-  encoder.copyBufferToBuffer(output, 0, read, 0, 12 * cases.length);
+  encoder.copyBufferToBuffer(output, 0, read, 0, 16 * cases.length);
   device.queue.submit([encoder.finish()]);
   const error = await device.popErrorScope();
   expect(error?.message).toBeUndefined();
@@ -84,7 +87,7 @@ function commonByte(block: number, stream: [number, number], key: [number, numbe
   return { value, count };
 }
 
-test('bernoulli_settle and bernoulli_finish equal the CPU rule on fully tied blocks with deep ties of every rank', async () => {
+test('bernoulli_settle with bernoulli_finish (multi-pass), and bernoulli_keep (single-pass), equal the CPU rule on fully tied blocks with deep ties of every rank', async () => {
   const stream: [number, number] = [0x1234, 7];
   const key: [number, number] = [0xdeadbeef, 0x5eed];
   const cases: ProbeCase[] = [];
@@ -112,12 +115,29 @@ test('bernoulli_settle and bernoulli_finish equal the CPU rule on fully tied blo
     const T = t0 * 2 ** 28 + (rnib[0]! >>> 24) * 2 ** 20 + (i % 2 ? 0 : 0x10);
     cases.push({ r: rnib, rate: dropRate(T / 2 ** 32), block, stream, key });
   }
+  // Exactly 4, 5, 20 and 21 ties: the first rank read from level 1, and from level 2 (the levels
+  // bernoulli_keep draws only when a block has that many ties). Tie byte 1 without deep ties: a
+  // tie is kept iff its byte is not 0, so a level not drawn shows.
+  for (const count of [4, 5, 20, 21]) {
+    for (const t0 of [3, 15]) {
+      for (let block = 500; block < 504; block++) {
+        const other = (t0 + 7) % 16;
+        const r = [0, 1, 2, 3].map((c) => {
+          let w = (0x5a ^ (c * 0x33)) << 24;
+          for (let k = 0; k < 6; k++) w |= (4 * k + c < count ? t0 : other) << (4 * k);
+          return w >>> 0;
+        });
+        cases.push({ r, rate: dropRate((t0 * 2 ** 28 + 2 ** 20) / 2 ** 32), block, stream, key });
+      }
+    }
+  }
   const got = await runProbe(cases);
   cases.forEach((c, i) => {
     const expected = blockKeepBitsFrom(Uint32Array.from(c.r), c.rate, (L) => philox4x32([c.block, L, ...c.stream], c.key));
-    expect(got[3 * i + 2], `case ${i}: block ${c.block}, T 0x${c.rate.threshold.toString(16)}`).toBe(expected);
+    expect(got[4 * i + 2], `case ${i}: block ${c.block}, T 0x${c.rate.threshold.toString(16)}`).toBe(expected);
+    expect(got[4 * i + 3], `case ${i}: bernoulli_keep, block ${c.block}, T 0x${c.rate.threshold.toString(16)}`).toBe(expected);
     // What level 0 settles it settles right; what it leaves undecided it leaves dropped.
-    expect(((got[3 * i]! ^ expected) & ~got[3 * i + 1]!) >>> 0, `case ${i}: settled slots`).toBe(0);
-    expect((got[3 * i]! & got[3 * i + 1]!) >>> 0, `case ${i}: undecided slots are not kept by level 0`).toBe(0);
+    expect(((got[4 * i]! ^ expected) & ~got[4 * i + 1]!) >>> 0, `case ${i}: settled slots`).toBe(0);
+    expect((got[4 * i]! & got[4 * i + 1]!) >>> 0, `case ${i}: undecided slots are not kept by level 0`).toBe(0);
   });
 });

@@ -1,34 +1,17 @@
-// Runs the shared GPU correctness cases (test/cases) in Node on the `webgpu` package.
+// Runs the shared GPU correctness cases (test/cases) in Node on the `webgpu` package, each under
+// its own dispatch schedule (test/cases/runner.ts).
 import { afterAll, beforeAll, test } from 'vitest';
 import { requestNodeAdapter } from '../../src/node.js';
-import { cases, Tracker, type CaseEnv } from '../cases/index.js';
+import { cases } from '../cases/index.js';
+import { CaseDevices, runCase } from '../cases/runner.js';
 
-let env: CaseEnv;
-const uncaptured: string[] = [];
-
-async function newDevice(): Promise<GPUDevice> {
-  const adapter = await requestNodeAdapter(); // an adapter makes one device
-  const device = await adapter.requestDevice({ requiredLimits: { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize } });
-  device.addEventListener('uncapturederror', (event) => uncaptured.push((event as GPUUncapturedErrorEvent).error.message));
-  return device;
-}
+const devices = new CaseDevices(() => requestNodeAdapter());
+let device: GPUDevice;
 
 beforeAll(async () => {
-  env = { device: await newDevice(), newDevice, where: 'node' };
+  device = await devices.create();
 });
 
-afterAll(() => env?.device.destroy());
+afterAll(() => device?.destroy());
 
-for (const c of cases) {
-  test(c.name, async () => {
-    const t = new Tracker(env.device);
-    const extra = new Set<GPUDevice>();
-    try {
-      await c.run({ ...env, newDevice: async () => { const d = await newDevice(); extra.add(d); return d; } }, t);
-    } finally {
-      t.dispose();
-      for (const d of extra) d.destroy();
-    }
-    if (uncaptured.length) throw new Error(`uncaptured WebGPU errors:\n${uncaptured.splice(0).join('\n')}`);
-  });
-}
+for (const c of cases) test(c.name, () => runCase(c, device, devices, 'node'));

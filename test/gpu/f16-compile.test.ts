@@ -1,13 +1,14 @@
 // The f16 kernels cannot run here (SwiftShader lacks shader-f16), but Dawn's null backend has the
 // feature and runs the full shader compiler and WebGPU validation while executing nothing. So
 // every f16 pipeline is at least compiled and validated in CI; values are tested by
-// test/cases/f16.ts wherever a device really has shader-f16.
+// test/cases/f16.ts wherever a device really has shader-f16. Under both dispatch schedules.
 import { expect, test } from 'vitest';
 import { create, globals } from 'webgpu';
 import {
-  configureDevice, dropBlock, dropBlockBackward, dropout, dropoutBackward, DropBlock2d, fusedDropout, fusedDropoutBackward,
+  dropBlock, dropBlockBackward, dropout, dropoutBackward, DropBlock2d, fusedDropout, fusedDropoutBackward,
   gaussianDropout, gaussianDropoutBackward, GaussianDropout, mcDropout, Dropout,
 } from '../../src/index.js';
+import { configureDevice } from '../../src/testing.js';
 
 const keep: unknown[] = []; // dawn.node must not garbage-collect its instance while devices live
 
@@ -27,7 +28,8 @@ test('f16 kernels of every family compile and validate on a device with shader-f
   const y = device.createBuffer({ size: bytes, usage });
   const mask = device.createBuffer({ size: 4 * Math.ceil(n / 32) + 16, usage });
   const base = { n, training: true, seed: 1n, offset: 0n, dtype: 'f16' as const };
-  for (const p of [0.1, 0.5]) {
+  for (const [schedule, p] of (['multi-pass', 'single-pass'] as const).flatMap((s) => [[s, 0.1], [s, 0.5]] as const)) {
+    configureDevice(device, { schedule });
     await dropout(device, { ...base, p, x, y, mask });
     await dropout(device, { ...base, p, x, y: x });
     await dropoutBackward(device, { ...base, p, dy: x, dx: y, mask });

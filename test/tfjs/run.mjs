@@ -45,6 +45,7 @@ const server = await createServer({
     alias: [
       { find: /^webgpu-dropout\/tfjs$/, replacement: join(root, 'dist/tfjs.js') },
       { find: /^webgpu-dropout\/cpu$/, replacement: join(root, 'dist/cpu.js') },
+      { find: /^webgpu-dropout\/testing$/, replacement: join(root, 'dist/testing.js') },
       { find: /^webgpu-dropout$/, replacement: join(root, 'dist/index.js') },
     ],
   },

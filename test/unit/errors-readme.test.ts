@@ -1,4 +1,4 @@
-// The README's "Errors" table is the documentation of DropoutErrorCode: every code of the union
+// The table of docs/errors.md is the documentation of DropoutErrorCode: every code of the union
 // in src/errors.ts, and every error class, must have a row there (and the table must not name
 // codes or classes that do not exist). The union is read with the TypeScript parser, so adding a
 // code to src/errors.ts without documenting it fails here.
@@ -25,12 +25,12 @@ function errorClasses(): string[] {
     .filter((name) => name !== 'DropoutError');
 }
 
-/** Rows of the first table under "## Errors": [class, code] with the backticks removed. */
+/** Rows of the first table of docs/errors.md: [class, code] with the backticks removed. */
 function readmeTable(): Array<[string, string]> {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = /^## Errors\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1];
-  if (!section) throw new Error('README has no "## Errors" section');
-  const rows = section.split('\n').filter((line) => line.startsWith('|')).slice(2); // header, separator
+  const page = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+  const table = /^\| class \| code \|.*\n(?:\|.*\n)+/m.exec(page)?.[0];
+  if (!table) throw new Error('docs/errors.md has no table starting "| class | code |"');
+  const rows = table.split('\n').filter((line) => line.startsWith('|')).slice(2); // header, separator
   return rows.map((row) => {
     const [cls, code] = row.split('|').slice(1, 3).map((cell) => cell.trim().replace(/`/g, ''));
     return [cls!, code!];
@@ -42,23 +42,23 @@ test('DropoutErrorCode is read from src/errors.ts', () => {
   expect(errorClasses()).toContain('DropoutArgumentError');
 });
 
-test('every DropoutErrorCode has a row in the README error table', () => {
+test('every DropoutErrorCode has a row in the error table of docs/errors.md', () => {
   const documented = new Set(readmeTable().map(([, code]) => code));
   const missing = errorCodes().filter((code) => !documented.has(code));
-  expect(missing, 'codes missing from the README "Errors" table').toEqual([]);
+  expect(missing, 'codes missing from the table of docs/errors.md').toEqual([]);
 });
 
-test('every error class has a row in the README error table', () => {
+test('every error class has a row in the error table of docs/errors.md', () => {
   const documented = new Set(readmeTable().map(([cls]) => cls));
   const missing = errorClasses().filter((cls) => !documented.has(cls));
-  expect(missing, 'classes missing from the README "Errors" table').toEqual([]);
+  expect(missing, 'classes missing from the table of docs/errors.md').toEqual([]);
 });
 
-test('the README error table names only real codes and classes', () => {
+test('the error table of docs/errors.md names only real codes and classes', () => {
   const codes = new Set(errorCodes());
   const classes = new Set(errorClasses());
   for (const [cls, code] of readmeTable()) {
-    expect(codes.has(code), `README row ${cls} | ${code}: no such DropoutErrorCode`).toBe(true);
-    expect(classes.has(cls), `README row ${cls} | ${code}: no such error class`).toBe(true);
+    expect(codes.has(code), `docs/errors.md row ${cls} | ${code}: no such DropoutErrorCode`).toBe(true);
+    expect(classes.has(cls), `docs/errors.md row ${cls} | ${code}: no such error class`).toBe(true);
   }
 });

@@ -127,3 +127,51 @@ describe('spatial noise shapes follow PyTorch', async () => {
     expect(collapse([2, 1, 5], [1, 1, 1])).toEqual({ sizes: [10], strides: [0], maskSize: 1 });
   });
 });
+
+describe('BufferUsage', () => {
+  test('equals WebGPU\'s GPUBufferUsage (Dawn\'s, from the webgpu package), flag by flag', async () => {
+    const { globals } = await import('webgpu');
+    const { BufferUsage } = await import('../../src/gpu/usage.js');
+    const dawn = (globals as unknown as { GPUBufferUsage: Record<string, number> }).GPUBufferUsage;
+    const names = Object.keys(dawn).filter((name) => /^[A-Z_]+$/.test(name));
+    expect(names.length).toBeGreaterThanOrEqual(10);
+    expect(Object.fromEntries(names.map((name) => [name, dawn[name]]))).toEqual({ ...BufferUsage });
+  });
+
+  test('usageNames names the flags of a mask, unknown bits in hex', async () => {
+    const { BufferUsage, usageNames } = await import('../../src/gpu/usage.js');
+    expect(usageNames(BufferUsage.STORAGE | BufferUsage.COPY_SRC)).toBe('COPY_SRC | STORAGE');
+    expect(usageNames(0x48)).toBe('COPY_DST | UNIFORM');
+    expect(usageNames(0)).toBe('none');
+    expect(usageNames(0x80 | 0x1000)).toBe('STORAGE | 0x1000');
+    });
+  });
+
+describe('schedule', () => {
+  const info = (fields: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean }): GPUAdapterInfo =>
+    ({ vendor: '', architecture: '', device: '', description: '', ...fields }) as GPUAdapterInfo;
+
+  test('CPU adapters (SwiftShader, llvmpipe, WARP, fallback) are recognized; GPUs and unknown adapters are not', async () => {
+    const { isCpuAdapter } = await import('../../src/gpu/schedule.js');
+    expect(isCpuAdapter(info({ vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' }))).toBe(true);
+    expect(isCpuAdapter(info({ vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }))).toBe(true);
+    expect(isCpuAdapter(info({ vendor: 'microsoft', description: 'Microsoft Basic Render Driver' }))).toBe(true);
+    expect(isCpuAdapter(info({ vendor: 'unknown', isFallbackAdapter: true }))).toBe(true);
+    expect(isCpuAdapter(info({ vendor: 'nvidia', architecture: 'ada-lovelace', description: 'NVIDIA GeForce RTX 4090' }))).toBe(false);
+    expect(isCpuAdapter(info({ vendor: 'apple', architecture: 'metal-3', isFallbackAdapter: false }))).toBe(false);
+    expect(isCpuAdapter(undefined)).toBe(false);
+  });
+
+  test("resolveSchedule: a forced schedule wins; 'auto' follows device.adapterInfo", async () => {
+    const { resolveSchedule } = await import('../../src/gpu/schedule.js');
+    const device = (adapterInfo?: GPUAdapterInfo): GPUDevice => ({ adapterInfo }) as unknown as GPUDevice;
+    const swiftshader = device(info({ architecture: 'swiftshader' }));
+    const gpu = device(info({ vendor: 'amd', architecture: 'rdna-3' }));
+    expect(resolveSchedule(swiftshader)).toBe('multi-pass');
+    expect(resolveSchedule(swiftshader, 'auto')).toBe('multi-pass');
+    expect(resolveSchedule(swiftshader, 'single-pass')).toBe('single-pass');
+    expect(resolveSchedule(gpu)).toBe('single-pass');
+    expect(resolveSchedule(gpu, 'multi-pass')).toBe('multi-pass');
+    expect(resolveSchedule(device())).toBe('single-pass');
+  });
+});

@@ -23,7 +23,7 @@ describe('layout', () => {
   });
 
   test('the documented example mapping holds', () => {
-    // README: element 4·lane + 256·k + c of tile t is nibble k of word c of block 64·t + lane.
+    // docs/mask-contract.md: element 4·lane + 256·k + c of tile t is nibble k of word c of block 64·t + lane.
     expect(elementSlot(0)).toEqual({ block: 0, word: 0, nibble: 0, slot: 0 });
     expect(elementSlot(5)).toEqual({ block: 1, word: 1, nibble: 0, slot: 1 });
     expect(elementSlot(256)).toEqual({ block: 0, word: 0, nibble: 1, slot: 4 });
