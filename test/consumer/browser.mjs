@@ -1,6 +1,9 @@
 // Opens the consumer app's production build (served as static files from its dist/, the way a
-// user would deploy it) in headless Chromium with WebGPU on — SwiftShader when there is no GPU —
-// and returns what each page reported. Page errors and console errors fail it.
+// user would deploy it), or the app under Vite's dev server, in headless Chromium with WebGPU on —
+// SwiftShader when there is no GPU — and returns what each page reported. Page errors and console
+// errors fail it.
+import { spawn } from 'node:child_process';
+import { stripVTControlCharacters } from 'node:util';
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -35,7 +38,40 @@ function serve(root) {
  */
 export async function runAppInChrome(distDir, executablePath, paths = ['/']) {
   const server = await serve(distDir);
-  const origin = `http://127.0.0.1:${server.address().port}`;
+  try {
+    return await runPages(`http://127.0.0.1:${server.address().port}`, executablePath, paths);
+  } finally {
+    server.close();
+  }
+}
+
+/** The same pages under `vite` (the dev server a user runs while developing), on 127.0.0.1. */
+export async function runDevServerInChrome(appDir, executablePath, paths = ['/']) {
+  const dev = spawn(process.execPath, ['node_modules/vite/bin/vite.js', '--host', '127.0.0.1', '--port', '0', '--clearScreen', 'false'], { cwd: appDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  try {
+    const origin = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`vite dev server did not start in 60 s:\n${output}`)), 60_000);
+      const read = (chunk) => {
+        // The line reads "Local:   http://127.0.0.1:PORT/" (colors stripped).
+        output += stripVTControlCharacters(chunk.toString());
+        const found = /Local:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found[1]);
+        }
+      };
+      dev.stdout.on('data', read);
+      dev.stderr.on('data', read);
+      dev.on('exit', (code) => reject(new Error(`vite dev server exited (${code}):\n${output}`)));
+    });
+    return await runPages(origin, executablePath, paths);
+  } finally {
+    dev.kill();
+  }
+}
+
+async function runPages(origin, executablePath, paths) {
   const profile = mkdtempSync(join(tmpdir(), 'webgpu-dropout-consumer-chrome-'));
   const browser = await puppeteer.launch({ executablePath, headless: true, args: [...CHROME_ARGS, `--user-data-dir=${profile}`] });
   try {
@@ -56,7 +92,6 @@ export async function runAppInChrome(distDir, executablePath, paths = ['/']) {
     return results;
   } finally {
     await browser.close();
-    server.close();
     rmSync(profile, { recursive: true, force: true });
   }
 }

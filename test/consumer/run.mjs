@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findBrowser, INSTALL_HINT } from '../../scripts/gpu-env.mjs';
-import { runAppInChrome } from './browser.mjs';
+import { runAppInChrome, runDevServerInChrome } from './browser.mjs';
 import { checkSize, checkTreeShaking } from './bundle.mjs';
 import { assertInstalledFromTarball, npmInstall, reportChecks, sh, step } from './lib.mjs';
 
@@ -91,8 +91,8 @@ try {
     if (code.includes(repo)) throw new Error(`the app bundle mentions the repo path ${repo}`);
     if (!code.includes('dropout_main')) throw new Error('the app bundle has no dropout kernel');
   });
-  await step('app: in headless Chrome (production build)', async () => {
-    const pages = await runAppInChrome(join(app, 'dist'), browserPath, ['/', '/readme.html', '/model-save.html', '/model-load.html']);
+  const appPages = ['/', '/readme.html', '/model-save.html', '/model-load.html'];
+  const checkPages = (pages) => {
     console.log(`      ${pages[0].browser}, adapter: ${pages[0].adapter}`);
     let problems = 0;
     for (const page of pages) {
@@ -103,6 +103,12 @@ try {
     const line = reportChecks('browser', pages.flatMap((page) => page.checks));
     if (problems) throw new Error(`${problems} page problems`);
     return line;
+  };
+  // Development first: the README's example and the saved-model round trip under `vite` as a user
+  // runs it while developing (unbundled modules, dependencies pre-bundled by Vite).
+  await step('app: in headless Chrome (vite dev server)', async () => checkPages(await runDevServerInChrome(app, browserPath, appPages)));
+  await step('app: in headless Chrome (production build)', async () => {
+    return checkPages(await runAppInChrome(join(app, 'dist'), browserPath, appPages));
   });
   await step('app: tree-shaking (`import { dropout }` only)', () => checkTreeShaking(app, packagingDoc));
   await step('app: size of the main entry', () => checkSize(app, packagingDoc));
