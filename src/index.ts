@@ -25,6 +25,7 @@ export { releaseDevice, deviceStats } from './gpu/device-state.js';
 export { BufferUsage } from './gpu/usage.js';
 export { type Schedule } from './gpu/schedule.js';
 export { PHILOX_WGSL } from './kernels/dropout-family.js';
+export { DROPOUT_MASK_WGSL, maskUniforms, MASK_UNIFORM_WORDS } from './kernels/wgsl-mask.js';
 export { type WorkgroupSize } from './kernels/dropout-family.js';
 export { MAX_ELEMENTS_PER_DRAW } from './rng/layout.js';
 export * from './errors.js';
