@@ -72,3 +72,17 @@ fn wd_keep(m: wd_Mask, e: vec2<u32>) -> bool {
 fn wd_scale(m: wd_Mask) -> f32 {
   return m.scale;
 }
+
+// The element index (lo, hi) of (row, col) in a row-major matrix of `cols` columns:
+// row · cols + col, in 64 bits (a mask over a matrix counts its elements this way).
+fn wd_element_at(row: u32, cols: u32, col: u32) -> vec2<u32> {
+  let lo = row * cols;
+  let sum = lo + col;
+  return vec2<u32>(sum, wd_philox_mulhi(row, cols & 0xffffu, cols >> 16u) + select(0u, 1u, sum < lo));
+}
+
+// e + k for a 64-bit element index e (lo, hi).
+fn wd_element_add(e: vec2<u32>, k: u32) -> vec2<u32> {
+  let sum = e.x + k;
+  return vec2<u32>(sum, e.y + select(0u, 1u, sum < k));
+}

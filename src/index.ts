@@ -9,6 +9,8 @@ export { gaussianDropout, gaussianDropoutBackward, type GaussianDropoutOptions, 
 export { dropBlock, dropBlockBackward, type DropBlockOptions } from './api/dropblock.js';
 export { mcDropout, type McDropoutOptions } from './api/mc.js';
 export { fusedDropout, fusedDropoutBackward, type FusedDropoutOptions, type FusedDropoutBackwardOptions, type FusedDropoutCallOptions } from './api/fused.js';
+export { dropConnectLinear, dropConnectLinearBackward, type DropConnectLinearShape, type DropConnectLinearOptions, type DropConnectLinearBackwardOptions } from './api/dropconnect.js';
+export { DropConnectLinear, type DropConnectLinearModuleOptions, type DropConnectRecord } from './api/dropconnect-module.js';
 export { prepare } from './api/prepare.js';
 export { type Activation } from './cpu/epilogue.js';
 export {

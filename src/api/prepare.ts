@@ -2,6 +2,7 @@
 // itself (which records synchronously) never waits for a compile.
 import { DropoutArgumentError } from '../errors.js';
 import { getPipeline } from '../gpu/pipeline-cache.js';
+import { dropConnectLinear, dropConnectLinearBackward, planDropConnectLinear, planDropConnectLinearBackward } from './dropconnect.js';
 import { dropBlock, dropBlockBackward, planDropBlockBackward, planDropBlockForward } from './dropblock.js';
 import { dropout, dropoutBackward, planDropout, planDropoutBackward, type PlannedCall } from './functional.js';
 import { fusedDropout, fusedDropoutBackward, planFusedDropout, planFusedDropoutBackward } from './fused.js';
@@ -15,6 +16,7 @@ const planners = new Map<unknown, Planner>([
   [dropBlock, planDropBlockForward], [dropBlockBackward, planDropBlockBackward],
   [fusedDropout, planFusedDropout], [fusedDropoutBackward, planFusedDropoutBackward],
   [mcDropout, planMcDropout],
+  [dropConnectLinear, planDropConnectLinear], [dropConnectLinearBackward, planDropConnectLinearBackward],
 ]);
 
 /**
@@ -25,7 +27,8 @@ const planners = new Map<unknown, Planner>([
  * The options are those of the call you will make: the buffers decide the variant (vec4 or
  * scalar access, in place), p whether tie passes are needed, and dtype the element type.
  * @param kernel - one of the library's functions: dropout, dropoutBackward, gaussianDropout,
- * gaussianDropoutBackward, dropBlock, dropBlockBackward, fusedDropout, fusedDropoutBackward, mcDropout
+ * gaussianDropoutBackward, dropBlock, dropBlockBackward, fusedDropout, fusedDropoutBackward, mcDropout,
+ * dropConnectLinear, dropConnectLinearBackward
  * @throws DropoutArgumentError for another function or options the call would refuse;
  * DropoutGPUError if a pipeline cannot be compiled
  * @example

@@ -1,0 +1,163 @@
+// DropConnect fused into a linear layer: y = x · (M ⊙ W)ᵀ · scale + b for x (batch, in), W (out, in),
+// with M the keep mask dropout() would draw on W (element o · in + i). The mask is drawn here,
+// tile by tile, with the public building block (DROPOUT_MASK_WGSL, prepended with `alias Elem`);
+// no masked weight tensor is ever written. CPU twin: src/cpu/dropconnect.ts.
+//
+// 16 × 16 output tiles, one per workgroup of 256 invocations, over 16-wide slices of the summed
+// dimension in workgroup memory. A slice of W (16 rows × 16 columns) has its keep bits drawn by 64
+// invocations, four adjacent columns each: four adjacent elements lie in at most two Philox blocks.
+// Each invocation sums its products in index order (the CPU twin's order), then scales once.
+//
+// Entry points:
+//   dc_forward      y = x · (M ⊙ W)ᵀ · scale (+ b): tiles (out, batch)
+//   dc_backward_dx  dx = dy · (M ⊙ W) · scale: tiles (in, batch)
+//   dc_backward_dw  dW = M ⊙ (dyᵀ · x) · scale: tiles (in, out), the mask rebuilt for each tile
+//   dc_backward_db  db = column sums of dy, one invocation per output
+
+const TILE = 16u;
+
+// Field order is mirrored by DC_FIELDS in src/kernels/dropconnect.ts.
+struct Params {
+  mask: wd_Mask,    // the draw (maskUniforms): p = 0 in eval
+  batch: u32,
+  in_f: u32,
+  out_f: u32,
+  has_bias: u32,
+  x_shift: u32,     // element index of each tensor's first element inside its binding
+  w_shift: u32,
+  b_shift: u32,     // the bias (forward) or dy (backward)
+  y_shift: u32,     // y (forward) or dx (backward)
+  dw_shift: u32,
+  db_shift: u32,
+  pad0: u32,
+  pad1: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> x: array<Elem>;
+@group(0) @binding(2) var<storage, read> w: array<Elem>;
+@group(0) @binding(3) var<storage, read> b_or_dy: array<Elem>;  // bias (forward), dy (backward)
+@group(0) @binding(4) var<storage, read_write> y_or_dx: array<Elem>;
+@group(0) @binding(5) var<storage, read_write> dw: array<Elem>;
+@group(0) @binding(6) var<storage, read_write> db: array<Elem>;
+
+var<workgroup> keeps: array<array<u32, 16>, 16>;  // keep bits of a W slice: keeps[row][col]
+var<workgroup> tile_a: array<array<f32, 16>, 16>;
+var<workgroup> tile_b: array<array<f32, 16>, 16>;
+
+// keeps[r][c] for W's rows row0 + r and columns col0 + c (0 outside W), by 64 invocations.
+fn mask_tile(row0: u32, col0: u32, li: u32) {
+  if (li >= 64u) { return; }
+  let r = li / 4u;
+  let c = (li % 4u) * 4u;
+  let row = row0 + r;
+  var bits = vec4<u32>(0u);
+  if (row < params.out_f && col0 + c < params.in_f) {
+    let first = wd_element_at(row, params.in_f, col0 + c);
+    let a = wd_element_place(first);
+    let last = wd_element_place(wd_element_add(first, 3u));
+    let bits_a = wd_block_keep(params.mask, a.x);
+    var bits_b = bits_a;
+    if (last.x != a.x) { bits_b = wd_block_keep(params.mask, last.x); }
+    for (var j = 0u; j < 4u; j++) {
+      let place = wd_element_place(wd_element_add(first, j));
+      let kept = wd_slot_kept(select(bits_a, bits_b, place.x != a.x), place.y);
+      bits[j] = select(0u, 1u, kept && col0 + c + j < params.in_f);
+    }
+  }
+  keeps[r][c] = bits.x;
+  keeps[r][c + 1u] = bits.y;
+  keeps[r][c + 2u] = bits.z;
+  keeps[r][c + 3u] = bits.w;
+}
+
+// W[row][col] where kept, else 0 (and 0 outside W).
+fn masked_w(row0: u32, col0: u32, r: u32, c: u32) -> f32 {
+  let row = row0 + r;
+  let col = col0 + c;
+  if (keeps[r][c] == 0u || row >= params.out_f || col >= params.in_f) { return 0.0; }
+  return f32(w[params.w_shift + row * params.in_f + col]);
+}
+
+fn load(which: u32, row: u32, rows: u32, col: u32, cols: u32) -> f32 {
+  if (row >= rows || col >= cols) { return 0.0; }
+  if (which == 0u) { return f32(x[params.x_shift + row * cols + col]); }
+  return f32(b_or_dy[params.b_shift + row * cols + col]);
+}
+
+@compute @workgroup_size(16, 16)
+fn dc_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+              @builtin(local_invocation_index) li: u32) {
+  let o0 = wid.x * TILE;
+  let b0 = wid.y * TILE;
+  var acc = 0.0;
+  for (var k0 = 0u; k0 < params.in_f; k0 += TILE) {
+    mask_tile(o0, k0, li);
+    tile_a[lid.y][lid.x] = load(0u, b0 + lid.y, params.batch, k0 + lid.x, params.in_f); // x[b][k]
+    workgroupBarrier();
+    tile_b[lid.y][lid.x] = masked_w(o0, k0, lid.y, lid.x);                            // W[o][k]
+    workgroupBarrier();
+    for (var k = 0u; k < TILE; k++) { acc += tile_a[lid.y][k] * tile_b[lid.x][k]; }
+    workgroupBarrier();
+  }
+  let b = b0 + lid.y;
+  let o = o0 + lid.x;
+  if (b < params.batch && o < params.out_f) {
+    var v = acc * wd_scale(params.mask);
+    if (params.has_bias != 0u) { v += f32(b_or_dy[params.b_shift + o]); }
+    y_or_dx[params.y_shift + b * params.out_f + o] = Elem(v);
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn dc_backward_dx(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+                  @builtin(local_invocation_index) li: u32) {
+  let i0 = wid.x * TILE;
+  let b0 = wid.y * TILE;
+  var acc = 0.0;
+  for (var k0 = 0u; k0 < params.out_f; k0 += TILE) {
+    mask_tile(k0, i0, li);
+    tile_a[lid.y][lid.x] = load(1u, b0 + lid.y, params.batch, k0 + lid.x, params.out_f); // dy[b][o]
+    workgroupBarrier();
+    tile_b[lid.y][lid.x] = masked_w(k0, i0, lid.y, lid.x);                             // W[o][i]
+    workgroupBarrier();
+    for (var k = 0u; k < TILE; k++) { acc += tile_a[lid.y][k] * tile_b[k][lid.x]; }
+    workgroupBarrier();
+  }
+  let b = b0 + lid.y;
+  let i = i0 + lid.x;
+  if (b < params.batch && i < params.in_f) {
+    y_or_dx[params.y_shift + b * params.in_f + i] = Elem(acc * wd_scale(params.mask));
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn dc_backward_dw(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+                  @builtin(local_invocation_index) li: u32) {
+  let i0 = wid.x * TILE;
+  let o0 = wid.y * TILE;
+  var acc = 0.0;
+  for (var k0 = 0u; k0 < params.batch; k0 += TILE) {
+    tile_a[lid.y][lid.x] = load(1u, k0 + lid.y, params.batch, o0 + lid.x, params.out_f); // dy[b][o]
+    tile_b[lid.y][lid.x] = load(0u, k0 + lid.y, params.batch, i0 + lid.x, params.in_f);  // x[b][i]
+    workgroupBarrier();
+    for (var k = 0u; k < TILE; k++) { acc += tile_a[k][lid.y] * tile_b[k][lid.x]; }
+    workgroupBarrier();
+  }
+  mask_tile(o0, i0, li);
+  workgroupBarrier();
+  let o = o0 + lid.y;
+  let i = i0 + lid.x;
+  if (o < params.out_f && i < params.in_f) {
+    dw[params.dw_shift + o * params.in_f + i] = Elem(select(0.0, acc * wd_scale(params.mask), keeps[lid.y][lid.x] != 0u));
+  }
+}
+
+@compute @workgroup_size(64)
+fn dc_backward_db(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let o = gid.x;
+  if (o >= params.out_f) { return; }
+  var acc = 0.0;
+  for (var b = 0u; b < params.batch; b++) { acc += f32(b_or_dy[params.b_shift + b * params.out_f + o]); }
+  db[params.db_shift + o] = Elem(acc);
+}

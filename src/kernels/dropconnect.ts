@@ -1,0 +1,108 @@
+// DropConnect fused into a linear layer (shaders/dropconnect.wgsl), on the public mask building
+// block (DROPOUT_MASK_WGSL): one plan per call, one dispatch per output.
+import dropConnectSource from '../../shaders/dropconnect.wgsl?raw';
+import { DropoutArgumentError } from '../errors.js';
+import { type BufferRange } from '../gpu/buffers.js';
+import { limitsOf, placeholder, type DeviceState } from '../gpu/device-state.js';
+import { type KernelPlan } from '../gpu/execute.js';
+import { type LayoutSpec, type PipelineSpec } from '../gpu/pipeline-cache.js';
+import { binding } from './mc.js';
+import { DROPOUT_MASK_WGSL, MASK_UNIFORM_WORDS, maskUniforms } from './wgsl-mask.js';
+
+/** Mirror of `struct Params` in shaders/dropconnect.wgsl after its wd_Mask (words 12 on). */
+export const DC_FIELDS = ['batch', 'in_f', 'out_f', 'has_bias', 'x_shift', 'w_shift', 'b_shift', 'y_shift', 'dw_shift', 'db_shift', 'pad0', 'pad1'] as const;
+export const DC_PARAMS_BYTES = 4 * (MASK_UNIFORM_WORDS + DC_FIELDS.length);
+const TILE = 16;
+
+const COMPUTE = 0x4;
+const LAYOUT: LayoutSpec = {
+  name: 'dropconnect',
+  entries: [
+    { binding: 0, visibility: COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: DC_PARAMS_BYTES } },
+    ...[1, 2, 3].map((b) => ({ binding: b, visibility: COMPUTE, buffer: { type: 'read-only-storage' as const } })),
+    ...[4, 5, 6].map((b) => ({ binding: b, visibility: COMPUTE, buffer: { type: 'storage' as const } })),
+  ],
+};
+
+export type DropConnectEntry = 'dc_forward' | 'dc_backward_dx' | 'dc_backward_dw' | 'dc_backward_db';
+
+/** The pipeline of one entry point, e.g. key `dropconnect:f32:dc_forward`. */
+export function dropConnectPipeline(entry: DropConnectEntry, f16: boolean): PipelineSpec {
+  const moduleKey = `dropconnect:${f16 ? 'f16' : 'f32'}`;
+  return {
+    key: `${moduleKey}:${entry}`, moduleKey, entry, layout: LAYOUT, constants: {},
+    code: () => `${f16 ? 'enable f16;\n' : ''}${DROPOUT_MASK_WGSL}\nalias Elem = ${f16 ? 'f16' : 'f32'};\n${dropConnectSource}`,
+  };
+}
+
+export interface DropConnectJob {
+  direction: 'forward' | 'backward';
+  x: BufferRange;
+  weight: BufferRange;
+  /** The bias (forward) or dy (backward). */
+  third: BufferRange | null;
+  /** y (forward) or dx (backward). */
+  out: BufferRange | null;
+  dWeight: BufferRange | null;
+  dBias: BufferRange | null;
+  batch: number;
+  inFeatures: number;
+  outFeatures: number;
+  /** The draw (p = 0 in eval). */
+  seed: bigint;
+  offset: bigint;
+  p: number;
+  f16: boolean;
+  operation: string;
+}
+
+/** Plans one DropConnect linear call: the forward, or the backward's requested gradients. */
+export function planDropConnect(state: DeviceState, job: DropConnectJob): KernelPlan {
+  const limits = limitsOf(state);
+  const elementBytes = job.f16 ? 2 : 4;
+  const bind = (range: BufferRange | null, slot: number): { resource: GPUBufferBinding; shift: number } =>
+    range ? binding(state, range, elementBytes, job.operation) : { resource: { buffer: placeholder(state, slot) }, shift: 0 };
+  const bound = [job.x, job.weight, job.third, job.out, job.dWeight, job.dBias].map((r, i) => bind(r, i + 1));
+  const tiles = (n: number): number => Math.ceil(n / TILE);
+  const dispatches: { entry: DropConnectEntry; grid: [number, number] }[] = job.direction === 'forward'
+    ? [{ entry: 'dc_forward', grid: [tiles(job.outFeatures), tiles(job.batch)] }]
+    : [
+        ...(job.out ? [{ entry: 'dc_backward_dx' as const, grid: [tiles(job.inFeatures), tiles(job.batch)] as [number, number] }] : []),
+        ...(job.dWeight ? [{ entry: 'dc_backward_dw' as const, grid: [tiles(job.inFeatures), tiles(job.outFeatures)] as [number, number] }] : []),
+        ...(job.dBias ? [{ entry: 'dc_backward_db' as const, grid: [Math.ceil(job.outFeatures / 64), 1] as [number, number] }] : []),
+      ];
+  for (const d of dispatches) {
+    const axis = d.grid[0] > limits.maxPerDimension ? 0 : d.grid[1] > limits.maxPerDimension ? 1 : -1;
+    if (axis >= 0) {
+      const name = axis === 1 ? 'batch' : d.entry === 'dc_forward' ? 'outFeatures' : 'inFeatures';
+      const value = axis === 1 ? job.batch : d.entry === 'dc_forward' ? job.outFeatures : job.inFeatures;
+      throw new DropoutArgumentError(name, value, `at most ${16 * limits.maxPerDimension} (16 · maxComputeWorkgroupsPerDimension) for ${job.operation}`);
+    }
+  }
+  const mask = maskUniforms(job.seed, job.offset, job.p);
+  return {
+    pipelines: dispatches.map((d) => dropConnectPipeline(d.entry, job.f16)),
+    uniformBytes: DC_PARAMS_BYTES,
+    slots: 1,
+    writeUniforms: (view, at) => {
+      const base = at(0);
+      mask.forEach((word, i) => view.setUint32(base + 4 * i, word, true));
+      const values: Record<(typeof DC_FIELDS)[number], number> = {
+        batch: job.batch, in_f: job.inFeatures, out_f: job.outFeatures, has_bias: job.direction === 'forward' && job.third ? 1 : 0,
+        x_shift: bound[0]!.shift, w_shift: bound[1]!.shift, b_shift: bound[2]!.shift, y_shift: bound[3]!.shift, dw_shift: bound[4]!.shift, db_shift: bound[5]!.shift, pad0: 0, pad1: 0,
+      };
+      DC_FIELDS.forEach((name, i) => view.setUint32(base + 4 * (MASK_UNIFORM_WORDS + i), values[name], true));
+    },
+    dispatches: dispatches.length,
+    record: (r) => {
+      const group = r.bindGroup(LAYOUT, [{ binding: 0, resource: r.uniforms }, ...bound.map((b, i) => ({ binding: i + 1, resource: b.resource }))], job.operation);
+      const pass = r.encoder.beginComputePass({ label: job.operation });
+      dispatches.forEach((d, i) => {
+        pass.setPipeline(r.pipeline(i));
+        pass.setBindGroup(0, group, [r.offset(0)]);
+        pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
+      });
+      pass.end();
+    },
+  };
+}
