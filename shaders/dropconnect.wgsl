@@ -5,7 +5,7 @@
 //
 // 16 × 16 output tiles, one per workgroup of 256 invocations, over 16-wide slices of the summed
 // dimension in workgroup memory. A slice of W (16 rows × 16 columns) has its keep bits drawn by 64
-// invocations, four adjacent columns each: four adjacent elements lie in at most two Philox blocks.
+// invocations, four adjacent columns each (wd_keep4: one or two Philox blocks).
 // Each invocation sums its products in index order (the CPU twin's order), then scales once.
 //
 // Entry points:
@@ -53,17 +53,9 @@ fn mask_tile(row0: u32, col0: u32, li: u32) {
   let row = row0 + r;
   var bits = vec4<u32>(0u);
   if (row < params.out_f && col0 + c < params.in_f) {
-    let first = wd_element_at(row, params.in_f, col0 + c);
-    let a = wd_element_place(first);
-    let last = wd_element_place(wd_element_add(first, 3u));
-    let bits_a = wd_block_keep(params.mask, a.x);
-    var bits_b = bits_a;
-    if (last.x != a.x) { bits_b = wd_block_keep(params.mask, last.x); }
-    for (var j = 0u; j < 4u; j++) {
-      let place = wd_element_place(wd_element_add(first, j));
-      let kept = wd_slot_kept(select(bits_a, bits_b, place.x != a.x), place.y);
-      bits[j] = select(0u, 1u, kept && col0 + c + j < params.in_f);
-    }
+    let kept = wd_keep4(params.mask, wd_element_at(row, params.in_f, col0 + c));
+    let inside = vec4<u32>(col0 + c) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.in_f);
+    bits = select(vec4<u32>(0u), vec4<u32>(1u), kept & inside);
   }
   keeps[r][c] = bits.x;
   keeps[r][c + 1u] = bits.y;

@@ -68,6 +68,22 @@ fn wd_keep(m: wd_Mask, e: vec2<u32>) -> bool {
   return wd_slot_kept(wd_block_keep(m, place.x), place.y);
 }
 
+// Whether elements e, e + 1, e + 2 and e + 3 are kept: four adjacent elements lie in at most two
+// blocks, so this costs one or two block computations, not four.
+fn wd_keep4(m: wd_Mask, e: vec2<u32>) -> vec4<bool> {
+  let a = wd_element_place(e).x;
+  let b = wd_element_place(wd_element_add(e, 3u)).x;
+  let bits_a = wd_block_keep(m, a);
+  var bits_b = bits_a;
+  if (b != a) { bits_b = wd_block_keep(m, b); }
+  var keep = vec4<bool>(false);
+  for (var j = 0u; j < 4u; j++) {
+    let place = wd_element_place(wd_element_add(e, j));
+    keep[j] = wd_slot_kept(select(bits_a, bits_b, place.x != a), place.y);
+  }
+  return keep;
+}
+
 // The draw's inverted-dropout scale.
 fn wd_scale(m: wd_Mask) -> f32 {
   return m.scale;

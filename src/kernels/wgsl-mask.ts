@@ -32,10 +32,13 @@ export function prefixWgsl(sources: readonly string[], prefix: string): string[]
  *   Philox call for almost every block.
  * - `wd_keep(m: wd_Mask, e: vec2<u32>) -> bool`: one element, e as (low word, high word); computes
  *   e's whole block, so it is up to 24 times slower per element than working by blocks.
+ * - `wd_keep4(m: wd_Mask, e: vec2<u32>) -> vec4<bool>`: elements e … e + 3 (one or two blocks).
  * - `wd_element_place(e) -> vec2<u32>` (block, slot), `wd_element_block(e)`, `wd_element_slot(e)`,
  *   `wd_slot_element(block, slot) -> vec2<u32>` and `wd_slot_kept(bits, slot) -> bool`: the
  *   layout (a tile of 1536 elements is 64 blocks; block `lane` of a tile holds elements
- *   4·lane + 256·k + c at slot 4k + c).
+ *   4·lane + 256·k + c at slot 4k + c); `wd_element_at(row, cols, col) -> vec2<u32>`
+ *   (row · cols + col in 64 bits, the index of a row-major matrix element) and
+ *   `wd_element_add(e, k: u32) -> vec2<u32>`.
  * - `wd_scale(m) -> f32`: f32(1 / (1 − p)), the inverted-dropout scale (0 for p = 1).
  *
  * Element indices count from 0 at the draw's (seed, offset), as `dropout()` counts a tensor's

@@ -23,6 +23,7 @@ struct Probe {
 @group(0) @binding(1) var<storage, read> items: array<vec2<u32>>;
 @group(0) @binding(2) var<storage, read_write> packed: array<atomic<u32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<u32>;
+@group(0) @binding(4) var<storage, read_write> index_out: array<u32>;
 
 // One invocation per block: its keep bits scattered into a packed mask of n elements.
 @compute @workgroup_size(64)
@@ -38,7 +39,7 @@ fn probe_packed(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 // One invocation per element index (lo, hi): its decision, block, slot, the way back, and the keep
-// bits of its block.
+// bits of its block; and the 64-bit index helpers on words taken from it.
 @compute @workgroup_size(64)
 fn probe_items(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
@@ -53,6 +54,14 @@ fn probe_items(@builtin(global_invocation_id) gid: vec3<u32>) {
   out[6u * i + 3u] = back.x;
   out[6u * i + 4u] = back.y;
   out[6u * i + 5u] = wd_block_keep(probe.mask, block);
+  let at = wd_element_at(e.x >> 8u, e.y * 4096u + 4095u, e.x & 255u);
+  let sum = wd_element_add(e, 0xffffffffu);
+  index_out[4u * i] = at.x;
+  index_out[4u * i + 1u] = at.y;
+  index_out[4u * i + 2u] = sum.x;
+  index_out[4u * i + 3u] = sum.y;
+  let four = select(vec4<u32>(0u), vec4<u32>(1u, 2u, 4u, 8u), wd_keep4(probe.mask, e));
+  index_out[4u * i + 3u] = sum.y | ((four.x | four.y | four.z | four.w) << 28u);
 }`;
 
 /** A small deterministic generator for the fuzzed draws. */
@@ -122,7 +131,7 @@ export const wgslMaskCases: Case[] = [
     },
   },
   {
-    name: 'DROPOUT_MASK_WGSL: wd_keep, the layout helpers and wd_block_keep for element indices up to 2^36 - 1',
+    name: 'DROPOUT_MASK_WGSL: wd_keep, wd_keep4, wd_block_keep and the layout and index helpers for element indices up to 2^36 - 1',
     async run({ device }, t) {
       const { items } = await pipelines(device);
       const next = lcg(36);
@@ -139,6 +148,7 @@ export const wgslMaskCases: Case[] = [
       elements.forEach((e, i) => data.set([e % 2 ** 32, Math.floor(e / 2 ** 32)], 2 * i));
       for (const d of draws) {
         const out = t.buffer(24 * count);
+        const indexOut = t.buffer(16 * count);
         const input = t.buffer(8 * count, data);
         const encoder = device.createCommandEncoder();
         const pass = encoder.beginComputePass();
@@ -149,6 +159,7 @@ export const wgslMaskCases: Case[] = [
             { binding: 0, resource: { buffer: uniforms(t, d.seed, d.offset, d.p, 0, count) } },
             { binding: 1, resource: { buffer: input } },
             { binding: 3, resource: { buffer: out } },
+            { binding: 4, resource: { buffer: indexOut } },
           ],
         }));
         pass.dispatchWorkgroups(Math.ceil(count / 64));
@@ -174,6 +185,23 @@ export const wgslMaskCases: Case[] = [
           check(back === e, `slotElement(elementSlot(${e})) is ${e}`);
         });
         checkU32(got, expected, `wd_keep / layout / wd_block_keep, p=${d.p} seed=${d.seed} offset=${d.offset}`);
+        const indices = new Uint32Array(4 * count);
+        elements.forEach((e, i) => {
+          const lo = e % 2 ** 32;
+          const hi = Math.floor(e / 2 ** 32);
+          const at = Math.floor(lo / 256) * (hi * 4096 + 4095) + (lo % 256);
+          const sum = e + 2 ** 32 - 1;
+          // wd_keep4's four decisions in bits 28-31 of the last word (sum's high word is < 2^5;
+          // elements past 2^36 - 1 are outside the draw and not compared).
+          let four = 0;
+          for (let j = 0; j < 4; j++) if (e + j < 2 ** 36 && elementKept(d, d.p, e + j)) four |= 1 << j;
+          indices.set([at % 2 ** 32, Math.floor(at / 2 ** 32), sum % 2 ** 32, (Math.floor(sum / 2 ** 32) | (four << 28)) >>> 0], 4 * i);
+        });
+        const gotIndices = await t.u32(indexOut, 4 * count);
+        elements.forEach((e, i) => {
+          for (let j = 0; j < 4; j++) if (e + j >= 2 ** 36) gotIndices[4 * i + 3] = gotIndices[4 * i + 3]! & ~(1 << (28 + j));
+        });
+        checkU32(gotIndices, indices, 'wd_element_at (row · cols + col), wd_element_add (e + 2^32 - 1), wd_keep4 (bits 28-31)');
       }
     },
   },
