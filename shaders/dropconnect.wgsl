@@ -15,6 +15,8 @@
 //   dc_backward_db  db = column sums of dy, one invocation per output
 
 const TILE = 16u;
+// false: the plain linear layer (eval, or p = 0): every weight kept, nothing drawn.
+override MASKED: bool = true;
 
 // Field order is mirrored by DC_FIELDS in src/kernels/dropconnect.ts.
 struct Params {
@@ -51,8 +53,8 @@ fn mask_tile(row0: u32, col0: u32, li: u32) {
   let r = li / 4u;
   let c = (li % 4u) * 4u;
   let row = row0 + r;
-  var bits = vec4<u32>(0u);
-  if (row < params.out_f && col0 + c < params.in_f) {
+  var bits = vec4<u32>(select(0u, 1u, !MASKED));
+  if (MASKED && row < params.out_f && col0 + c < params.in_f) {
     let kept = wd_keep4(params.mask, wd_element_at(row, params.in_f, col0 + c));
     let inside = vec4<u32>(col0 + c) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.in_f);
     bits = select(vec4<u32>(0u), vec4<u32>(1u), kept & inside);

@@ -6,6 +6,7 @@ import { type BufferRange } from '../gpu/buffers.js';
 import { limitsOf, placeholder, type DeviceState } from '../gpu/device-state.js';
 import { type KernelPlan } from '../gpu/execute.js';
 import { type LayoutSpec, type PipelineSpec } from '../gpu/pipeline-cache.js';
+import { dropRate } from '../rng/threshold.js';
 import { binding } from './mc.js';
 import { DROPOUT_MASK_WGSL, MASK_UNIFORM_WORDS, maskUniforms } from './wgsl-mask.js';
 
@@ -26,11 +27,11 @@ const LAYOUT: LayoutSpec = {
 
 export type DropConnectEntry = 'dc_forward' | 'dc_backward_dx' | 'dc_backward_dw' | 'dc_backward_db';
 
-/** The pipeline of one entry point, e.g. key `dropconnect:f32:dc_forward`. */
-export function dropConnectPipeline(entry: DropConnectEntry, f16: boolean): PipelineSpec {
+/** The pipeline of one entry point, e.g. key `dropconnect:f32:dc_forward:masked` (`plain`: no mask drawn). */
+export function dropConnectPipeline(entry: DropConnectEntry, f16: boolean, masked: boolean): PipelineSpec {
   const moduleKey = `dropconnect:${f16 ? 'f16' : 'f32'}`;
   return {
-    key: `${moduleKey}:${entry}`, moduleKey, entry, layout: LAYOUT, constants: {},
+    key: `${moduleKey}:${entry}:${masked ? 'masked' : 'plain'}`, moduleKey, entry, layout: LAYOUT, constants: { MASKED: masked ? 1 : 0 },
     code: () => `${f16 ? 'enable f16;\n' : ''}${DROPOUT_MASK_WGSL}\nalias Elem = ${f16 ? 'f16' : 'f32'};\n${dropConnectSource}`,
   };
 }
@@ -80,8 +81,9 @@ export function planDropConnect(state: DeviceState, job: DropConnectJob): Kernel
     }
   }
   const mask = maskUniforms(job.seed, job.offset, job.p);
+  const masked = !dropRate(job.p).keepsAll; // eval (p = 0 here) or p rounding to 0: the plain layer
   return {
-    pipelines: dispatches.map((d) => dropConnectPipeline(d.entry, job.f16)),
+    pipelines: dispatches.map((d) => dropConnectPipeline(d.entry, job.f16, masked)),
     uniformBytes: DC_PARAMS_BYTES,
     slots: 1,
     writeUniforms: (view, at) => {

@@ -59,6 +59,8 @@ test('f16 kernels of every family compile and validate on a device with shader-f
     const linear = { batch: 13, inFeatures: 37, outFeatures: 29, p, training: true, seed: 1n, offset: 0n, dtype: 'f16' as const };
     await dropConnectLinear(device, { ...linear, x, weight: samples, bias: mask, y });
     await dropConnectLinearBackward(device, { ...linear, dy: y, x, weight: samples, dx: mean, dWeight: variance, dBias: mask });
+    await dropConnectLinear(device, { ...linear, training: false, x, weight: samples, y }); // the plain pipelines
+    await dropConnectLinearBackward(device, { ...linear, training: false, dy: y, x, weight: samples, dx: mean, dWeight: variance, dBias: mask });
     for (const [rows, cols] of [[37, 111], [13, 315]] as const) {
       const bias = device.createBuffer({ size: 2 * cols + 16, usage });
       const dbias = device.createBuffer({ size: 2 * cols + 16, usage });
