@@ -79,21 +79,35 @@ fn load(which: u32, row: u32, rows: u32, col: u32, cols: u32) -> f32 {
   return f32(b_or_dy[params.b_shift + row * cols + col]);
 }
 
+// Σ_k a[b0 + lid.y][k] · (M ⊙ W)[..][..] over the summed dimension (k_end long), in index order:
+// forward (a = x, W's rows from w0 = the tile's outputs, columns k) or, `transposed`, dx (a = dy,
+// W's rows k, columns from w0 = the tile's inputs).
+fn masked_matmul(transposed: bool, w0: u32, b0: u32, k_end: u32, lid: vec3<u32>, li: u32) -> f32 {
+  var acc = 0.0;
+  for (var k0 = 0u; k0 < k_end; k0 += TILE) {
+    let row0 = select(w0, k0, transposed);
+    let col0 = select(k0, w0, transposed);
+    mask_tile(row0, col0, li);
+    tile_a[lid.y][lid.x] = load(select(0u, 1u, transposed), b0 + lid.y, params.batch, k0 + lid.x, k_end);
+    workgroupBarrier();
+    tile_b[lid.y][lid.x] = masked_w(row0, col0, lid.y, lid.x);
+    workgroupBarrier();
+    if (transposed) {
+      for (var k = 0u; k < TILE; k++) { acc += tile_a[lid.y][k] * tile_b[k][lid.x]; }
+    } else {
+      for (var k = 0u; k < TILE; k++) { acc += tile_a[lid.y][k] * tile_b[lid.x][k]; }
+    }
+    workgroupBarrier();
+  }
+  return acc;
+}
+
 @compute @workgroup_size(16, 16)
 fn dc_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
               @builtin(local_invocation_index) li: u32) {
   let o0 = wid.x * TILE;
   let b0 = wid.y * TILE;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < params.in_f; k0 += TILE) {
-    mask_tile(o0, k0, li);
-    tile_a[lid.y][lid.x] = load(0u, b0 + lid.y, params.batch, k0 + lid.x, params.in_f); // x[b][k]
-    workgroupBarrier();
-    tile_b[lid.y][lid.x] = masked_w(o0, k0, lid.y, lid.x);                            // W[o][k]
-    workgroupBarrier();
-    for (var k = 0u; k < TILE; k++) { acc += tile_a[lid.y][k] * tile_b[lid.x][k]; }
-    workgroupBarrier();
-  }
+  let acc = masked_matmul(false, o0, b0, params.in_f, lid, li);
   let b = b0 + lid.y;
   let o = o0 + lid.x;
   if (b < params.batch && o < params.out_f) {
@@ -108,16 +122,7 @@ fn dc_backward_dx(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocati
                   @builtin(local_invocation_index) li: u32) {
   let i0 = wid.x * TILE;
   let b0 = wid.y * TILE;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < params.out_f; k0 += TILE) {
-    mask_tile(k0, i0, li);
-    tile_a[lid.y][lid.x] = load(1u, b0 + lid.y, params.batch, k0 + lid.x, params.out_f); // dy[b][o]
-    workgroupBarrier();
-    tile_b[lid.y][lid.x] = masked_w(k0, i0, lid.y, lid.x);                             // W[o][i]
-    workgroupBarrier();
-    for (var k = 0u; k < TILE; k++) { acc += tile_a[lid.y][k] * tile_b[k][lid.x]; }
-    workgroupBarrier();
-  }
+  let acc = masked_matmul(true, i0, b0, params.out_f, lid, li);
   let b = b0 + lid.y;
   let i = i0 + lid.x;
   if (b < params.batch && i < params.in_f) {
