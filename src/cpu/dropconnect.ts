@@ -34,7 +34,12 @@ function prepareDraw(o: DropConnectCpuOptions, tensors: Record<string, [Float32A
  * packed mask.
  * @example const { y } = dropConnectLinearCPU(x, w, b, { batch: 2, inFeatures: 3, outFeatures: 4, p: 0.5, seed: 1n, offset: 0n });
  */
-export function dropConnectLinearCPU(x: Float32Array, weight: Float32Array, bias: Float32Array | undefined, o: DropConnectCpuOptions): { y: Float32Array; mask: Uint32Array } {
+export function dropConnectLinearCPU(x: Float32Array, weight: Float32Array, bias: Float32Array | undefined, o: DropConnectCpuOptions): {
+  /** batch × outFeatures outputs. */
+  y: Float32Array;
+  /** The keep mask over W's elements, packed (bit e & 31 of word e >> 5). */
+  mask: Uint32Array;
+} {
   const { batch, inFeatures: K, outFeatures: N } = o;
   const { mask, scale } = prepareDraw(o, { x: [x, batch * K], weight: [weight, N * K], bias: [bias, N] });
   const y = new Float32Array(batch * N);
@@ -56,7 +61,14 @@ export function dropConnectLinearCPU(x: Float32Array, weight: Float32Array, bias
  * db = the column sums of dy.
  * @example const { dx, dWeight, dBias } = dropConnectLinearBackwardCPU(dy, x, w, { batch: 2, inFeatures: 3, outFeatures: 4, p: 0.5, seed: 1n, offset: 0n });
  */
-export function dropConnectLinearBackwardCPU(dy: Float32Array, x: Float32Array, weight: Float32Array, o: DropConnectCpuOptions): { dx: Float32Array; dWeight: Float32Array; dBias: Float32Array } {
+export function dropConnectLinearBackwardCPU(dy: Float32Array, x: Float32Array, weight: Float32Array, o: DropConnectCpuOptions): {
+  /** batch × inFeatures. */
+  dx: Float32Array;
+  /** outFeatures × inFeatures, 0 where the mask drops. */
+  dWeight: Float32Array;
+  /** outFeatures. */
+  dBias: Float32Array;
+} {
   const { batch, inFeatures: K, outFeatures: N } = o;
   const { mask, scale } = prepareDraw(o, { dy: [dy, batch * N], x: [x, batch * K], weight: [weight, N * K] });
   const dx = new Float32Array(batch * K);
