@@ -3,8 +3,9 @@
 // tile by tile, with the public building block (DROPOUT_MASK_WGSL, prepended with `alias Elem`);
 // no masked weight tensor is ever written. CPU twin: src/cpu/dropconnect.ts.
 //
-// 16 × 16 output tiles, one per workgroup of 256 invocations, over 16-wide slices of the summed
-// dimension in workgroup memory. A slice of W (16 rows × 16 columns) has its keep bits drawn by 64
+// Output tiles of 16 columns × 64 batch rows (forward, dx: four rows per invocation, so a W slice's
+// mask is drawn once per 64 rows) or 16 × 16 (dW), one per workgroup of 256 invocations, over
+// 16-wide slices of the summed dimension in workgroup memory. A slice of W (16 rows × 16 columns) has its keep bits drawn by 64
 // invocations, four adjacent columns each (wd_keep4: one or two Philox blocks).
 // Each invocation sums its products in index order (the CPU twin's order), then scales once.
 //
@@ -15,6 +16,7 @@
 //   dc_backward_db  db = column sums of dy, one invocation per output
 
 const TILE = 16u;
+const ROWS = 4u; // batch rows per invocation in forward and dx: a W slice's mask serves 64 rows
 // false: the plain linear layer (eval, or p = 0): every weight kept, nothing drawn.
 override MASKED: bool = true;
 
@@ -44,7 +46,7 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> db: array<Elem>;
 
 var<workgroup> keeps: array<array<u32, 16>, 16>;  // keep bits of a W slice: keeps[row][col]
-var<workgroup> tile_a: array<array<f32, 16>, 16>;
+var<workgroup> tile_a: array<array<f32, 16>, 64>;  // 64 batch rows (forward, dx); 16 in dW
 var<workgroup> tile_b: array<array<f32, 16>, 16>;
 
 // keeps[r][c] for W's rows row0 + r and columns col0 + c (0 outside W), by 64 invocations.
@@ -79,23 +81,25 @@ fn load(which: u32, row: u32, rows: u32, col: u32, cols: u32) -> f32 {
   return f32(b_or_dy[params.b_shift + row * cols + col]);
 }
 
-// Σ_k a[b0 + lid.y][k] · (M ⊙ W)[..][..] over the summed dimension (k_end long), in index order:
-// forward (a = x, W's rows from w0 = the tile's outputs, columns k) or, `transposed`, dx (a = dy,
-// W's rows k, columns from w0 = the tile's inputs).
-fn masked_matmul(transposed: bool, w0: u32, b0: u32, k_end: u32, lid: vec3<u32>, li: u32) -> f32 {
-  var acc = 0.0;
+// Σ_k a[b][k] · (M ⊙ W)[..][..] for the invocation's four batch rows b = b0 + lid.y + 16r over the
+// summed dimension (k_end long), in index order: forward (a = x, W's rows from w0 = the tile's
+// outputs, columns k) or, `transposed`, dx (a = dy, W's rows k, columns from w0 = the tile's inputs).
+fn masked_matmul(transposed: bool, w0: u32, b0: u32, k_end: u32, lid: vec3<u32>, li: u32) -> vec4<f32> {
+  var acc = vec4<f32>(0.0);
   for (var k0 = 0u; k0 < k_end; k0 += TILE) {
     let row0 = select(w0, k0, transposed);
     let col0 = select(k0, w0, transposed);
     mask_tile(row0, col0, li);
-    tile_a[lid.y][lid.x] = load(select(0u, 1u, transposed), b0 + lid.y, params.batch, k0 + lid.x, k_end);
+    for (var r = 0u; r < ROWS; r++) {
+      let row = lid.y + TILE * r;
+      tile_a[row][lid.x] = load(select(0u, 1u, transposed), b0 + row, params.batch, k0 + lid.x, k_end);
+    }
     workgroupBarrier();
     tile_b[lid.y][lid.x] = masked_w(row0, col0, lid.y, lid.x);
     workgroupBarrier();
-    if (transposed) {
-      for (var k = 0u; k < TILE; k++) { acc += tile_a[lid.y][k] * tile_b[k][lid.x]; }
-    } else {
-      for (var k = 0u; k < TILE; k++) { acc += tile_a[lid.y][k] * tile_b[lid.x][k]; }
+    for (var k = 0u; k < TILE; k++) {
+      let wk = select(tile_b[lid.x][k], tile_b[k][lid.x], transposed);
+      acc += vec4<f32>(tile_a[lid.y][k], tile_a[lid.y + 16u][k], tile_a[lid.y + 32u][k], tile_a[lid.y + 48u][k]) * wk;
     }
     workgroupBarrier();
   }
@@ -106,14 +110,16 @@ fn masked_matmul(transposed: bool, w0: u32, b0: u32, k_end: u32, lid: vec3<u32>,
 fn dc_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
               @builtin(local_invocation_index) li: u32) {
   let o0 = wid.x * TILE;
-  let b0 = wid.y * TILE;
+  let b0 = wid.y * TILE * ROWS;
   let acc = masked_matmul(false, o0, b0, params.in_f, lid, li);
-  let b = b0 + lid.y;
   let o = o0 + lid.x;
-  if (b < params.batch && o < params.out_f) {
-    var v = acc * wd_scale(params.mask);
-    if (params.has_bias != 0u) { v += f32(b_or_dy[params.b_shift + o]); }
-    y_or_dx[params.y_shift + b * params.out_f + o] = Elem(v);
+  for (var r = 0u; r < ROWS; r++) {
+    let b = b0 + lid.y + TILE * r;
+    if (b < params.batch && o < params.out_f) {
+      var v = acc[r] * wd_scale(params.mask);
+      if (params.has_bias != 0u) { v += f32(b_or_dy[params.b_shift + o]); }
+      y_or_dx[params.y_shift + b * params.out_f + o] = Elem(v);
+    }
   }
 }
 
@@ -121,12 +127,14 @@ fn dc_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
 fn dc_backward_dx(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
                   @builtin(local_invocation_index) li: u32) {
   let i0 = wid.x * TILE;
-  let b0 = wid.y * TILE;
+  let b0 = wid.y * TILE * ROWS;
   let acc = masked_matmul(true, i0, b0, params.out_f, lid, li);
-  let b = b0 + lid.y;
   let i = i0 + lid.x;
-  if (b < params.batch && i < params.in_f) {
-    y_or_dx[params.y_shift + b * params.in_f + i] = Elem(acc * wd_scale(params.mask));
+  for (var r = 0u; r < ROWS; r++) {
+    let b = b0 + lid.y + TILE * r;
+    if (b < params.batch && i < params.in_f) {
+      y_or_dx[params.y_shift + b * params.in_f + i] = Elem(acc[r] * wd_scale(params.mask));
+    }
   }
 }
 

@@ -14,6 +14,8 @@ import { DROPOUT_MASK_WGSL, MASK_UNIFORM_WORDS, maskUniforms } from './wgsl-mask
 export const DC_FIELDS = ['batch', 'in_f', 'out_f', 'has_bias', 'x_shift', 'w_shift', 'b_shift', 'y_shift', 'dw_shift', 'db_shift', 'pad0', 'pad1'] as const;
 export const DC_PARAMS_BYTES = 4 * (MASK_UNIFORM_WORDS + DC_FIELDS.length);
 const TILE = 16;
+/** Batch rows per invocation of dc_forward and dc_backward_dx (ROWS in the WGSL). */
+const BATCH_ROWS = 4;
 
 const COMPUTE = 0x4;
 const LAYOUT: LayoutSpec = {
@@ -64,22 +66,25 @@ export function planDropConnect(state: DeviceState, job: DropConnectJob): Kernel
   const bind = (range: BufferRange | null, slot: number): { resource: GPUBufferBinding; shift: number } =>
     range ? binding(state, range, elementBytes, job.operation) : { resource: { buffer: placeholder(state, slot) }, shift: 0 };
   const bound = [job.x, job.weight, job.third, job.out, job.dWeight, job.dBias].map((r, i) => bind(r, i + 1));
-  const tiles = (n: number): number => Math.ceil(n / TILE);
-  const dispatches: { entry: DropConnectEntry; grid: [number, number] }[] = job.direction === 'forward'
-    ? [{ entry: 'dc_forward', grid: [tiles(job.outFeatures), tiles(job.batch)] }]
+  // Each dispatch's grid, with the argument and the span of one workgroup along each dimension.
+  type Axis = [name: string, value: number, span: number];
+  const batch: Axis = ['batch', job.batch, TILE * BATCH_ROWS];
+  const outs: Axis = ['outFeatures', job.outFeatures, TILE];
+  const ins: Axis = ['inFeatures', job.inFeatures, TILE];
+  const dispatches: { entry: DropConnectEntry; axes: [Axis, Axis] }[] = job.direction === 'forward'
+    ? [{ entry: 'dc_forward', axes: [outs, batch] }]
     : [
-        ...(job.out ? [{ entry: 'dc_backward_dx' as const, grid: [tiles(job.inFeatures), tiles(job.batch)] as [number, number] }] : []),
-        ...(job.dWeight ? [{ entry: 'dc_backward_dw' as const, grid: [tiles(job.inFeatures), tiles(job.outFeatures)] as [number, number] }] : []),
-        ...(job.dBias ? [{ entry: 'dc_backward_db' as const, grid: [Math.ceil(job.outFeatures / 64), 1] as [number, number] }] : []),
+        ...(job.out ? [{ entry: 'dc_backward_dx' as const, axes: [ins, batch] as [Axis, Axis] }] : []),
+        ...(job.dWeight ? [{ entry: 'dc_backward_dw' as const, axes: [ins, outs] as [Axis, Axis] }] : []),
+        ...(job.dBias ? [{ entry: 'dc_backward_db' as const, axes: [['outFeatures', job.outFeatures, 64], ['', 1, 1]] as [Axis, Axis] }] : []),
       ];
-  for (const d of dispatches) {
-    const axis = d.grid[0] > limits.maxPerDimension ? 0 : d.grid[1] > limits.maxPerDimension ? 1 : -1;
-    if (axis >= 0) {
-      const name = axis === 1 ? 'batch' : d.entry === 'dc_forward' ? 'outFeatures' : 'inFeatures';
-      const value = axis === 1 ? job.batch : d.entry === 'dc_forward' ? job.outFeatures : job.inFeatures;
-      throw new DropoutArgumentError(name, value, `at most ${16 * limits.maxPerDimension} (16 · maxComputeWorkgroupsPerDimension) for ${job.operation}`);
+  const grids = dispatches.map((d) => d.axes.map(([name, value, span]) => {
+    const groups = Math.ceil(value / span);
+    if (groups > limits.maxPerDimension) {
+      throw new DropoutArgumentError(name, value, `at most ${span * limits.maxPerDimension} (${span} · maxComputeWorkgroupsPerDimension) for ${job.operation}`);
     }
-  }
+    return groups;
+  }) as [number, number]);
   const mask = maskUniforms(job.seed, job.offset, job.p);
   const masked = !dropRate(job.p).keepsAll; // eval (p = 0 here) or p rounding to 0: the plain layer
   return {
@@ -99,10 +104,10 @@ export function planDropConnect(state: DeviceState, job: DropConnectJob): Kernel
     record: (r) => {
       const group = r.bindGroup(LAYOUT, [{ binding: 0, resource: r.uniforms }, ...bound.map((b, i) => ({ binding: i + 1, resource: b.resource }))], job.operation);
       const pass = r.encoder.beginComputePass({ label: job.operation });
-      dispatches.forEach((d, i) => {
+      dispatches.forEach((_, i) => {
         pass.setPipeline(r.pipeline(i));
         pass.setBindGroup(0, group, [r.offset(0)]);
-        pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
+        pass.dispatchWorkgroups(grids[i]![0], grids[i]![1]);
       });
       pass.end();
     },
