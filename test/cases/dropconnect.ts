@@ -5,10 +5,11 @@
 // index order, but the GPU may fuse a product into its addition, so each sum may differ from the
 // exact one by γ_K · Σ|terms| (γ_K ≈ K · 2^-24) on either side: we allow (K + 2) · 2^-23 · Σ|terms|
 // (two roundings more: the scale and the bias).
-import { dropConnectLinear, dropConnectLinearBackward, dropout, DropConnectLinear, PhiloxGenerator } from 'webgpu-dropout';
+import { dropConnectLinear, dropConnectLinearBackward, dropout, DropConnectLinear, PhiloxGenerator, prepare } from 'webgpu-dropout';
 import { dropConnectLinearBackwardCPU, dropConnectLinearCPU, keepMask } from 'webgpu-dropout/cpu';
 import { AssertionError, check, checkThrows, checkU32 } from './assert.js';
 import { testData, type Case, type Tracker } from './env.js';
+import { checkF16, f16Buffer, readF16, values } from './f16.js';
 
 /** |actual − expected| <= (K + 2) · 2^-23 · bound[i] for each element (bound: Σ|terms|). */
 function checkClose(actual: Float32Array, expected: Float32Array, bound: Float64Array, K: number, what: string): void {
@@ -95,6 +96,38 @@ async function maskFromDW(device: GPUDevice, t: Tracker, s: Shape): Promise<Uint
 
 export const dropConnectCases: Case[] = [
   {
+    name: 'dropConnectLinear f16: matches the CPU twin on the f16 inputs (1 f16 ulp + the f32 bound) where shader-f16 exists, else a typed UNSUPPORTED refusal',
+    async run({ device }, t) {
+      const s: Shape = { batch: 20, inFeatures: 33, outFeatures: 17, p: 0.3, seed: 12n, offset: 7n, training: true };
+      const { batch: B, inFeatures: K, outFeatures: N } = s;
+      const x = values(B * K, 1, 2);
+      const w = values(N * K, 2, 1);
+      const b = values(N, 3, 1);
+      const dy = values(B * N, 4, 1);
+      const y = f16Buffer(t, B * N);
+      const dx = f16Buffer(t, B * K);
+      const dWeight = f16Buffer(t, N * K);
+      const dBias = f16Buffer(t, N);
+      const xb = f16Buffer(t, B * K, x.bits);
+      const wb = f16Buffer(t, N * K, w.bits);
+      const forward = () => dropConnectLinear(device, { ...s, dtype: 'f16', x: xb, weight: wb, bias: f16Buffer(t, N, b.bits), y });
+      if (!device.features.has('shader-f16')) {
+        await checkThrows(forward, { code: 'UNSUPPORTED' }, 'f16 without shader-f16');
+        return;
+      }
+      await forward();
+      await dropConnectLinearBackward(device, { ...s, dtype: 'f16', dy: f16Buffer(t, B * N, dy.bits), x: xb, weight: wb, dx, dWeight, dBias });
+      const ref = dropConnectLinearCPU(x.f32, w.f32, b.f32, s);
+      const grads = dropConnectLinearBackwardCPU(dy.f32, x.f32, w.f32, s);
+      const bound = bounds(s, x.f32, w.f32, b.f32, dy.f32, ref.mask, Math.fround(1 / 0.7));
+      const f32 = (sums: Float64Array, k: number) => (i: number) => (k + 2) * 2 ** -23 * sums[i]!;
+      checkF16(await readF16(t, y, B * N), ref.y, 'y f16', f32(bound.y, K));
+      checkF16(await readF16(t, dx, B * K), grads.dx, 'dx f16', f32(bound.dx, N));
+      checkF16(await readF16(t, dWeight, N * K), grads.dWeight, 'dW f16', f32(bound.dW, B));
+      checkF16(await readF16(t, dBias, N), grads.dBias, 'db f16', f32(bound.db, B));
+    },
+  },
+  {
     name: 'dropConnectLinear: the mask drawn in the matmul kernel is dropout()\'s mask on W, bit for bit (zero pattern of dW)',
     async run({ device }, t) {
       const shapes: Shape[] = [
@@ -160,6 +193,9 @@ export const dropConnectCases: Case[] = [
       const plain = dropConnectLinearCPU(x, w, undefined, { ...shape, p: 0.4, seed: 0n, offset: 0n, training: false });
       checkClose(await t.f32(y, shape.batch * shape.outFeatures), plain.y, bounds({ ...shape, p: 0, seed: 0n, offset: 0n, training: false }, x, w, undefined, new Float32Array(shape.batch * shape.outFeatures), keepMask({ seed: 0n, offset: 0n }, 0, n), 1).y, shape.inFeatures, 'eval forward');
       const common = { ...shape, x: xb, weight: wb, y, p: 0.5, training: true, seed: 1n, offset: 0n };
+      await prepare(device, dropConnectLinear, common);
+      await prepare(device, dropConnectLinearBackward, { ...common, dy: y, dx: t.buffer(4 * x.length), dWeight });
+      await checkThrows(() => prepare(device, dropConnectLinear, { ...common, p: -1 }), { code: 'INVALID_ARGUMENT', argument: 'p' }, 'prepare with p = -1');
       await checkThrows(() => dropConnectLinear(device, { ...common, p: 2 }), { code: 'INVALID_ARGUMENT', argument: 'p' }, 'p = 2');
       await checkThrows(() => dropConnectLinear(device, { ...common, batch: 1.5 }), { code: 'INVALID_ARGUMENT', argument: 'batch' }, 'batch 1.5');
       await checkThrows(() => dropConnectLinear(device, { ...common, y: xb }), { code: 'INVALID_ARGUMENT', argument: 'y' }, 'y is x');
