@@ -3,8 +3,8 @@
 // tile by tile, with the public building block (DROPOUT_MASK_WGSL, prepended with `alias Elem`);
 // no masked weight tensor is ever written. CPU twin: src/cpu/dropconnect.ts.
 //
-// Output tiles of 16 columns × 64 batch rows (forward, dx: four rows per invocation, so a W slice's
-// mask is drawn once per 64 rows) or 16 × 16 (dW), one per workgroup of 256 invocations, over
+// Output tiles of 16 columns × 128 batch rows (forward, dx: eight rows per invocation, so a W slice's
+// mask is drawn once per 128 rows) or 16 × 16 (dW), one per workgroup of 256 invocations, over
 // 16-wide slices of the summed dimension in workgroup memory. A slice of W (16 rows × 16 columns) has its keep bits drawn by 64
 // invocations, four adjacent columns each (wd_keep4: one or two Philox blocks).
 // Each invocation sums its products in index order (the CPU twin's order), then scales once.
@@ -16,7 +16,7 @@
 //   dc_backward_db  db = column sums of dy, one invocation per output
 
 const TILE = 16u;
-const ROWS = 4u; // batch rows per invocation in forward and dx: a W slice's mask serves 64 rows
+const ROWS = 8u; // batch rows per invocation in forward and dx: a W slice's mask serves 128 rows
 // false: the plain linear layer (eval, or p = 0): every weight kept, nothing drawn.
 override MASKED: bool = true;
 
@@ -46,7 +46,7 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> db: array<Elem>;
 
 var<workgroup> keeps: array<array<u32, 16>, 16>;  // keep bits of a W slice: keeps[row][col]
-var<workgroup> tile_a: array<array<f32, 16>, 64>;  // 64 batch rows (forward, dx); 16 in dW
+var<workgroup> tile_a: array<array<f32, 16>, 128>;  // 128 batch rows (forward, dx); 16 in dW
 var<workgroup> tile_b: array<array<f32, 16>, 16>;
 
 // keeps[r][c] for W's rows row0 + r and columns col0 + c (0 outside W), by 64 invocations.
@@ -81,11 +81,12 @@ fn load(which: u32, row: u32, rows: u32, col: u32, cols: u32) -> f32 {
   return f32(b_or_dy[params.b_shift + row * cols + col]);
 }
 
-// Σ_k a[b][k] · (M ⊙ W)[..][..] for the invocation's four batch rows b = b0 + lid.y + 16r over the
+// Σ_k a[b][k] · (M ⊙ W)[..][..] for the invocation's eight batch rows b = b0 + lid.y + 16r over the
 // summed dimension (k_end long), in index order: forward (a = x, W's rows from w0 = the tile's
 // outputs, columns k) or, `transposed`, dx (a = dy, W's rows k, columns from w0 = the tile's inputs).
-fn masked_matmul(transposed: bool, w0: u32, b0: u32, k_end: u32, lid: vec3<u32>, li: u32) -> vec4<f32> {
-  var acc = vec4<f32>(0.0);
+fn masked_matmul(transposed: bool, w0: u32, b0: u32, k_end: u32, lid: vec3<u32>, li: u32) -> array<f32, 8> {
+  var lo = vec4<f32>(0.0); // rows 0-3
+  var hi = vec4<f32>(0.0); // rows 4-7
   for (var k0 = 0u; k0 < k_end; k0 += TILE) {
     let row0 = select(w0, k0, transposed);
     let col0 = select(k0, w0, transposed);
@@ -99,11 +100,12 @@ fn masked_matmul(transposed: bool, w0: u32, b0: u32, k_end: u32, lid: vec3<u32>,
     workgroupBarrier();
     for (var k = 0u; k < TILE; k++) {
       let wk = select(tile_b[lid.x][k], tile_b[k][lid.x], transposed);
-      acc += vec4<f32>(tile_a[lid.y][k], tile_a[lid.y + 16u][k], tile_a[lid.y + 32u][k], tile_a[lid.y + 48u][k]) * wk;
+      lo += vec4<f32>(tile_a[lid.y][k], tile_a[lid.y + 16u][k], tile_a[lid.y + 32u][k], tile_a[lid.y + 48u][k]) * wk;
+      hi += vec4<f32>(tile_a[lid.y + 64u][k], tile_a[lid.y + 80u][k], tile_a[lid.y + 96u][k], tile_a[lid.y + 112u][k]) * wk;
     }
     workgroupBarrier();
   }
-  return acc;
+  return array<f32, 8>(lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w);
 }
 
 @compute @workgroup_size(16, 16)

@@ -15,7 +15,7 @@ export const DC_FIELDS = ['batch', 'in_f', 'out_f', 'has_bias', 'x_shift', 'w_sh
 export const DC_PARAMS_BYTES = 4 * (MASK_UNIFORM_WORDS + DC_FIELDS.length);
 const TILE = 16;
 /** Batch rows per invocation of dc_forward and dc_backward_dx (ROWS in the WGSL). */
-const BATCH_ROWS = 4;
+const BATCH_ROWS = 8;
 
 const COMPUTE = 0x4;
 const LAYOUT: LayoutSpec = {

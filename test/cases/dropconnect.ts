@@ -153,7 +153,7 @@ export const dropConnectCases: Case[] = [
         [{ batch: 37, inFeatures: 53, outFeatures: 29, p: 0.5, seed: 3n, offset: 1n, training: true }, true],
         [{ batch: 16, inFeatures: 64, outFeatures: 48, p: 0.1, seed: 4n, offset: 2n ** 40n, training: true }, false],
         [{ batch: 5, inFeatures: 1, outFeatures: 3, p: 0.25, seed: 5n, offset: 0n, training: true }, true],
-        [{ batch: 130, inFeatures: 19, outFeatures: 21, p: 0.2, seed: 8n, offset: 3n, training: true }, true], // three 64-row tiles
+        [{ batch: 130, inFeatures: 19, outFeatures: 21, p: 0.2, seed: 8n, offset: 3n, training: true }, true], // two 128-row tiles, the second partial
         [{ batch: 20, inFeatures: 33, outFeatures: 17, p: 0.5, seed: 6n, offset: 0n, training: false }, true],
         [{ batch: 9, inFeatures: 18, outFeatures: 40, p: 0, seed: 7n, offset: 0n, training: true }, true],
         [{ batch: 9, inFeatures: 18, outFeatures: 40, p: 1, seed: 7n, offset: 0n, training: true }, true],
