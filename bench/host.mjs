@@ -8,6 +8,7 @@
 // Options: --env node,chrome  --sizes 10,14,18 (log2)  --rates 0.1,0.5  --k 32 (calls per batch)
 //   --rounds 12  --quick (k 16, rounds 3)  --label TEXT (appended to the file names)
 //   --note TEXT (recorded with the results, e.g. "machine shared with other jobs")
+//   --schedule auto|multi-pass|single-pass (the library's dispatch schedule; default auto)
 //   --report FILE.json (no run: renders that results file's markdown again, next to it)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -42,7 +43,9 @@ function parseOptions() {
   if (!rates.every((p) => p > 0 && p < 1)) fail('--rates takes drop rates in (0, 1), e.g. --rates 0.1,0.5');
   if (!Number.isInteger(k) || k < 1) fail('--k takes a positive integer');
   if (!Number.isInteger(rounds) || rounds < 1) fail('--rounds takes a positive integer');
-  return { envs, log2Sizes, sizes: log2Sizes.map((s) => 2 ** s), rates, k, rounds, label: option('label', ''), note: option('note', '') };
+  const schedule = option('schedule', 'auto');
+  if (!['auto', 'multi-pass', 'single-pass'].includes(schedule)) fail('--schedule takes auto, multi-pass or single-pass');
+  return { envs, log2Sizes, sizes: log2Sizes.map((s) => 2 ** s), rates, k, rounds, schedule, label: option('label', ''), note: option('note', '') };
 }
 
 function packageVersion(name) {
@@ -68,6 +71,8 @@ async function runNode(opts) {
   const { requestNodeAdapter } = await import('../dist/node.js');
   const adapter = await requestNodeAdapter();
   const device = await adapter.requestDevice();
+  // The dispatch schedule (docs/schedule.md): 'single-pass' on SwiftShader shows the host path a GPU gets.
+  (await import('../dist/testing.js')).configureDevice(device, { schedule: opts.schedule });
   const problems = [];
   device.addEventListener('uncapturederror', (event) => problems.push(`uncaptured WebGPU error: ${event.error.message}`));
   const info = adapterInfo(adapter);
@@ -131,7 +136,7 @@ async function runChrome(opts) {
     await page.exposeFunction('hostProgress', progressPrinter('chrome', started));
     await page.exposeFunction('hostDone', resolveDone);
     const version = await browser.version();
-    const query = new URLSearchParams({ sizes: opts.log2Sizes.join(','), rates: opts.rates.join(','), k: opts.k, rounds: opts.rounds });
+    const query = new URLSearchParams({ sizes: opts.log2Sizes.join(','), rates: opts.rates.join(','), k: opts.k, rounds: opts.rounds, schedule: opts.schedule });
     await page.goto(`http://127.0.0.1:${server.address().port}/bench/host-page/index.html?${query}`, { timeout: 120_000 });
     let timer;
     const report = await Promise.race([done, new Promise((resolve) => { timer = setTimeout(() => resolve({ fatal: 'timed out after 30 min' }), 30 * 60_000); })]);

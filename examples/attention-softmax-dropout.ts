@@ -5,7 +5,7 @@
 // (seed, offset), row = (b · H + h) · L + query. Only the library's public surface is used:
 // DROPOUT_MASK_WGSL and maskUniforms (and, for the CPU check, keepMask from webgpu-dropout/cpu).
 import { DROPOUT_MASK_WGSL, MASK_UNIFORM_WORDS, maskUniforms } from 'webgpu-dropout';
-import { keepMask, maskBit } from 'webgpu-dropout/cpu';
+import { dropRate, keepMask, maskBit } from 'webgpu-dropout/cpu';
 
 /**
  * The example's WGSL: DROPOUT_MASK_WGSL plus two entry points, one workgroup of 64 per row of L
@@ -170,7 +170,7 @@ export function attentionSoftmaxDropoutCPU(scores: Float32Array, dy: Float32Arra
   const { len } = args;
   const rows = args.batch * args.heads * len;
   const mask = keepMask(args, args.p, rows * len);
-  const scale = args.p === 1 ? 0 : Math.fround(1 / (1 - args.p));
+  const scale = dropRate(args.p).scale; // the scale maskUniforms gives the kernel
   const y = new Float32Array(rows * len);
   const ds = new Float32Array(rows * len);
   const probs = new Float64Array(rows * len);

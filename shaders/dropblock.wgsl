@@ -68,13 +68,30 @@ fn shl64(v: vec2<u32>, s: u32) -> vec2<u32> {
   return vec2<u32>(v.x << s, (v.y << s) | carry);
 }
 
-// One step of dilating a 64-bit value by block_size: `p` is the value dilated by `len`, `acc` by
-// `done` (the bits of block_size below `len`); the step adds `p` to `acc` if block_size has bit
-// `len`, then doubles `p`.
+// One step of dilating a 64-bit value by `size`: `p` is the value dilated by `len`, `acc` by
+// `done` (the bits of size below `len`); the step adds `p` to `acc` if size has bit `len`, then
+// doubles `p`.
 struct Dilation { p: vec2<u32>, acc: vec2<u32>, done: u32 }
-fn dilate(d: Dilation, len: u32) -> Dilation {
-  let take = (params.block_size & len) != 0u;
+fn dilate(d: Dilation, len: u32, size: u32) -> Dilation {
+  let take = (size & len) != 0u;
   return Dilation(d.p | shl64(d.p, len), select(d.acc, d.acc | shl64(d.p, d.done), take), d.done + select(0u, len, take));
+}
+
+// Word q of seed row `row` (starting at bit `row`, `sw` seeds long) dilated by `size` in [1, 32]:
+// bit b is set iff some seed k in [32q + b - size + 1, 32q + b]. The seeds 32q - 32 … 32q + 31 as
+// a 64-bit value (lo, hi); the result is the high half of its dilation (the OR of it shifted by
+// 0 … size - 1), built from shifts by 1, 2, 4, 8, 16, unrolled (loop iterations are costly on
+// SwiftShader); size 32 adds the shift by 31 to the dilation by 31.
+fn dilated_word(row: u32, q: i32, sw: u32, size: u32) -> u32 {
+  let v = vec2<u32>(seeds_at(row, 32 * q - 32, sw), seeds_at(row, 32 * q, sw));
+  let s = min(size, 31u);
+  var d = Dilation(v, vec2<u32>(0u, 0u), 0u);
+  d = dilate(d, 1u, s);
+  d = dilate(d, 2u, s);
+  d = dilate(d, 4u, s);
+  d = dilate(d, 8u, s);
+  d = dilate(d, 16u, s);
+  return select(d.acc.y, d.acc.y | shl64(v, 31u).y, size == 32u);
 }
 
 // Adds a word's kept bits to the total. One global atomic per word: a workgroup sum behind a
@@ -84,7 +101,9 @@ fn count_kept(bits: u32) {
 }
 
 // R word q of seed row r = (nc · sd + i) · sh + j: element w = 32q + b is bit b. A seed at k
-// covers w in [k, k + bs - 1], so R is the OR of the seed row shifted by 0 … bs - 1.
+// covers w in [k, k + bs - 1], so R is the OR of the seed row shifted by 0 … bs - 1. Blocks wider
+// than 32 split into whole words: with bs = 32m + r (r in [1, 32]), R[q] is the OR of the row
+// dilated by 32 at words q, q - 1, …, q - m + 1 and dilated by r at word q - m.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn dropblock_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                   @builtin(local_invocation_index) li: u32) {
@@ -94,18 +113,12 @@ fn dropblock_rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   let sw = params.width - params.block_size + 1u;
   let r = word / params.row_words;
   let q = word - r * params.row_words;
-  // The seeds k = 32q - 32 … 32q + 31 as a 64-bit value (lo, hi); R's word is the high half of
-  // its dilation by bs (the OR of it shifted by 0 … bs - 1), built from shifts by 1, 2, 4, 8, 16
-  // (bs is odd and at most 31), unrolled: loop iterations are costly on SwiftShader.
-  let lo = seeds_at(r * sw, i32(32u * q) - 32, sw);
-  let hi = seeds_at(r * sw, i32(32u * q), sw);
-  var d = Dilation(vec2<u32>(lo, hi), vec2<u32>(0u, 0u), 0u);
-  d = dilate(d, 1u);
-  d = dilate(d, 2u);
-  d = dilate(d, 4u);
-  d = dilate(d, 8u);
-  d = dilate(d, 16u);
-  bits_out[word] = d.acc.y;
+  let m = (params.block_size - 1u) / 32u;
+  var bits = dilated_word(r * sw, i32(q) - i32(m), sw, params.block_size - 32u * m);
+  for (var i = 0u; i < m; i++) {
+    bits |= dilated_word(r * sw, i32(q) - i32(i), sw, 32u);
+  }
+  bits_out[word] = bits;
 }
 
 // Word q of map row (nc, d, h): the OR of R over the seed rows whose blocks reach the row.

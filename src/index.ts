@@ -7,6 +7,11 @@
 export { dropout, dropoutBackward, type DropoutOptions, type DropoutBackwardOptions, type DropoutCallOptions } from './api/functional.js';
 export { gaussianDropout, gaussianDropoutBackward, type GaussianDropoutOptions, type GaussianDropoutBackwardOptions } from './api/gaussian.js';
 export { dropBlock, dropBlockBackward, type DropBlockOptions } from './api/dropblock.js';
+export {
+  dropout1d, dropout1dBackward, dropout2d, dropout2dBackward, dropout3d, dropout3dBackward, alphaDropout, alphaDropoutBackward,
+  featureAlphaDropout, featureAlphaDropoutBackward, dropBlock2d, dropBlock3d,
+  type FamilyCallOptions, type SpatialCallOptions, type AlphaCallOptions, type ForwardTensors, type BackwardTensors,
+} from './api/functional-family.js';
 export { mcDropout, type McDropoutOptions } from './api/mc.js';
 export { fusedDropout, fusedDropoutBackward, type FusedDropoutOptions, type FusedDropoutBackwardOptions, type FusedDropoutCallOptions } from './api/fused.js';
 export { dropConnectLinear, dropConnectLinearBackward, type DropConnectLinearShape, type DropConnectLinearOptions, type DropConnectLinearBackwardOptions } from './api/dropconnect.js';

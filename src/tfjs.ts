@@ -11,6 +11,6 @@
  */
 export { dropout, dropoutStats, type DropoutOpOptions } from './tfjs/op.js';
 export { Dropout, SpatialDropout1D, SpatialDropout2D, registerLayers, dropoutLayers as layers, type DropoutLayerArgs, type SpatialDropout2DArgs } from './tfjs/layers.js';
-export { philoxSeed, generatorFor } from './tfjs/seed.js';
+export { philoxSeed, generatorFor, SEED_GENERATORS } from './tfjs/seed.js';
 export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';
 export * from './errors.js';

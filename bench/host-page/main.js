@@ -3,6 +3,7 @@
 // its own device, where they load. Options come in the query string; progress and the report go
 // back through functions the runner exposes on window.
 import * as lib from '../../dist/index.js';
+import { configureDevice } from '../../dist/testing.js';
 import { hostVariants, runHostSuite } from '../host-core.mjs';
 import { inputData, peer, startJax, startTfjs, watch } from '../page/wall-clock.js';
 
@@ -12,7 +13,7 @@ const say = (line) => { log.textContent += `\n${line}`; };
 function options() {
   const q = new URL(window.location.href).searchParams;
   const list = (name) => q.get(name).split(',').map(Number);
-  return { sizes: list('sizes').map((s) => 2 ** s), rates: list('rates'), k: Number(q.get('k')), rounds: Number(q.get('rounds')) };
+  return { sizes: list('sizes').map((s) => 2 ** s), rates: list('rates'), k: Number(q.get('k')), rounds: Number(q.get('rounds')), schedule: q.get('schedule') ?? 'auto' };
 }
 
 /**
@@ -82,12 +83,15 @@ async function main() {
   if (!adapter) throw new Error('navigator.gpu.requestAdapter() returned null: WebGPU is not available in this browser');
   const info = Object.fromEntries(['vendor', 'architecture', 'device', 'description'].map((key) => [key, adapter.info[key] ?? '']));
   const device = await adapter.requestDevice();
+  configureDevice(device, { schedule: opts.schedule });
   watch(device, 'webgpu-dropout', problems);
   const tfjs = await peer('TensorFlow.js', tfjsVariant, problems, notes);
   const jax = await peer('jax-js', jaxVariant, problems, notes);
   const variants = [...hostVariants(lib, device), ...[tfjs, jax].filter(Boolean).map((loaded) => loaded.variant)];
   say(`adapter ${JSON.stringify(info)}; variants: ${variants.map((v) => v.name).join(', ')}`);
-  const suite = await runHostSuite({ lib, device, variants, ...opts, progress: (state) => window.hostProgress(state) });
+  const { schedule, ...suiteOptions } = opts;
+  notes.push(`schedule: ${schedule}`);
+  const suite = await runHostSuite({ lib, device, variants, ...suiteOptions, progress: (state) => window.hostProgress(state) });
   const leak = tfjs?.check();
   if (leak) problems.push(leak);
   device.destroy();

@@ -46,7 +46,7 @@ export function setupHistPanel(lab: Lab): { refresh(): Promise<void> } {
     const [before, after] = await Promise.all([hidden.data(), dropped.data()]) as [Float32Array, Float32Array];
     tf.dispose([x, hidden, dropped]);
 
-    const top = Math.max(...after, 1e-6);
+    const top = after.reduce((m, v) => Math.max(m, v), 1e-6); // no spread: 128,000 values overflow the call stack
     const width = top / BINS;
     const histogram = (values: Float32Array): number[] => {
       const counts = new Array<number>(BINS).fill(0);
@@ -72,11 +72,12 @@ export function setupHistPanel(lab: Lab): { refresh(): Promise<void> } {
     const b = stats(before);
     const a = stats(after);
     $('h-zeros').textContent = `${percent(b.zeros, 0)} → ${percent(a.zeros, 0)}`;
-    $('h-zeros-sub').textContent = `expected after: 1 − (1 − ${percent(b.zeros, 0)})(1 − p) = ${percent(1 - (1 - b.zeros) * (1 - p), 0)}`;
+    // Formulas in nowrap spans: a line break may fall before one, never inside it.
+    $('h-zeros-sub').innerHTML = `expected after: <span class="formula">1 − (1 − ${percent(b.zeros, 0)})(1 − p) = ${percent(1 - (1 - b.zeros) * (1 - p), 0)}</span>`;
     $('h-mean').textContent = `${b.mean.toFixed(3)} → ${a.mean.toFixed(3)}`;
     $('h-mean-sub').textContent = 'unchanged on average: survivors are scaled up';
     $('h-max').textContent = `${b.max.toFixed(2)} → ${a.max.toFixed(2)}`;
-    $('h-max-sub').textContent = `× 1/(1 − p) = ×${(1 / (1 - p)).toFixed(2)}`;
+    $('h-max-sub').innerHTML = `<span class="formula">× 1/(1 − p) = ×${(1 / (1 - p)).toFixed(2)}</span>`;
     chart.options.plugins!.title!.text = `Non-zero activations of hidden layer 1 (${lab.epochs ? `after ${lab.epochs} epoch${lab.epochs > 1 ? 's' : ''}` : 'initial weights'}), ${SAMPLES} test images × ${before.length / SAMPLES} units`;
     chart.update('none');
   }

@@ -1,5 +1,5 @@
 // The demo page: finds WebGPU (or explains how to get it), loads the Fashion-MNIST subset and
-// sets up the five panels. document.body.dataset.ready is set once everything is interactive
+// sets up the six panels. document.body.dataset.ready is set once everything is interactive
 // (the headless test in demo/test waits for it).
 import './style.css';
 import { loadFashionMnist } from './data.js';
@@ -8,8 +8,10 @@ import { setupHistPanel } from './hist-panel.js';
 import { createLab } from './lab.js';
 import { setupMaskPanel } from './mask-panel.js';
 import { setupMcPanel } from './mc-panel.js';
+import { setupScalingPanel } from './scaling-panel.js';
 import { startTensorFlow } from './model.js';
 import { setupSpeedPanel } from './speed-panel.js';
+import { renderSweep } from './sweep-table.js';
 import { setupTrainPanel } from './train-panel.js';
 import { $, errorText } from './ui.js';
 
@@ -44,11 +46,13 @@ async function main(): Promise<void> {
   tfBadge.className = `adapter${backend === 'webgpu' ? '' : ' warn'}`;
   tfBadge.textContent = `TensorFlow.js backend: ${backend}${backend === 'webgpu' ? ' (our dropout layer runs its fused kernel on it)' : ' (our layer\'s portable path)'}`;
   const lab = createLab(data, backend);
+  renderSweep();
   setupTrainPanel(lab);
   const hist = setupHistPanel(lab);
+  const scaling = setupScalingPanel(lab);
   setupMcPanel(lab);
   setupSpeedPanel(gpu);
-  await Promise.all([mask.ready, hist.refresh()]);
+  await Promise.all([mask.ready, hist.refresh(), scaling.refresh()]);
   document.body.dataset.ready = 'true';
 }
 

@@ -150,7 +150,7 @@ export function setupMaskPanel(data: FashionMnist, gpu: Gpu | null): { ready: Pr
     let keptCount = 0;
     for (let i = 0; i < n; i++) if (kept(i)) keptCount++;
     $('m-kept').textContent = `${keptCount} / ${n}`;
-    $('m-kept-sub').textContent = state.training ? `${percent(keptCount / n)} kept · expected 1 − p = ${percent(1 - state.p, 0)}` : 'eval mode: nothing is dropped';
+    $('m-kept-sub').innerHTML = state.training ? `${percent(keptCount / n)} kept · <span class="formula">expected 1 − p = ${percent(1 - state.p, 0)}</span>` : 'eval mode: nothing is dropped';
     const mean = (a: Float32Array): number => a.reduce((s, v) => s + v, 0) / a.length;
     $('m-mean').textContent = mean(result.y).toFixed(3);
     $('m-mean-sub').textContent = `input ${mean(image).toFixed(3)} · kept values ×${scale.toFixed(2)}`;
@@ -166,9 +166,9 @@ export function setupMaskPanel(data: FashionMnist, gpu: Gpu | null): { ready: Pr
     badge.title = 'The GPU outputs and masks compared with dropoutCPU/keepMask from webgpu-dropout/cpu';
     const evalBadge = $('m-eval-badge');
     const identity = !state.training && result.y.every((v, i) => Object.is(v, image[i]));
-    evalBadge.hidden = state.training;
     evalBadge.textContent = identity ? 'eval: output = input ✓' : 'eval: output ≠ input ✗';
-    evalBadge.className = `badge ${identity ? 'info' : 'fail'}`;
+    // Hidden in training mode but keeping its space, so toggling eval does not move the images.
+    evalBadge.className = `badge ${identity ? 'info' : 'fail'}${state.training ? ' invisible' : ''}`;
 
     const channelKept = (c: number): boolean => (result.channelMask ? maskBit(result.channelMask, c) : true);
     let keptChannels = 0;
@@ -205,10 +205,41 @@ export function setupMaskPanel(data: FashionMnist, gpu: Gpu | null): { ready: Pr
   });
 
   // body[data-mask-busy] is 'false' once every requested update has been drawn (for the test).
+  // An update that takes more than a moment (a pipeline compiling) shows a note until it is drawn.
+  const busy = $('m-busy');
+  let slow: ReturnType<typeof setTimeout> | undefined;
   const update = (): Promise<void> => {
     document.body.dataset.maskBusy = 'true';
-    return runner.request().then(() => { document.body.dataset.maskBusy = 'false'; });
+    clearTimeout(slow);
+    slow = setTimeout(() => { busy.textContent = 'computing… (a new GPU pipeline compiles on first use)'; busy.hidden = false; }, 150);
+    return runner.request().then(() => {
+      clearTimeout(slow);
+      busy.hidden = true;
+      document.body.dataset.maskBusy = 'false';
+    });
   };
+  /**
+   * Compiles the pipeline variants the controls reach (a rate whose threshold can tie, eval) before
+   * the controls are enabled, with a note on the page, so the first slider move is not a stall.
+   */
+  async function warmUp(): Promise<void> {
+    if (!device) return;
+    const controls = ['m-p', 'm-seed', 'm-train', 'm-eval', 'm-step', 'm-next'].map((id) => $<HTMLInputElement | HTMLButtonElement>(id));
+    for (const control of controls) control.disabled = true;
+    busy.textContent = 'Preparing the GPU kernels (compiling pipelines, first visit only)…';
+    busy.hidden = false;
+    const saved = { ...state };
+    try {
+      for (const variant of [{ p: 0.3, training: true }, { p: 0.3, training: false }]) {
+        Object.assign(state, variant);
+        await compute();
+      }
+    } finally {
+      Object.assign(state, saved);
+      for (const control of controls) control.disabled = false;
+      busy.hidden = true;
+    }
+  }
   const pSlider = $<HTMLInputElement>('m-p');
   const seedSlider = $<HTMLInputElement>('m-seed');
   pSlider.addEventListener('input', () => {
@@ -237,5 +268,5 @@ export function setupMaskPanel(data: FashionMnist, gpu: Gpu | null): { ready: Pr
     upload();
     void update();
   });
-  return { ready: update() };
+  return { ready: update().then(warmUp) };
 }

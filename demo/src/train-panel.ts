@@ -1,29 +1,29 @@
-// Panel 2: the same MLP trained with p = 0 and p = 0.5 (our layer), epochs interleaved, same
-// initial weights and batch order; train/test accuracy and loss plotted live.
+// Panel 2: the same MLP trained without dropout and with our layer, epochs interleaved, same
+// initial weights and batch order; train/test accuracy and loss plotted live, then best and final
+// test accuracy, the epoch of the best, the generalization gap and the calibration error.
 import Chart from 'chart.js/auto';
-import { SETUP, type Lab } from './lab.js';
-import { evaluate, permutation, trainEpoch } from './model.js';
+import { calibrationError, epochOrder, evaluate, summarizeCurve, trainEpoch, type Curve } from './experiment.js';
+import { DROPOUT_CHOICES, hiddenLayers, SETUP, type Lab, type RunSettings } from './lab.js';
 import { $, errorText, nextFrame, percent } from './ui.js';
 
 const COLORS = { plain: '#e0663a', dropout: '#2f6fde' };
-
-interface Point { loss: number; accuracy: number }
-interface History { train: Point[]; test: Point[] }
+type Key = keyof typeof COLORS;
 
 function lineChart(canvas: HTMLCanvasElement, title: string, yLabel: string, percentAxis: boolean): Chart<'line', (number | null)[], number> {
-  const series = (label: string, color: string, dashed: boolean) => ({
+  const series = (label: string, color: string, dash: number[]) => ({
     label, data: [] as (number | null)[], borderColor: color, backgroundColor: color,
-    borderDash: dashed ? [6, 4] : [], borderWidth: dashed ? 2 : 2.5, pointRadius: 2.5, pointHoverRadius: 5, tension: 0.25,
+    borderDash: dash, borderWidth: dash.length ? 2 : 2.5, pointRadius: dash.length > 2 ? 0 : 2.5, pointHoverRadius: 5, tension: 0.25,
   });
   return new Chart(canvas, {
     type: 'line',
     data: {
       labels: [],
       datasets: [
-        series('no dropout · train', COLORS.plain, true),
-        series('no dropout · test', COLORS.plain, false),
-        series(`dropout ${SETUP.rate} · train`, COLORS.dropout, true),
-        series(`dropout ${SETUP.rate} · test`, COLORS.dropout, false),
+        series('no dropout · train', COLORS.plain, [6, 4]),
+        series('no dropout · test', COLORS.plain, []),
+        series('dropout · train', COLORS.dropout, [6, 4]),
+        series('dropout · test', COLORS.dropout, []),
+        series('dropout · train, dropout on', COLORS.dropout, [2, 3]),
       ],
     },
     options: {
@@ -33,7 +33,7 @@ function lineChart(canvas: HTMLCanvasElement, title: string, yLabel: string, per
       interaction: { mode: 'index', intersect: false },
       plugins: {
         title: { display: true, text: title, font: { size: 14, weight: 'bold' }, color: '#1c2230' },
-        legend: { position: 'bottom', labels: { boxWidth: 22, boxHeight: 2, font: { size: 12 } } },
+        legend: { position: 'bottom', labels: { boxWidth: 22, boxHeight: 2, font: { size: 11.5 } } },
         tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${percentAxis ? percent(item.parsed.y ?? 0) : (item.parsed.y ?? 0).toFixed(3)}` } },
       },
       scales: {
@@ -44,23 +44,36 @@ function lineChart(canvas: HTMLCanvasElement, title: string, yLabel: string, per
   });
 }
 
-export function setupTrainPanel(lab: Lab): { run(epochs: number, trainImages?: number): Promise<void> } {
+const choiceLabel = (lab: Lab): string => `dropout ${lab.settings.dropout.label}`;
+
+export function setupTrainPanel(lab: Lab): { run(epochs: number, settings?: Partial<RunSettings>): Promise<void> } {
   const accuracy = lineChart($<HTMLCanvasElement>('t-acc'), 'Accuracy', 'accuracy', true);
   const loss = lineChart($<HTMLCanvasElement>('t-loss'), 'Loss (cross-entropy)', 'loss', false);
   const runButton = $<HTMLButtonElement>('t-run');
   const stopButton = $<HTMLButtonElement>('t-stop');
   const epochsInput = $<HTMLInputElement>('t-epochs');
+  const imagesSelect = $<HTMLSelectElement>('t-images');
+  const depthSelect = $<HTMLSelectElement>('t-depth');
+  const rateSelect = $<HTMLSelectElement>('t-rate');
+  const inputs = [epochsInput, imagesSelect, depthSelect, rateSelect];
   const bar = $('t-bar');
   const status = $('t-status');
+  imagesSelect.replaceChildren(...SETUP.sizes.map((n) => new Option(n.toLocaleString('en-US'), String(n), false, n === SETUP.trainImages)));
+  depthSelect.replaceChildren(...SETUP.depths.map((d) => new Option(`${d} × ${SETUP.width}`, String(d), false, d === SETUP.depth)));
+  rateSelect.replaceChildren(...DROPOUT_CHOICES.map((c) => new Option(c.label, c.id, false, c.id === SETUP.dropout.id)));
   epochsInput.value = String(SETUP.defaultEpochs);
-  const imagesSelect = $<HTMLSelectElement>('t-images');
-  imagesSelect.value = String(SETUP.trainImages);
+  const chosen = (): RunSettings => ({
+    trainImages: Number(imagesSelect.value),
+    depth: Number(depthSelect.value),
+    dropout: DROPOUT_CHOICES.find((c) => c.id === rateSelect.value) ?? SETUP.dropout,
+  });
   const describe = (): void => {
-    const images = Number(imagesSelect.value);
-    $('t-model').textContent = `Setup: ${images} training images (${images / 10} per class) and 1,000 test images; MLP ${lab.inputs} → ${SETUP.hidden.join(' → ')} → 10, ReLU, softmax; Adam (learning rate ${SETUP.learningRate}), batches of ${SETUP.batchSize}; TensorFlow.js ${lab.backend} backend. Train and test metrics are measured after every epoch with dropout off.`;
+    const { trainImages, depth, dropout } = chosen();
+    const where = dropout.inputRate ? `p = ${dropout.inputRate} on the input pixels and p = ${dropout.rate} after each hidden layer` : `p = ${dropout.rate} after each hidden layer`;
+    $('t-model').textContent = `Setup: ${trainImages.toLocaleString('en-US')} training images (${trainImages / 10} per class), 1,000 test images; MLP ${lab.inputs} → ${hiddenLayers(depth).join(' → ')} → 10, ReLU, softmax; dropout: ${where}; Adam (learning rate ${SETUP.learningRate}), batches of ${SETUP.batchSize}; TensorFlow.js ${lab.backend} backend.`;
   };
   describe();
-  imagesSelect.addEventListener('change', describe);
+  for (const input of [imagesSelect, depthSelect, rateSelect]) input.addEventListener('change', describe);
   let stop = false;
 
   const setProgress = (fraction: number, text: string): void => {
@@ -69,52 +82,51 @@ export function setupTrainPanel(lab: Lab): { run(epochs: number, trainImages?: n
   };
   const clock = (ms: number): string => (ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`);
 
-  function plot(histories: Record<'plain' | 'dropout', History>, epochs: number): void {
+  function plot(curves: Record<Key, Curve>, epochs: number): void {
     const labels = Array.from({ length: epochs }, (_, i) => i + 1);
     for (const [chart, key] of [[accuracy, 'accuracy'], [loss, 'loss']] as const) {
       chart.data.labels = labels;
-      const lines = [histories.plain.train, histories.plain.test, histories.dropout.train, histories.dropout.test];
+      const lines = [curves.plain.train, curves.plain.test, curves.dropout.train, curves.dropout.test, curves.dropout.trainOn ?? []];
       lines.forEach((points, i) => { chart.data.datasets[i]!.data = points.map((p) => p[key]); });
+      chart.data.datasets[2]!.label = `${choiceLabel(lab)} · train`;
+      chart.data.datasets[3]!.label = `${choiceLabel(lab)} · test`;
+      chart.data.datasets[4]!.label = `${choiceLabel(lab)} · train, measured with dropout on`;
       chart.update();
     }
   }
 
-  function summarize(histories: Record<'plain' | 'dropout', History>): void {
+  function summarize(curves: Record<Key, Curve>, ece: Record<Key, number>): void {
+    const rows = (['plain', 'dropout'] as const).map((key) => {
+      const s = summarizeCurve(curves[key]);
+      const name = key === 'plain' ? 'no dropout' : choiceLabel(lab);
+      return `<tr><th><span class="swatch" style="background:${COLORS[key]}"></span>${name}</th>
+        <td>${percent(s.bestAccuracy)} <span class="dim">@ ${s.bestEpoch}</span></td><td>${percent(s.finalAccuracy)}</td>
+        <td class="gap">${(100 * s.gap).toFixed(1)} pts</td><td>${s.finalTestLoss.toFixed(3)} <span class="dim">(min ${s.minTestLoss.toFixed(3)} @ ${s.minTestLossEpoch})</span></td>
+        <td>${percent(ece[key])}</td></tr>`;
+    });
+    const [a, b] = [summarizeCurve(curves.plain), summarizeCurve(curves.dropout)];
+    const delta = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}`;
     const summary = $('t-summary');
     summary.hidden = false;
-    summary.replaceChildren();
-    for (const key of ['plain', 'dropout'] as const) {
-      const h = histories[key];
-      const last = h.train.length - 1;
-      if (last < 0) continue;
-      const train = h.train[last]!;
-      const test = h.test[last]!;
-      const best = Math.max(...h.test.map((p) => p.accuracy));
-      const minLoss = h.test.reduce((m, p, i) => (p.loss < h.test[m]!.loss ? i : m), 0);
-      const card = document.createElement('div');
-      card.className = 'model';
-      card.innerHTML = `<h4><span class="swatch" style="background:${COLORS[key]}"></span>${key === 'plain' ? 'No dropout (p = 0)' : `Dropout (p = ${SETUP.rate})`}</h4>
-        <table>
-          <tr><td>train accuracy</td><td>${percent(train.accuracy)}</td><td>loss ${train.loss.toFixed(3)}</td></tr>
-          <tr><td>test accuracy</td><td>${percent(test.accuracy)}</td><td>loss ${test.loss.toFixed(3)}</td></tr>
-          <tr><td>generalization gap</td><td class="gap">${((train.accuracy - test.accuracy) * 100).toFixed(1)} pts</td><td>loss ${(test.loss - train.loss).toFixed(3)}</td></tr>
-          <tr><td>best test accuracy</td><td>${percent(best)}</td><td>lowest test loss at epoch ${minLoss + 1}</td></tr>
-        </table>`;
-      summary.append(card);
-    }
+    summary.innerHTML = `<div class="table-scroll"><table class="results">
+      <thead><tr><th>this run</th><th>best test acc. <span class="dim">@ epoch</span></th><th>final test acc.</th><th>gap <span class="dim">train − test</span></th><th>final test loss</th><th>calibration error</th></tr></thead>
+      <tbody>${rows.join('')}</tbody></table></div>
+      <p class="caption">Dropout − no dropout: best test accuracy ${delta(b.bestAccuracy - a.bestAccuracy)} pts, final ${delta(b.finalAccuracy - a.finalAccuracy)} pts, gap ${delta(b.gap - a.gap)} pts.
+      One run of one seed: differences under about 1 point are within the spread between seeds (see the sweep's table above).
+      Calibration error: how far the model's confidence is from its accuracy (expected calibration error, 10 bins; lower is better).</p>`;
   }
 
-  async function run(epochs: number, trainImages = Number(imagesSelect.value)): Promise<void> {
+  async function run(epochs: number, overrides: Partial<RunSettings> = {}): Promise<void> {
     lab.training = true;
     stop = false;
     runButton.disabled = true;
     stopButton.disabled = false;
-    epochsInput.disabled = true;
-    imagesSelect.disabled = true;
-    lab.reset(trainImages);
+    for (const input of inputs) input.disabled = true;
+    lab.reset({ ...chosen(), ...overrides });
+    describe();
     lab.notify();
-    const histories = { plain: { train: [], test: [] } as History, dropout: { train: [], test: [] } as History };
-    plot(histories, epochs);
+    const curves: Record<Key, Curve> = { plain: { train: [], test: [] }, dropout: { train: [], test: [], trainOn: [] } };
+    plot(curves, epochs);
     $('t-summary').hidden = true;
     const started = performance.now();
     const batches = Math.ceil(lab.train.count / SETUP.batchSize);
@@ -129,10 +141,10 @@ export function setupTrainPanel(lab: Lab): { run(epochs: number, trainImages?: n
     };
     try {
       for (let epoch = 1; epoch <= epochs && !stop; epoch++) {
-        const order = permutation(lab.train.count, SETUP.seed * 1000 + epoch);
+        const order = epochOrder(lab.train.count, SETUP.seed, epoch);
         for (const key of ['plain', 'dropout'] as const) {
           const model = lab[key];
-          await trainEpoch(model, lab.train, order, SETUP.batchSize, async (done, total) => {
+          const during = await trainEpoch(model, lab.train, order, SETUP.batchSize, async (done, total) => {
             units++;
             progress(epoch, `training ${key === 'plain' ? 'without' : 'with'} dropout, batch ${done}/${total}`);
             await nextFrame();
@@ -141,19 +153,22 @@ export function setupTrainPanel(lab: Lab): { run(epochs: number, trainImages?: n
           progress(epoch, `evaluating ${key === 'plain' ? 'without' : 'with'} dropout`);
           const [train, test] = [await evaluate(model, lab.train), await evaluate(model, lab.test)];
           units++;
-          histories[key].train.push(train);
-          histories[key].test.push(test);
+          curves[key].train.push(train);
+          curves[key].test.push(test);
+          curves[key].trainOn?.push(during);
         }
         if (stop) break;
         lab.epochs = epoch;
-        plot(histories, epochs);
+        plot(curves, epochs);
         lab.notify();
       }
       const elapsed = clock(performance.now() - started);
-      setProgress(stop ? units / (perEpoch * epochs) : 1, stop ? `Stopped after ${lab.epochs} epoch(s), ${elapsed}.` : `Done: ${epochs} epochs of both models in ${elapsed}.`);
-      summarize(histories);
+      setProgress(stop ? units / (perEpoch * epochs) : 1, stop ? `Stopped after ${lab.epochs} epoch(s), ${elapsed}.` : `Done: ${epochs} epoch${epochs > 1 ? 's' : ''} of both models in ${elapsed}.`);
+      if (lab.epochs > 0) {
+        for (const key of ['plain', 'dropout'] as const) curves[key].train.length = curves[key].test.length = lab.epochs;
+        summarize(curves, { plain: await calibrationError(lab.plain, lab.test), dropout: await calibrationError(lab.dropout, lab.test) });
+      }
       document.body.dataset.trainSeconds = ((performance.now() - started) / 1000).toFixed(1);
-      console.info(`demo training: ${lab.epochs} epochs in ${elapsed}; ${JSON.stringify(histories)}`);
     } catch (error) {
       console.error(error);
       setProgress(0, `Training failed: ${errorText(error)}`);
@@ -161,8 +176,7 @@ export function setupTrainPanel(lab: Lab): { run(epochs: number, trainImages?: n
       lab.training = false;
       runButton.disabled = false;
       stopButton.disabled = true;
-      epochsInput.disabled = false;
-      imagesSelect.disabled = false;
+      for (const input of inputs) input.disabled = false;
       lab.notify();
     }
   }

@@ -19,6 +19,8 @@ abstract class DropBlockBase extends Dropout {
   readonly eps: number;
   /** Rank of the inputs. */
   protected abstract readonly rank: 4 | 5;
+  /** The constructor options this layer takes. */
+  static override readonly optionNames: readonly string[] = ['p', 'generator', 'workgroupSize', 'dtype', 'blockSize', 'eps'];
   constructor(device: GPUDevice, options: DropBlockModuleOptions) {
     super(device, options);
     if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object with blockSize');

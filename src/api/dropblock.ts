@@ -1,4 +1,5 @@
-import { dropBlockGeometry } from '../cpu/dropblock.js';
+import { checkEps, dropBlockGeometry } from '../cpu/dropblock.js';
+import { checkOptions, OPTIONS } from '../spec/options.js';
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg, type BufferRange } from '../gpu/buffers.js';
 import { ensureBuffer } from '../gpu/device-state.js';
@@ -17,12 +18,12 @@ export interface DropBlockOptions {
   shape: readonly number[];
   /** Drop probability in [0, 1]: the expected fraction of dropped elements, as in torchvision. */
   p: number;
-  /** Block edge, an integer in [1, 32]; min(blockSize, spatial sizes) must be odd (as torchvision needs). */
+  /** Block edge, a positive integer; the effective size min(blockSize, spatial sizes) must be odd (as torchvision needs). */
   blockSize: number;
   /** Added to the kept count in the scale numel / (eps + kept); default 1e-6. */
   eps?: number;
-  /** Training mode; in eval mode the output is a copy of the input. */
-  training: boolean;
+  /** Training mode; default true (torchvision's); in eval mode the output is a copy of the input. */
+  training?: boolean;
   /** 64-bit seed of the draw, an integer in [0, 2^64 - 1]. */
   seed: bigint | number;
   /** 64-bit offset of the draw, an integer in [0, 2^64 - 1]; use a new one for every draw. */
@@ -37,12 +38,11 @@ export interface DropBlockOptions {
 
 function planDropBlockCall(device: GPUDevice, options: DropBlockOptions, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): PlannedCall | null {
   const operation = direction === 'forward' ? 'dropBlock' : 'dropBlockBackward';
-  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
+  checkOptions(options, operation, OPTIONS[operation]);
   const rank = Array.isArray(options.shape) ? options.shape.length : 0;
   const rate = dropRate(options.p);
   const g = dropBlockGeometry(options.shape, rate.p, options.blockSize, rank === 5 ? 3 : 2);
-  const eps = options.eps ?? 1e-6;
-  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new DropoutArgumentError('eps', eps, 'a finite number >= 0');
+  const eps = checkEps(options.eps);
   const c = call(device, { ...options, shape: undefined, n: g.numel, p: rate.p }, operation);
   if (g.numel >= 2 ** 32) throw new DropoutArgumentError('shape', options.shape, 'at most 2^32 - 1 elements for DropBlock');
   const src = tensorRange(direction === 'forward' ? 'x' : 'dy', srcArg, c.n, c.dtype);
@@ -67,10 +67,10 @@ function planDropBlockCall(device: GPUDevice, options: DropBlockOptions, directi
     seeds = { buffer: ensureBuffer(c.state, 'dropblock seeds', seedBytes + 16, 0x80), byteOffset: 0, byteLength: seedBytes, name: 'dropblock seeds' };
     seedDraw = [job(c, 'draw', null, null, seeds, seedCount, dropRate(g.gamma))];
   }
-  const blocks = planDropBlock(c.state, { geometry: g, mask: blockMask, seeds, eps, workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation });
+  const blocks = planDropBlock(c.state, { geometry: g, mask: blockMask, seeds, eps, workgroupSize: c.workgroupSize ?? 256, operation });
   const apply = planJob(c.state, {
     kind: 'apply-mask', src, dst, mask: blockMask, n: g.numel, rate, dynamicScale: blocks.scale, f16: c.dtype === 'f16',
-    seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize, operation,
+    seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize ?? 64, operation,
   });
   return planned(c, [...seedDraw, blocks.plan, apply]);
 }

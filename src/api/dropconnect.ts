@@ -7,7 +7,8 @@ import { checkCount } from '../rng/mask.js';
 import { toU64 } from '../rng/seed.js';
 import { dropRate } from '../rng/threshold.js';
 import { type PlannedCall } from './functional.js';
-import { checkDistinct, checkDtype, checkEncoder, checkTraining, tensorRange, type DType } from './validate.js';
+import { checkOptions, checkTraining, OPTIONS } from '../spec/options.js';
+import { checkDistinct, checkDtype, checkEncoder, tensorRange, type DType } from './validate.js';
 
 /** What {@link dropConnectLinear} and {@link dropConnectLinearBackward} share: the layer's shape and the draw. */
 export interface DropConnectLinearShape {
@@ -23,8 +24,8 @@ export interface DropConnectLinearShape {
   outFeatures: number;
   /** Probability of dropping each weight, in [0, 1]. */
   p: number;
-  /** Training draws the mask; eval uses W as it is (no mask, no scale). */
-  training: boolean;
+  /** Training (default true) draws the mask; eval uses W as it is (no mask, no scale). */
+  training?: boolean;
   /** 64-bit seed of the draw. */
   seed: bigint | number;
   /** 64-bit offset of the draw. */
@@ -62,14 +63,14 @@ function checkFeatures(name: string, value: unknown): number {
   return value;
 }
 
-function checkShapeOf(options: DropConnectLinearShape, operation: string) {
-  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
+function checkShapeOf(options: DropConnectLinearShape, operation: 'dropConnectLinear' | 'dropConnectLinearBackward') {
+  checkOptions(options, operation, OPTIONS[operation]);
   const batch = checkFeatures('batch', options.batch);
   const inFeatures = checkFeatures('inFeatures', options.inFeatures);
   const outFeatures = checkFeatures('outFeatures', options.outFeatures);
   checkCount('outFeatures', outFeatures * inFeatures);
   const rate = dropRate(options.p);
-  const training = checkTraining(options.training);
+  const training = checkTraining(options.training, true);
   const seed = toU64('seed', options.seed);
   const offset = toU64('offset', options.offset);
   const encoder = checkEncoder(options.encoder);

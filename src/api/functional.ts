@@ -7,11 +7,11 @@ import { planBroadcast } from '../kernels/broadcast.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
 import { planJob, type JobKind } from '../kernels/dropout.js';
 import { checkCount } from '../rng/mask.js';
-import { toU64 } from '../rng/seed.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
 import { checkMode, transformFor, type Direction, type DropoutMode, type Transform } from '../rng/transform.js';
+import { checkKey, checkOptions, checkTraining, OPTIONS } from '../spec/options.js';
 import { checkNoiseShape, checkShape, collapse, product, type Collapsed } from '../shape.js';
-import { checkDistinct, checkDtype, sameRange, type DType, checkEncoder, checkTraining, checkWorkgroupSize, maskRange, tensorRange } from './validate.js';
+import { checkDistinct, checkDtype, sameRange, type DType, checkEncoder, checkWorkgroupSize, maskRange, tensorRange } from './validate.js';
 
 /** Options shared by {@link dropout} and {@link dropoutBackward}. */
 export interface DropoutCallOptions {
@@ -28,8 +28,11 @@ export interface DropoutCallOptions {
   noiseShape?: readonly number[];
   /** Drop probability in [0, 1]. */
   p: number;
-  /** Training mode. In eval mode the output is a copy of the input (legacy mode: times 1 - p). */
-  training: boolean;
+  /**
+   * Training mode; default true, as PyTorch's F.dropout. In eval mode the output is a copy of the
+   * input (legacy mode: times 1 - p).
+   */
+  training?: boolean;
   /** 64-bit Philox key, integer in [0, 2^64 - 1]. */
   seed: bigint | number;
   /** 64-bit stream position of this draw, integer in [0, 2^64 - 1]; use a new one for every draw. */
@@ -38,7 +41,7 @@ export interface DropoutCallOptions {
   mode?: DropoutMode;
   /** Encode into this encoder instead of submitting (no extra submit; you submit it). */
   encoder?: GPUCommandEncoder;
-  /** Invocations per workgroup: 64 (default), 128 or 256. Never changes the result. */
+  /** Invocations per workgroup: 64, 128 or 256 (default: 64, or 256 with a noise shape). Never changes the result. */
   workgroupSize?: WorkgroupSize;
   /**
    * Element type: 'f32' (default) or 'f16' — f16 needs the device feature 'shader-f16', a
@@ -82,7 +85,8 @@ export interface Call {
   seed: bigint;
   offset: bigint;
   encoder: GPUCommandEncoder | undefined;
-  workgroupSize: WorkgroupSize;
+  /** As asked; undefined means each family's default. */
+  workgroupSize: WorkgroupSize | undefined;
   dtype: DType;
   operation: string;
 }
@@ -104,7 +108,8 @@ function sizeOf(options: DropoutCallOptions): { n: number; noise: Collapsed | nu
   return noise.sizes.every((_, i) => noise.strides[i] !== 0) ? { n, noise: null, maskSize: n } : { n, noise, maskSize: noise.maskSize };
 }
 
-export function call(device: GPUDevice, options: DropoutCallOptions, operation: string): Call {
+/** The checks every functional call starts with; `training` defaults to `trainingDefault` (PyTorch's default for the call). */
+export function call(device: GPUDevice, options: DropoutCallOptions, operation: string, trainingDefault = true): Call {
   if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
   const state = deviceState(device);
   return {
@@ -112,9 +117,8 @@ export function call(device: GPUDevice, options: DropoutCallOptions, operation: 
     ...sizeOf(options),
     rate: dropRate(options.p),
     mode: checkMode(options.mode),
-    training: checkTraining(options.training),
-    seed: toU64('seed', options.seed),
-    offset: toU64('offset', options.offset),
+    training: checkTraining(options.training, trainingDefault),
+    ...checkKey(options),
     encoder: checkEncoder(options.encoder),
     workgroupSize: checkWorkgroupSize(options.workgroupSize),
     dtype: checkDtype(options.dtype, state.device, operation),
@@ -149,7 +153,7 @@ export function job(c: Call, kind: JobKind, src: BufferRange | null, dst: Buffer
   const scale = t?.kind === 'mask' || t?.kind === 'scale' ? t.scale : rate.scale;
   return planJob(c.state, {
     kind, src, dst, mask, n, rate: { ...rate, scale }, affine: t?.kind === 'mask' ? t.affine : undefined, f16: c.dtype === 'f16',
-    seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize, operation: c.operation,
+    seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize ?? 64, operation: c.operation,
   });
 }
 
@@ -175,7 +179,7 @@ export function plansFor(c: Call, direction: Direction, src: BufferRange, dst: B
   const draw = readMask ? [] : [job(c, 'draw', null, null, bits, c.maskSize, t.rate)];
   const apply = planBroadcast(c.state, {
     src, dst, mask: bits, n: c.n, collapsed: c.noise, scale: t.scale, affine: t.affine, f16: c.dtype === 'f16',
-    workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation: c.operation,
+    workgroupSize: c.workgroupSize ?? 256, operation: c.operation,
   });
   return [...draw, apply];
 }
@@ -203,17 +207,20 @@ function planCall(c: Call, direction: Direction, srcArg: BufferArg, dstArg: Buff
 }
 
 /** Plans a {@link dropout} call without running it (what `prepare` compiles). */
-export function planDropout(device: GPUDevice, options: DropoutOptions): PlannedCall | null {
-  return planCall(call(device, options, 'dropout'), 'forward', options.x, options.y, options.mask);
+export function planDropout(device: GPUDevice, options: DropoutOptions, operation = 'dropout'): PlannedCall | null {
+  checkOptions(options, operation, OPTIONS.dropout);
+  return planCall(call(device, options, operation), 'forward', options.x, options.y, options.mask);
 }
 
 /** Plans a {@link dropoutBackward} call without running it. */
-export function planDropoutBackward(device: GPUDevice, options: DropoutBackwardOptions): PlannedCall | null {
-  return planCall(call(device, options, 'dropoutBackward'), 'backward', options.dy, options.dx, options.mask);
+export function planDropoutBackward(device: GPUDevice, options: DropoutBackwardOptions, operation = 'dropoutBackward'): PlannedCall | null {
+  checkOptions(options, operation, OPTIONS.dropoutBackward);
+  return planCall(call(device, options, operation), 'backward', options.dy, options.dx, options.mask);
 }
 
 /**
- * Dropout on the GPU. By default inverted dropout: y = keep ? x / (1 - p) : 0, with the keep mask
+ * Dropout on the GPU. By default inverted dropout: y = keep ? f32(x · f32(1 / f32(1 - p))) : 0 (PyTorch's
+ * values to the bit, docs/pytorch-parity.md), with the keep mask
  * a pure function of (seed, offset, element index, p) — see docs/mask-contract.md. In eval
  * mode, and for p = 0, y is a copy of x (no dispatch; needs COPY_SRC on x and COPY_DST on y). For
  * p = 1, y is +0. `noiseShape` shares mask values along dimensions (spatial / recurrent dropout);

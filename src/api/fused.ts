@@ -6,6 +6,7 @@ import { planJob } from '../kernels/dropout.js';
 import { planColumnSums } from '../kernels/reduce.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkShape } from '../shape.js';
+import { checkOptions, OPTIONS } from '../spec/options.js';
 import { call, planned, type DropoutCallOptions, type PlannedCall } from './functional.js';
 import { checkDistinct, maskRange, tensorRange } from './validate.js';
 
@@ -46,8 +47,8 @@ export interface FusedDropoutBackwardOptions extends FusedDropoutCallOptions {
 }
 
 /** The options object and its shape, checked before anything else reads them. */
-function checkFusedOptions(options: unknown, operation: string): void {
-  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
+function checkFusedOptions(options: unknown, operation: 'fusedDropout' | 'fusedDropoutBackward'): void {
+  checkOptions(options, operation, OPTIONS[operation]);
   checkShape('shape', (options as { shape?: unknown }).shape);
 }
 
@@ -80,13 +81,13 @@ export function planFusedDropout(device: GPUDevice, options: FusedDropoutOptions
   const bias = tensorRange('bias', options.bias, width, c.dtype);
   const residual = options.residual === undefined ? null : tensorRange('residual', options.residual, c.n, c.dtype);
   const mask = maskRange(options.mask, c.n);
-  checkDistinct([x, y, bias, residual, mask], null);
+  checkDistinct([x, y, bias, residual, mask], null, [0, 2, 3]); // x, bias and residual are bound read-only
   if (c.n === 0) return null;
   const rate = c.training ? c.rate : dropRate(0);
   return planned(c, [planJob(c.state, {
     kind: 'draw', src: x, dst: y, mask, n: c.n, rate, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16',
     epilogue: { direction: 'forward', act, bias, aux: residual, cols: width },
-    workgroupSize: c.workgroupSize, operation,
+    workgroupSize: c.workgroupSize ?? 64, operation,
   })]);
 }
 
@@ -117,14 +118,14 @@ export function planFusedDropoutBackward(device: GPUDevice, options: FusedDropou
   const bias = tensorRange('bias', options.bias, width, c.dtype);
   const dx = tensorRange('dx', options.dx, c.n, c.dtype);
   const dbias = tensorRange('dbias', options.dbias, width, c.dtype);
-  checkDistinct([dy, x, bias, dx, dbias], null);
+  checkDistinct([dy, x, bias, dx, dbias], null, [0, 1, 2]); // dy, x and bias are bound read-only
   if (c.n === 0) return null;
   const rate = c.training ? c.rate : dropRate(0);
   return planned(c, [
     planJob(c.state, {
       kind: 'draw', src: dy, dst: dx, mask: null, n: c.n, rate, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16',
       epilogue: { direction: 'backward', act, bias, aux: x, cols: width },
-      workgroupSize: c.workgroupSize, operation,
+      workgroupSize: c.workgroupSize ?? 64, operation,
     }),
     planColumnSums(c.state, dx, dbias, c.n / width, width, operation, c.dtype === 'f16'),
   ]);

@@ -7,15 +7,21 @@ import { Dropout, type DropoutModuleOptions, type DropoutRecord, type ForwardCal
 
 /**
  * Gaussian dropout (Keras GaussianDropout): multiplies by 1 + sqrt(p / (1 - p)) · z, z standard
- * normal, in training; the identity in eval. p in [0, 1). Backward rebuilds the same noise.
+ * normal, in training; the identity in eval. p in [0, 1]; p = 0 and p = 1 are the identity, as in TensorFlow.js's gaussianDropout layer. Backward rebuilds the same noise.
  * @example await new GaussianDropout(device, { p: 0.2 }).forward(x, y, n);
  */
 export class GaussianDropout extends Dropout {
+  /** The constructor options this layer takes. */
+  static override readonly optionNames: readonly string[] = ['p', 'generator', 'workgroupSize', 'dtype'];
   /** The class's name in messages (minification-safe). */
   static override readonly layerName: string = 'GaussianDropout';
   constructor(device: GPUDevice, options: Omit<DropoutModuleOptions, 'mode' | 'noiseShape'> = {}) {
     gaussianSigma((options ?? {}).p ?? 0.5);
     super(device, options);
+  }
+
+  protected override forwardOptionNames(): readonly string[] {
+    return ['encoder'];
   }
 
   protected override drawsIn(training: boolean): boolean {

@@ -1,5 +1,6 @@
 import { gaussianSigma } from '../cpu/gaussian.js';
 import { DropoutArgumentError } from '../errors.js';
+import { checkOptions, OPTIONS } from '../spec/options.js';
 import { run } from '../gpu/execute.js';
 import { planGaussian } from '../kernels/gaussian.js';
 import { type Direction } from '../rng/transform.js';
@@ -13,7 +14,7 @@ export type GaussianDropoutBackwardOptions = Omit<DropoutBackwardOptions, 'mask'
 
 function planGaussianCall(device: GPUDevice, options: GaussianDropoutOptions | GaussianDropoutBackwardOptions, direction: Direction): PlannedCall | null {
   const operation = direction === 'forward' ? 'gaussianDropout' : 'gaussianDropoutBackward';
-  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
+  checkOptions(options, operation, OPTIONS[operation]);
   const sigma = gaussianSigma(options.p);
   const c = call(device, { ...options, p: 0 }, operation);
   if (c.n >= 2 ** 34) throw new DropoutArgumentError('n', c.n, 'at most 2^34 - 1 elements for Gaussian dropout');
@@ -24,7 +25,7 @@ function planGaussianCall(device: GPUDevice, options: GaussianDropoutOptions | G
   if (c.n === 0) return null;
   return planned(c, [!c.training || sigma === 0
     ? identityPlan(c, src, dst)
-    : planGaussian(c.state, { src, dst, n: c.n, sigma, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16', workgroupSize: c.workgroupSize === 64 ? 256 : c.workgroupSize, operation })]);
+    : planGaussian(c.state, { src, dst, n: c.n, sigma, seed: c.seed, offset: c.offset, f16: c.dtype === 'f16', workgroupSize: c.workgroupSize ?? 256, operation })]);
 }
 
 /** Plans a {@link gaussianDropout} call without running it. */
@@ -40,7 +41,9 @@ export function planGaussianDropoutBackward(device: GPUDevice, options: Gaussian
 /**
  * Gaussian (multiplicative) dropout, as Keras's and TensorFlow.js's GaussianDropout:
  * y = x · (1 + sqrt(p / (1 - p)) · z), z standard normal from the same Philox generator
- * (docs/family.md, "Gaussian noise contract"); eval mode and p = 0 copy x. p must be in [0, 1).
+ * (docs/family.md, "Gaussian noise contract"); eval mode, p = 0 and p = 1 copy x (TensorFlow.js's
+ * gaussianDropout layer adds noise only for 0 < rate < 1; at p = 1 the variance p / (1 - p) would be
+ * infinite). p in [0, 1].
  * @example await gaussianDropout(device, { x, y, n, p: 0.2, training: true, seed: 1n, offset: 0n });
  */
 export function gaussianDropout(device: GPUDevice, options: GaussianDropoutOptions): Promise<void> {

@@ -7,6 +7,7 @@ import { type WorkgroupSize } from '../kernels/dropout-family.js';
 import { planMc } from '../kernels/mc.js';
 import { type PlannedCall } from './functional.js';
 import { checkCount } from '../rng/mask.js';
+import { checkMcTraining, checkOptions, OPTIONS } from '../spec/options.js';
 import { toU64 } from '../rng/seed.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkDistinct, checkDtype, checkEncoder, checkWorkgroupSize, tensorRange, type DType } from './validate.js';
@@ -19,6 +20,8 @@ export interface McDropoutOptions {
   n: number;
   /** Drop probability in [0, 1]. */
   p: number;
+  /** Monte Carlo dropout always samples: true or undefined (false is refused with a typed error). */
+  training?: boolean;
   /** K, the number of stochastic passes, an integer in [1, 65535]. */
   samples: number;
   /** 64-bit seed. */
@@ -60,7 +63,8 @@ export function mcDropout(device: GPUDevice, options: McDropoutOptions): Promise
 /** Plans a {@link mcDropout} call without running it. */
 export function planMcDropout(device: GPUDevice, options: McDropoutOptions): PlannedCall | null {
   const operation = 'mcDropout';
-  if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object for mcDropout');
+  checkOptions(options, operation, OPTIONS.mcDropout);
+  checkMcTraining(options.training);
   const state = deviceState(device);
   const dtype = checkDtype(options.dtype, device, operation);
   const n = checkCount('n', options.n);
@@ -71,7 +75,7 @@ export function planMcDropout(device: GPUDevice, options: McDropoutOptions): Pla
   const seed = toU64('seed', options.seed);
   const offset = toU64('offset', options.offset);
   const encoder = checkEncoder(options.encoder);
-  const workgroupSize = checkWorkgroupSize(options.workgroupSize);
+  const workgroupSize = checkWorkgroupSize(options.workgroupSize) ?? 64;
   if (options.out === undefined && options.mean === undefined && options.variance === undefined) {
     throw new DropoutArgumentError('out', undefined, 'at least one of out, mean or variance');
   }

@@ -9,6 +9,7 @@ import { run } from '../gpu/execute.js';
 import { planDropout, planDropoutBackward, type PlannedCall } from './functional.js';
 import { planMcDropout, type McDropoutOptions } from './mc.js';
 import { spatialNoiseShape } from './spatial.js';
+import { checkOptions } from '../spec/options.js';
 import { checkDtype, checkWorkgroupSize, type DType } from './validate.js';
 
 /** What backward needs to know about a forward call. Keep it to run backward later. */
@@ -55,11 +56,21 @@ export interface ForwardCallOptions {
   mask?: BufferArg;
 }
 
-/** The options object of a module constructor, and its mode. */
-function checkModuleOptions(options: unknown): { mode: DropoutMode } {
+/**
+ * The options object of a module constructor (only the options `layer` takes), and its mode.
+ * PyTorch's `inplace=True` has no option here: an in-place forward passes y = x.
+ */
+function checkModuleOptions(options: unknown, layer: string, known: readonly string[]): { mode: DropoutMode } {
   if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object (or nothing)');
+  const inplace = (options as { inplace?: unknown }).inplace;
+  if (inplace !== undefined) {
+    throw new DropoutArgumentError('inplace', inplace, 'no inplace option: for an in-place forward pass y = x (the same buffer and byteOffset); the kernels run in place then');
+  }
+  checkOptions(options, layer, known);
   return { mode: checkMode((options as { mode?: unknown }).mode) };
 }
+
+const LAYER_OPTIONS = ['p', 'generator', 'workgroupSize', 'dtype'] as const;
 
 /** A layer's class name for messages, minification-safe (see {@link Dropout.layerName}). */
 function layerName(layer: Dropout): string {
@@ -97,17 +108,20 @@ export class Dropout {
   readonly generator: PhiloxGenerator;
   /** Scaling convention: 'inverted', 'legacy' or (AlphaDropout, FeatureAlphaDropout) 'alpha'. */
   readonly mode: DropoutMode;
-  /** Invocations per workgroup of its dispatches (64, 128 or 256); never changes results. */
-  readonly workgroupSize: WorkgroupSize;
+  /** Invocations per workgroup of its dispatches (64, 128 or 256), or undefined for each kernel family's default; never changes results. */
+  readonly workgroupSize: WorkgroupSize | undefined;
   readonly #noiseShape: readonly number[] | undefined;
   /** Element type of the tensors it is given: 'f32' or 'f16' (checked against the device at each call). */
   readonly dtype: DType;
   #training = true;
   #last: DropoutRecord | null = null;
 
+  /** The constructor options this layer takes; any other is refused with a typed error. */
+  static readonly optionNames: readonly string[] = [...LAYER_OPTIONS, 'mode', 'noiseShape'];
+
   /** `mode` is for subclasses: 'alpha' is chosen by using AlphaDropout. */
   constructor(device: GPUDevice, options: DropoutModuleOptions = {}, mode?: DropoutMode) {
-    const optionsMode = checkModuleOptions(options).mode;
+    const optionsMode = checkModuleOptions(options, (new.target as typeof Dropout).layerName, (new.target as typeof Dropout).optionNames).mode;
     deviceState(device);
     this.device = device;
     this.p = dropRate(options.p ?? 0.5).p;
@@ -162,6 +176,7 @@ export class Dropout {
     try {
       const training = this.#training;
       const key = { seed: this.generator.seed, offset: this.generator.offset };
+      checkOptions(options ?? {}, `${layerName(this)}.forward`, this.forwardOptionNames());
       ({ planned, record } = this.planForward(x, y, size, options ?? {}, training, key));
       if (this.drawsIn(training)) this.generator.next();
       this.#last = record;
@@ -169,6 +184,11 @@ export class Dropout {
       return Promise.reject(error);
     }
     return run(() => planned).then(() => record);
+  }
+
+  /** The per-call options forward takes (the Gaussian layer writes no mask). @internal */
+  protected forwardOptionNames(): readonly string[] {
+    return ['encoder', 'mask'];
   }
 
   /** Whether a forward in this mode takes the generator's next (seed, offset). @internal */
@@ -225,7 +245,7 @@ export class Dropout {
       if (this.#noiseShape !== undefined || this.mode !== 'inverted' || this.constructor !== Dropout) {
         throw new DropoutArgumentError('this', layerName(this), 'an element-wise inverted Dropout for Monte Carlo sampling');
       }
-      if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, 'an options object with samples');
+      checkOptions(options, `${layerName(this)}.monteCarlo`, ['samples', 'out', 'mean', 'variance', 'unbiased', 'encoder']);
       key = { seed: this.generator.seed, offset: this.generator.offset };
       planned = planMcDropout(this.device, { ...options, x, n, p: this.p, ...key, workgroupSize: this.workgroupSize, dtype: this.dtype });
       // Only a call that was accepted consumes its K offsets.
@@ -241,7 +261,10 @@ export class Dropout {
    * if that forward wrote one, else rebuilt from its (seed, offset).
    */
   backward(dy: BufferArg, dx: BufferArg, options: { encoder?: GPUCommandEncoder; record?: DropoutRecord } = {}): Promise<void> {
-    return run(() => this.planBackward(dy, dx, this.recordFor(options?.record), options?.encoder));
+    return run(() => {
+      checkOptions(options ?? {}, `${layerName(this)}.backward`, ['encoder', 'record']);
+      return this.planBackward(dy, dx, this.recordFor(options?.record), options?.encoder);
+    });
   }
 }
 
@@ -256,6 +279,8 @@ abstract class SpatialDropout extends Dropout {
   readonly channelsLast: boolean;
   /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected abstract readonly spatialDims: 0 | 1 | 2 | 3;
+  /** The constructor options this layer takes. */
+  static override readonly optionNames: readonly string[] = [...LAYER_OPTIONS, 'mode', 'channelsLast'];
   constructor(device: GPUDevice, options: SpatialDropoutOptions = {}, mode?: DropoutMode) {
     super(device, options, mode);
     this.channelsLast = options.channelsLast ?? false;
@@ -309,6 +334,8 @@ export type AlphaDropoutOptions = Omit<DropoutModuleOptions, 'mode'>;
  * @example await new AlphaDropout(device, { p: 0.1 }).forward(x, y, n);
  */
 export class AlphaDropout extends Dropout {
+  /** The constructor options this layer takes (its mode is 'alpha'). */
+  static override readonly optionNames: readonly string[] = [...LAYER_OPTIONS, 'noiseShape'];
   /** The class's name in messages (minification-safe). */
   static override readonly layerName: string = 'AlphaDropout';
   constructor(device: GPUDevice, options: AlphaDropoutOptions = {}) {
@@ -325,6 +352,8 @@ export class FeatureAlphaDropout extends SpatialDropout {
   static override readonly layerName: string = 'FeatureAlphaDropout';
   /** Spatial dimensions of the layer (0: any rank, the channel second). */
   protected readonly spatialDims = 0;
+  /** The constructor options this layer takes (its mode is 'alpha'). */
+  static override readonly optionNames: readonly string[] = [...LAYER_OPTIONS, 'channelsLast'];
   constructor(device: GPUDevice, options: Omit<SpatialDropoutOptions, 'mode'> = {}) {
     super(device, options, 'alpha');
   }

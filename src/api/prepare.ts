@@ -7,6 +7,7 @@ import { dropBlock, dropBlockBackward, planDropBlockBackward, planDropBlockForwa
 import { dropout, dropoutBackward, planDropout, planDropoutBackward, type PlannedCall } from './functional.js';
 import { fusedDropout, fusedDropoutBackward, planFusedDropout, planFusedDropoutBackward } from './fused.js';
 import { gaussianDropout, gaussianDropoutBackward, planGaussianDropout, planGaussianDropoutBackward } from './gaussian.js';
+import { familyPlanners } from './functional-family.js';
 import { mcDropout, planMcDropout } from './mc.js';
 
 type Planner = (device: GPUDevice, options: never) => PlannedCall | null;
@@ -16,6 +17,7 @@ const planners = new Map<unknown, Planner>([
   [dropBlock, planDropBlockForward], [dropBlockBackward, planDropBlockBackward],
   [fusedDropout, planFusedDropout], [fusedDropoutBackward, planFusedDropoutBackward],
   [mcDropout, planMcDropout],
+  ...familyPlanners,
   [dropConnectLinear, planDropConnectLinear], [dropConnectLinearBackward, planDropConnectLinearBackward],
 ]);
 
@@ -26,9 +28,10 @@ const planners = new Map<unknown, Planner>([
  * tens of milliseconds); `prepare` moves that cost to a moment you choose, e.g. while loading.
  * The options are those of the call you will make: the buffers decide the variant (vec4 or
  * scalar access, in place), p whether tie passes are needed, and dtype the element type.
- * @param kernel - one of the library's functions: dropout, dropoutBackward, gaussianDropout,
- * gaussianDropoutBackward, dropBlock, dropBlockBackward, fusedDropout, fusedDropoutBackward, mcDropout,
- * dropConnectLinear, dropConnectLinearBackward
+ * @param kernel - one of the library's kernel functions: dropout, dropoutBackward, gaussianDropout,
+ * gaussianDropoutBackward, dropBlock, dropBlockBackward, fusedDropout, fusedDropoutBackward,
+ * mcDropout, dropConnectLinear, dropConnectLinearBackward, and the PyTorch-named forms (dropout1d …
+ * featureAlphaDropoutBackward, dropBlock2d/3d)
  * @throws DropoutArgumentError for another function or options the call would refuse;
  * DropoutGPUError if a pipeline cannot be compiled
  * @example

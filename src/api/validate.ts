@@ -5,13 +5,13 @@ import { BufferUsage } from '../gpu/usage.js';
 import { type WorkgroupSize } from '../kernels/dropout-family.js';
 
 
-export function checkTraining(value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new DropoutArgumentError('training', value, 'true or false');
-  return value;
-}
-
-export function checkWorkgroupSize(value: unknown): WorkgroupSize {
-  if (value === undefined) return 64;
+/**
+ * `workgroupSize`: 64, 128 or 256, or undefined for each kernel family's own default (64 for
+ * element-wise dropout, Monte Carlo and the fused epilogue; 256 for the broadcast, Gaussian and
+ * DropBlock kernels). An explicit value is honoured by every family.
+ */
+export function checkWorkgroupSize(value: unknown): WorkgroupSize | undefined {
+  if (value === undefined) return undefined;
   if (value !== 64 && value !== 128 && value !== 256) throw new DropoutArgumentError('workgroupSize', value, '64, 128 or 256');
   return value;
 }
@@ -55,16 +55,18 @@ export function sameRange(a: BufferRange, b: BufferRange): boolean {
 
 /**
  * Aliasing rules. The output may be the input exactly (in place: same buffer and byteOffset) when
- * `inPlace` allows it; every other sharing of a buffer is refused: WebGPU tracks usage per buffer,
- * not per range, so a buffer written in a dispatch may not be bound twice, even at disjoint offsets.
+ * `inPlace` allows it; ranges listed in `readOnly` (bound read-only) may share a buffer with each
+ * other, as WebGPU allows; every other sharing of a buffer is refused: WebGPU tracks usage per
+ * buffer, not per range, so a buffer written in a dispatch may not be bound twice, even at
+ * disjoint offsets.
  */
-export function checkDistinct(ranges: (BufferRange | null)[], inPlace: [number, number] | null = [0, 1]): void {
+export function checkDistinct(ranges: (BufferRange | null)[], inPlace: [number, number] | null = [0, 1], readOnly: readonly number[] = []): void {
   const present = ranges.map((r, index) => ({ r, index })).filter((e): e is { r: BufferRange; index: number } => e.r !== null);
   for (let i = 0; i < present.length; i++) {
     for (let j = i + 1; j < present.length; j++) {
       const a = present[i]!;
       const b = present[j]!;
-      if (a.r.buffer !== b.r.buffer) continue;
+      if (a.r.buffer !== b.r.buffer || (readOnly.includes(a.index) && readOnly.includes(b.index))) continue;
       const pair = inPlace !== null && a.index === inPlace[0] && b.index === inPlace[1];
       if (pair && sameRange(a.r, b.r)) continue;
       const why = pair

@@ -1,6 +1,8 @@
 // CPU twin of shaders/dropblock.wgsl: torchvision's drop_block2d/3d on the Philox seed draw.
 import { DropoutArgumentError } from '../errors.js';
 import { keepMask, maskBit, type DrawKey } from '../rng/mask.js';
+import { dropRate } from '../rng/threshold.js';
+import { checkKey, checkOptions, checkTraining, OPTIONS } from '../spec/options.js';
 import { checkShape, product } from '../shape.js';
 
 /** A DropBlock call's geometry, as torchvision derives it (see {@link dropBlockGeometry}). */
@@ -29,8 +31,9 @@ export interface DropBlockGeometry {
 export function dropBlockGeometry(shape: unknown, p: number, blockSize: unknown, dims: 2 | 3): DropBlockGeometry {
   const s = checkShape('shape', shape);
   if (s.length !== dims + 2) throw new DropoutArgumentError('shape', shape, `an (N, C, ${dims === 2 ? 'H, W' : 'D, H, W'}) shape of rank ${dims + 2}`);
-  if (typeof blockSize !== 'number' || !Number.isInteger(blockSize) || blockSize < 1 || blockSize > 32) {
-    throw new DropoutArgumentError('blockSize', blockSize, 'an integer in [1, 32]');
+  // Any size: the effective one is min(blockSize, spatial sizes), as torchvision's.
+  if (typeof blockSize !== 'number' || !Number.isSafeInteger(blockSize) || blockSize < 1) {
+    throw new DropoutArgumentError('blockSize', blockSize, 'a positive integer');
   }
   const [n, c] = s as [number, number];
   const [depth, height, width] = dims === 2 ? [1, s[2]!, s[3]!] : [s[2]!, s[3]!, s[4]!];
@@ -48,6 +51,13 @@ export function dropBlockGeometry(shape: unknown, p: number, blockSize: unknown,
     planes: n * c, depth, height, width, blockSize: bs, blockDepth: bd, gamma,
     seedShape: [n * c, depth - bd + 1, height - bs + 1, width - bs + 1], numel,
   };
+}
+
+/** DropBlock's eps: a finite number >= 0, default 1e-6 (torchvision's). */
+export function checkEps(eps: unknown): number {
+  if (eps === undefined) return 1e-6;
+  if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new DropoutArgumentError('eps', eps, 'a finite number >= 0');
+  return eps;
 }
 
 /** The block keep mask (packed, over the whole map) and its kept count. */
@@ -104,11 +114,16 @@ export function dropBlockCPU(x: Float32Array, options: DrawKey & { shape: readon
   /** numel / (eps + kept), as PyTorch evaluates it in f32. */
   scale: number;
 } {
-  const dims = options.shape.length === 5 ? 3 : 2;
-  const g = dropBlockGeometry(options.shape, options.p, options.blockSize, dims);
-  if (x.length !== g.numel) throw new DropoutArgumentError('x', x, `a Float32Array of ${g.numel} elements`);
-  if (options.training === false || options.p === 0) return { y: Float32Array.from(x), mask: keepMask(options, 0, g.numel), scale: 1 };
+  checkOptions(options, 'dropBlockCPU', OPTIONS.dropBlock);
+  const p = dropRate(options.p).p;
+  const dims = Array.isArray(options.shape) && options.shape.length === 5 ? 3 : 2;
+  const g = dropBlockGeometry(options.shape, p, options.blockSize, dims);
+  const eps = checkEps(options.eps);
+  const training = checkTraining(options.training, true);
+  checkKey(options);
+  if (!(x instanceof Float32Array) || x.length !== g.numel) throw new DropoutArgumentError('x', x, `a Float32Array of ${g.numel} elements`);
+  if (!training || p === 0) return { y: Float32Array.from(x), mask: keepMask(options, 0, g.numel), scale: 1 };
   const { mask, kept } = dropBlockMaskCPU(options, g);
-  const scale = dropBlockScale(g.numel, kept, options.eps ?? 1e-6);
+  const scale = dropBlockScale(g.numel, kept, eps);
   return { y: x.map((v, e) => (maskBit(mask, e) ? Math.fround(v * scale) : 0)), mask, scale };
 }

@@ -4,7 +4,8 @@
 // 'gelu', 'gelu_tanh' and 'silu' agree to a tolerance (docs/family.md), 'none' and 'relu' bit for bit.
 import { DropoutArgumentError } from '../errors.js';
 import { keepMask, maskBit, type DrawKey } from '../rng/mask.js';
-import { dropRate } from '../rng/threshold.js';
+import { dropRate, type DropRate } from '../rng/threshold.js';
+import { checkKey, checkOptions, checkTraining, OPTIONS } from '../spec/options.js';
 
 /** The activation of a fused epilogue. */
 export type Activation = 'none' | 'relu' | 'gelu' | 'gelu_tanh' | 'silu';
@@ -76,6 +77,15 @@ export interface EpilogueOptions extends DrawKey {
   activation?: Activation;
 }
 
+/** The options, checked as the GPU's fusedDropout checks them; the rate is 0 in eval mode. */
+function checkEpilogue(options: EpilogueOptions, operation: string): { act: Activation; rate: DropRate } {
+  checkOptions(options, operation, operation === 'fusedDropoutCPU' ? OPTIONS.fusedDropout : OPTIONS.fusedDropoutBackward);
+  const rate = dropRate(options.p);
+  const training = checkTraining(options.training, true);
+  checkKey(options);
+  return { act: checkActivation(options.activation), rate: training ? rate : dropRate(0) };
+}
+
 /**
  * y = residual + dropout(act(x + bias)) on the CPU, bias broadcast over the last dimension
  * (length bias.length), residual optional. Kept: f32(f32(act(f32(x + b)) · scale) + r).
@@ -87,11 +97,10 @@ export function fusedDropoutCPU(x: Float32Array, bias: Float32Array, residual: F
   /** The packed keep mask. */
   mask: Uint32Array;
 } {
-  const act = checkActivation(options.activation);
+  const { act, rate } = checkEpilogue(options, 'fusedDropoutCPU');
   const cols = bias.length;
   const n = x.length;
   if (cols === 0 || n % cols !== 0) throw new DropoutArgumentError('bias', bias, `a Float32Array whose length divides x.length = ${n}`);
-  const rate = dropRate(options.training === false ? 0 : options.p);
   const mask = keepMask(options, rate.p, n);
   const f32 = Math.fround;
   const y = new Float32Array(n);
@@ -114,10 +123,9 @@ export function fusedDropoutBackwardCPU(dy: Float32Array, x: Float32Array, bias:
   /** dL/dbias: the fixed-order column sums of dx. */
   dbias: Float32Array;
 } {
-  const act = checkActivation(options.activation);
+  const { act, rate } = checkEpilogue(options, 'fusedDropoutBackwardCPU');
   const cols = bias.length;
   const n = dy.length;
-  const rate = dropRate(options.training === false ? 0 : options.p);
   const mask = keepMask(options, rate.p, n);
   const f32 = Math.fround;
   const dx = new Float32Array(n);

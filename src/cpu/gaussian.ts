@@ -2,6 +2,7 @@
 // The GPU's f32 sin/cos/log differ by about r · 2^-11 in z (WGSL accuracy), which is the
 // tolerance the tests use; the Philox words themselves are identical.
 import { DropoutArgumentError } from '../errors.js';
+import { checkKey, checkLength, checkOptions, checkTraining, OPTIONS } from '../spec/options.js';
 import { checkCount, type DrawKey } from '../rng/mask.js';
 import { philox4x32 } from '../rng/philox.js';
 import { toU64, u64Words } from '../rng/seed.js';
@@ -9,9 +10,14 @@ import { toU64, u64Words } from '../rng/seed.js';
 /** Philox counter word 1 of Gaussian noise blocks (Bernoulli draws use levels 0..3). */
 export const GAUSSIAN_STREAM = 0x100;
 
-/** sigma = sqrt(p / (1 - p)) as f32, for p in [0, 1). */
+/**
+ * sigma = sqrt(p / (1 - p)) as f32, for p in [0, 1); 0 at p = 1, where TensorFlow.js's
+ * gaussianDropout layer applies no noise (it adds noise only for 0 < rate < 1), so the call is the
+ * identity there, as it is at p = 0.
+ */
 export function gaussianSigma(p: unknown): number {
-  if (typeof p !== 'number' || Number.isNaN(p) || p < 0 || p >= 1) throw new DropoutArgumentError('p', p, 'a number in [0, 1) (Gaussian dropout has infinite variance at p = 1)');
+  if (typeof p !== 'number' || Number.isNaN(p) || p < 0 || p > 1) throw new DropoutArgumentError('p', p, 'a number in [0, 1] (p = 1 is the identity, as TensorFlow.js\'s gaussianDropout)');
+  if (p === 1) return 0;
   return Math.fround(Math.sqrt(p / (1 - p)));
 }
 
@@ -44,8 +50,12 @@ export function gaussianNoiseCPU(key: DrawKey, n: number): Float64Array {
  */
 export function gaussianDropoutCPU(x: Float32Array, options: DrawKey & { p: number; training?: boolean }): Float32Array {
   if (!(x instanceof Float32Array)) throw new DropoutArgumentError('x', x, 'a Float32Array');
+  checkOptions(options, 'gaussianDropoutCPU', OPTIONS.gaussianDropout);
+  checkLength((options as { n?: unknown }).n, x.length);
   const sigma = gaussianSigma(options.p);
-  if (options.training === false || sigma === 0) return Float32Array.from(x);
+  const training = checkTraining(options.training, true);
+  checkKey(options);
+  if (!training || sigma === 0) return Float32Array.from(x);
   const z = gaussianNoiseCPU(options, x.length);
   return x.map((v, e) => Math.fround(v * (1 + sigma * z[e]!)));
 }

@@ -1,6 +1,7 @@
 // CPU twin of shaders/mc.wgsl: K draws at offsets offset … offset + K - 1 and, per element, the
 // mean and variance computed with the same f32 operations in the same order.
 import { DropoutArgumentError } from '../errors.js';
+import { checkKey, checkLength, checkMcTraining, checkOptions, OPTIONS } from '../spec/options.js';
 import { keepMask, maskBit, type DrawKey } from '../rng/mask.js';
 import { addU64, toU64 } from '../rng/seed.js';
 import { dropRate } from '../rng/threshold.js';
@@ -9,6 +10,8 @@ import { dropRate } from '../rng/threshold.js';
 export interface McOptions extends DrawKey {
   /** Drop probability in [0, 1]. */
   p: number;
+  /** Monte Carlo dropout always samples: true or undefined (false is refused with a typed error). */
+  training?: boolean;
   /** K, an integer in [1, 65535]. */
   samples: number;
   /** Unbiased (K - 1) variance instead of the population one; default false. */
@@ -42,7 +45,13 @@ export function mcDropoutCPU(x: Float32Array, options: McOptions): {
   variance: Float32Array;
 } {
   if (!(x instanceof Float32Array)) throw new DropoutArgumentError('x', x, 'a Float32Array');
-  const k = checkSamples(options.samples, options.unbiased ?? false);
+  checkOptions(options, 'mcDropoutCPU', OPTIONS.mcDropout);
+  checkLength((options as { n?: unknown }).n, x.length);
+  checkMcTraining(options.training);
+  const unbiased = options.unbiased ?? false;
+  if (typeof unbiased !== 'boolean') throw new DropoutArgumentError('unbiased', unbiased, 'true or false');
+  const k = checkSamples(options.samples, unbiased);
+  checkKey(options);
   const rate = dropRate(options.p);
   const { invK, varFactor } = mcConstants(k, options.unbiased ?? false);
   const n = x.length;

@@ -8,12 +8,13 @@ import { keepMask, maskBit, checkCount, type DrawKey } from '../rng/mask.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkMode, transformFor, type Direction, type DropoutMode } from '../rng/transform.js';
 import { checkNoiseShape, checkShape, product } from '../shape.js';
+import { checkKey, checkLength, checkOptions, checkTraining, OPTIONS } from '../spec/options.js';
 import { fromF16Array, toF16Array } from './f16.js';
 
 export interface CpuDropoutOptions extends DrawKey {
   /** Drop probability in [0, 1]. */
   p: number;
-  /** Training mode; default true. */
+  /** Training mode; default true (PyTorch's F.dropout default). */
   training?: boolean;
   /** 'inverted' (default), 'legacy' or 'alpha'. */
   mode?: DropoutMode;
@@ -61,9 +62,13 @@ export function maskIndices(shape: readonly number[], noiseShape: readonly numbe
 }
 
 function run(input: Float32Array, options: CpuDropoutOptions, direction: Direction): CpuDropoutResult {
+  checkOptions(options, direction === 'forward' ? 'dropoutCPU' : 'dropoutBackwardCPU', direction === 'forward' ? OPTIONS.dropout : OPTIONS.dropoutBackward);
   const n = checkCount('length', input.length);
+  checkLength((options as { n?: unknown }).n, n);
   const rate = dropRate(options.p);
-  const t = transformFor(checkMode(options.mode), direction, rate, options.training ?? true);
+  const mode = checkMode(options.mode);
+  const t = transformFor(mode, direction, rate, checkTraining(options.training, true));
+  checkKey(options);
   let indices: Uint32Array | null = null;
   let maskSize = n;
   if (options.noiseShape !== undefined) {
@@ -103,7 +108,7 @@ export function dropoutBackwardCPU(dy: Float32Array, options: CpuDropoutOptions)
   return run(checkArray('dy', dy), options, 'backward').y;
 }
 
-/** Applies a packed mask: out[e] = bit(e) ? f32(input[e] * scale) : 0, scale = f32(1/(1-p)). */
+/** Applies a packed mask: out[e] = bit(e) ? f32(input[e] * scale) : 0, scale = f32(1 / f32(1 - p)) (PyTorch's rounding). */
 export function applyMaskCPU(input: Float32Array, mask: Uint32Array, p: number): Float32Array {
   checkArray('input', input);
   const n = input.length;

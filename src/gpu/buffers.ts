@@ -1,5 +1,5 @@
-import { DropoutArgumentError, DropoutGPUError } from '../errors.js';
-import { allocationFailure, createOwnedBuffer, deviceState, lostError, settledLoss, trackAllocation, type DeviceState } from './device-state.js';
+import { DropoutArgumentError, DropoutGPUError, DropoutStateError } from '../errors.js';
+import { allocationFailure, createOwnedBuffer, deviceState, isLiveState, lostError, settledLoss, trackAllocation, type DeviceState } from './device-state.js';
 import { scoped, settle } from './error-scope.js';
 import { BufferUsage, usageNames } from './usage.js';
 
@@ -88,6 +88,14 @@ const STORAGE_IO = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY
  * Any other failure (an allocation the driver refuses below the limit) is captured in error
  * scopes of our own and thrown, typed, by the first library call given the buffer.
  */
+/**
+ * Bytes for `count` 32-bit values with the room vec4 access wants: rounded up to 16 bytes (at
+ * least 16), so the kernels read and write four values at a time for any count (README).
+ */
+function helperBytes(count: number): number {
+  return Math.max(16, Math.ceil(count / 4) * 16);
+}
+
 function createHelperBuffer(device: GPUDevice, operation: string, argument: string, value: unknown, elements: number, descriptor: GPUBufferDescriptor): GPUBuffer {
   const state = deviceState(device); // a GPUDevice, not known to be lost
   const max = device.limits.maxBufferSize;
@@ -104,13 +112,14 @@ function createHelperBuffer(device: GPUDevice, operation: string, argument: stri
 
 /**
  * Uploads a Float32Array into a new storage buffer (usage STORAGE | COPY_SRC | COPY_DST).
- * The caller owns the buffer and destroys it. More than maxBufferSize / 4 values on this device
+ * The caller owns the buffer and destroys it. Its size is rounded up to a multiple of 16 bytes, the
+ * room the kernels' four-at-a-time access needs. More than maxBufferSize / 4 values on this device
  * is a DropoutArgumentError.
  * @example const x = uploadFloat32(device, new Float32Array([1, 2, 3]));
  */
 export function uploadFloat32(device: GPUDevice, data: Float32Array, label = 'webgpu-dropout upload'): GPUBuffer {
   if (!(data instanceof Float32Array)) throw new DropoutArgumentError('data', data, 'a Float32Array');
-  const size = Math.max(4, Math.ceil(data.byteLength / 4) * 4);
+  const size = helperBytes(data.length);
   const buffer = createHelperBuffer(device, 'uploadFloat32', 'data', data, data.length, { label, size, usage: STORAGE_IO, mappedAtCreation: true });
   new Float32Array(buffer.getMappedRange()).set(data);
   buffer.unmap();
@@ -118,13 +127,13 @@ export function uploadFloat32(device: GPUDevice, data: Float32Array, label = 'we
 }
 
 /**
- * Creates a zero-filled storage buffer for `count` 32-bit values (usage STORAGE | COPY_SRC | COPY_DST).
- * More than maxBufferSize / 4 values on this device is a DropoutArgumentError.
+ * Creates a zero-filled storage buffer for `count` 32-bit values (usage STORAGE | COPY_SRC | COPY_DST),
+ * rounded up to a multiple of 16 bytes (room for four-at-a-time access). More than maxBufferSize / 4 values on this device is a DropoutArgumentError.
  * @example const y = createStorageBuffer(device, 1024);
  */
 export function createStorageBuffer(device: GPUDevice, count: number, label = 'webgpu-dropout storage'): GPUBuffer {
   if (!Number.isSafeInteger(count) || count < 0) throw new DropoutArgumentError('count', count, 'a non-negative integer');
-  return createHelperBuffer(device, 'createStorageBuffer', 'count', count, count, { label, size: Math.max(4, count * 4), usage: STORAGE_IO });
+  return createHelperBuffer(device, 'createStorageBuffer', 'count', count, count, { label, size: helperBytes(count), usage: STORAGE_IO });
 }
 
 /** Idle staging buffers kept per device, each at most this big: downloads reuse them. */
@@ -137,7 +146,7 @@ function takeStaging(state: DeviceState, size: number): GPUBuffer {
   if (i >= 0) return state.staging.splice(i, 1)[0]!;
   const pooled = size <= STAGING_MAX_BYTES;
   const descriptor = { label: 'webgpu-dropout readback', size: pooled ? Math.max(256, 2 ** Math.ceil(Math.log2(size))) : size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST };
-  return pooled ? createOwnedBuffer(state, descriptor) : state.device.createBuffer(descriptor);
+  return pooled ? createOwnedBuffer(state, descriptor) : trackAllocation(state, 'download', descriptor);
 }
 
 /** Returns an unmapped staging buffer to the pool, or destroys it (too big, pool full, or failed). */
@@ -174,6 +183,9 @@ async function readBack(device: GPUDevice, arg: BufferArg, byteLength: number, n
       // A mapping aborted by a device loss (or by releaseDevice destroying the staging buffer).
       const lost = await settledLoss(device);
       if (lost) throw lostError(lost);
+      if (!isLiveState(state)) {
+        throw new DropoutStateError(`download: releaseDevice() was called while this download was pending; its staging buffer was freed (${(mapping.reason as Error)?.message ?? String(mapping.reason)}). Download again: later calls start afresh`);
+      }
       throw new DropoutGPUError('GPU_VALIDATION', 'download', `the readback could not be mapped: ${(mapping.reason as Error)?.message ?? String(mapping.reason)}`);
     }
     const data = staging.getMappedRange(0, size).slice(0, byteLength);

@@ -239,8 +239,13 @@ export function limitsOf(state: DeviceState): PlanLimits {
   return state.limits;
 }
 
+/**
+ * A buffer the library owns, created in error scopes of its own (see {@link trackAllocation}): a
+ * failed allocation is reported by the call that uses the buffer, as GPU_OUT_OF_MEMORY, so the
+ * calls themselves need only a validation scope (nothing else they record allocates).
+ */
 export function createOwnedBuffer(state: DeviceState, descriptor: GPUBufferDescriptor): GPUBuffer {
-  const buffer = state.device.createBuffer(descriptor);
+  const buffer = trackAllocation(state, 'webgpu-dropout', descriptor);
   state.created.push(buffer);
   state.stats.buffers++;
   return buffer;
@@ -266,6 +271,11 @@ export function placeholder(state: DeviceState, binding: number): GPUBuffer {
     state.placeholders.set(binding, buffer);
   }
   return buffer;
+}
+
+/** Whether `state` is still its device's state: false once releaseDevice() (or device loss) dropped it. */
+export function isLiveState(state: DeviceState): boolean {
+  return states.get(state.device) === state;
 }
 
 /**

@@ -1,18 +1,14 @@
-// A call's own error scopes. WebGPU keeps one scope stack per device, so a call pushes its scopes,
-// does all its GPU work and pops them before it returns — never awaiting in between, or calls in
-// flight together would pop each other's errors. Only the popped results are awaited, here.
+// A call's own error scope. WebGPU keeps one scope stack per device, so a call pushes its scope,
+// does all its GPU work and pops it before it returns — never awaiting in between, or calls in
+// flight together would pop each other's errors. Only the popped result is awaited, here.
+// One 'validation' scope is enough: what a call records does not allocate (the buffers the library
+// creates are made in scopes of their own, see trackAllocation, and a failed one is reported by
+// the call that uses it, typed as the allocation's error).
 import { DropoutGPUError } from '../errors.js';
 import { lostError, settledLoss, takeAllocationFailure, type DeviceState } from './device-state.js';
 
-/** The popped validation and out-of-memory scopes of one call. */
-export interface PoppedScopes {
-  validation: Promise<GPUError | null>;
-  memory: Promise<GPUError | null>;
-}
-
-/** Runs `body` synchronously between pushed and popped scopes; what it throws is returned, not thrown. */
-export function scoped(device: GPUDevice, body: () => void): { scopes: PoppedScopes; failed: boolean; thrown: unknown } {
-  device.pushErrorScope('out-of-memory');
+/** Runs `body` synchronously between a pushed and popped scope; what it throws is returned, not thrown. */
+export function scoped(device: GPUDevice, body: () => void): { scope: Promise<GPUError | null>; failed: boolean; thrown: unknown } {
   device.pushErrorScope('validation');
   let failed = false;
   let thrown: unknown = null;
@@ -22,9 +18,7 @@ export function scoped(device: GPUDevice, body: () => void): { scopes: PoppedSco
     failed = true;
     thrown = error;
   }
-  const validation = device.popErrorScope();
-  const memory = device.popErrorScope();
-  return { scopes: { validation, memory }, failed, thrown };
+  return { scope: device.popErrorScope(), failed, thrown };
 }
 
 /**
@@ -33,13 +27,12 @@ export function scoped(device: GPUDevice, body: () => void): { scopes: PoppedSco
  * likely caused), then an exception thrown while recording. `explain` may name a likelier cause of
  * a GPU error (e.g. a pipeline whose creation failed).
  */
-export async function settle(state: DeviceState, operation: string, outcome: { scopes: PoppedScopes; failed: boolean; thrown: unknown }, explain?: () => Promise<string | null>): Promise<void> {
-  const [validation, memory] = await Promise.all([outcome.scopes.validation, outcome.scopes.memory]);
+export async function settle(state: DeviceState, operation: string, outcome: { scope: Promise<GPUError | null>; failed: boolean; thrown: unknown }, explain?: () => Promise<string | null>): Promise<void> {
+  const error = await outcome.scope;
   if (state.lost) throw lostError(state.lost);
-  if (!validation && !memory && !outcome.failed) return;
+  if (!error && !outcome.failed) return;
   const lost = await settledLoss(state.device);
   if (lost) throw lostError(lost);
-  const error = validation ?? memory;
   if (error) {
     const cause = explain ? await explain() : null;
     if (cause !== null) throw new DropoutGPUError('GPU_VALIDATION', operation, cause);
@@ -48,7 +41,7 @@ export async function settle(state: DeviceState, operation: string, outcome: { s
     if (allocation) {
       throw new DropoutGPUError(allocation.code, operation, `a buffer it was given could not be created (${allocation.operation} "${allocation.label}": ${allocation.message}); WebGPU then reported: ${error.message}`);
     }
-    throw new DropoutGPUError(validation ? 'GPU_VALIDATION' : 'GPU_OUT_OF_MEMORY', operation, error.message);
+    throw new DropoutGPUError('GPU_VALIDATION', operation, error.message);
   }
   throw outcome.thrown;
 }

@@ -4,7 +4,8 @@ import { type BufferRange } from '../gpu/buffers.js';
 import { limitsOf, type DeviceState } from '../gpu/device-state.js';
 import { specialize } from '../gpu/specialize.js';
 import { type KernelPlan } from '../gpu/execute.js';
-import { type Collapsed } from '../shape.js';
+import { DropoutArgumentError } from '../errors.js';
+import { MAX_RANK, type Collapsed } from '../shape.js';
 import { type WorkgroupSize } from './dropout-family.js';
 import { elementwiseLayout, planElementwise, writeScalars, type ElementwiseJob } from './elementwise.js';
 
@@ -40,6 +41,9 @@ export function planBroadcast(state: DeviceState, job: BroadcastJob): KernelPlan
 }
 
 function broadcastJob(state: DeviceState, job: BroadcastJob): ElementwiseJob {
+  if (job.collapsed.sizes.length > MAX_RANK) {
+    throw new DropoutArgumentError('noiseShape', job.collapsed.sizes, `a noise shape that collapses to at most ${MAX_RANK} alternating shared / drawn dimension groups`);
+  }
   const align = limitsOf(state).storageAlign;
   const maskStart = job.mask.byteOffset - (job.mask.byteOffset % align);
   const maskShift = (job.mask.byteOffset - maskStart) / 4;

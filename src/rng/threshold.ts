@@ -12,7 +12,10 @@ export interface DropRate {
   readonly p: number;
   /** T = round(p * 2^32), in [0, 2^32]; 2^32 means every element is dropped. */
   readonly threshold: number;
-  /** f32(1 / (1 - p)), the inverted-dropout scale; 0 when everything is dropped. */
+  /**
+   * f32(1 / f32(1 - p)), the inverted-dropout scale, rounded as PyTorch (and TensorFlow.js) round it:
+   * 1 - p to f32 first, then its f32 reciprocal; 0 when everything is dropped.
+   */
   readonly scale: number;
   /** T's top nibble, T >> 28 (16 when everything is dropped). A level-0 nibble above it keeps the element, below it drops it. */
   readonly topNibble: number;
@@ -28,6 +31,17 @@ export interface DropRate {
   readonly dropsAll: boolean;
   /** threshold = 0 (p = 0, or below 2^-33): every element is kept. */
   readonly keepsAll: boolean;
+}
+
+/**
+ * The inverted-dropout scale for p in [0, 1) as PyTorch computes it for f32 tensors:
+ * `noise.div_(1 - p)` casts the double 1 - p to f32, then divides in f32, so the kept value is
+ * f32(x · f32(1 / f32(1 - p))) (docs/pytorch-parity.md). Division in float64 then rounding once is
+ * the correctly rounded f32 quotient (float64 has more than 2·24 + 2 bits).
+ * @example invertedScale(0.15) // 1.1764705181121826, where f32(1 / 0.85) is 1.1764706373214722
+ */
+export function invertedScale(p: number): number {
+  return Math.fround(1 / Math.fround(1 - p));
 }
 
 /**
@@ -49,7 +63,7 @@ export function dropRate(p: unknown, name = 'p'): DropRate {
   return {
     p,
     threshold,
-    scale: dropsAll ? 0 : Math.fround(1 / (1 - p)),
+    scale: dropsAll ? 0 : invertedScale(p),
     topNibble: Math.floor(threshold / 0x10000000),
     ties: !dropsAll && low28 !== 0,
     tieByte: Math.floor(low28 / 0x100000),

@@ -32,8 +32,8 @@ export function checkMode(mode: unknown): DropoutMode {
 /**
  * Alpha dropout's constants, computed in float64 and rounded once to f32 (PyTorch's formulas).
  * @param p - drop probability in [0, 1) (not validated here; the kernels validate it)
- * @returns `a` = ((1 - p)(1 + p·λα²))^-½, `bias` = a·λα·p and `dropped` = a·λα·(p - 1), the
- * output of a dropped unit (λα = {@link SELU_ALPHA_PRIME}); kept units give a·x + bias
+ * @returns `a` = f32(((1 - p)(1 + p·λα²))^-½), `bias` = f32(a·λα·p) and `dropped` =
+ * f32(-f32(a·λα) + bias), the output of a dropped unit, rounded step by step as PyTorch does (λα = {@link SELU_ALPHA_PRIME}); kept units give a·x + bias
  * @example alphaConstants(0.1) // { a: 0.9…, bias: 0.1…, dropped: -1.4… }
  */
 export function alphaConstants(p: number): {
@@ -46,7 +46,10 @@ export function alphaConstants(p: number): {
 } {
   const alpha = SELU_ALPHA_PRIME;
   const a = 1 / Math.sqrt((alpha * alpha * p + 1) * (1 - p));
-  return { a: Math.fround(a), bias: Math.fround(alpha * a * p), dropped: Math.fround(alpha * a * (p - 1)) };
+  // As ATen's alpha_dropout on f32: b = (noise - 1) · f32(α′a) + f32(α′a·p), each scalar cast to f32
+  // and each step rounded, so a dropped unit gives f32(-f32(α′a) + f32(α′a·p)).
+  const bias = Math.fround(alpha * a * p);
+  return { a: Math.fround(a), bias, dropped: Math.fround(-Math.fround(alpha * a) + bias) };
 }
 
 export function transformFor(mode: DropoutMode, direction: Direction, rate: DropRate, training: boolean): Transform {

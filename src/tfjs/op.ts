@@ -10,7 +10,7 @@ import { PhiloxGenerator } from '../rng/generator.js';
 import { keepMask } from '../rng/mask.js';
 import { toU64 } from '../rng/seed.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
-import { collapse, product, type Collapsed } from '../shape.js';
+import { collapse, MAX_RANK, product, type Collapsed } from '../shape.js';
 import { allocateOutput, asWebGPUBackend, finishRecording, openEncoder, tensorBuffer, uniformBuffer, type WebGPUBackendInternals } from './backend.js';
 import { recordInto, takePipelines, type KernelPlan } from '../gpu/execute.js';
 import { plansFor, type Call } from '../api/functional.js';
@@ -115,6 +115,9 @@ function rangeOf(buffer: GPUBuffer, n: number, name: string): BufferRange {
  * t is not on it, or if the kernels could not be prepared (reported once; the caller falls back).
  */
 function applyOnGPU(backend: WebGPUBackendInternals, t: tf.Tensor, plan: DropPlan, key: DrawKey, label: string): tf.Tensor | null {
+  // The broadcast kernel's uniforms hold MAX_RANK collapsed dimensions; a noise shape that does not
+  // collapse that far (alternating shared and drawn dimensions, rank >= 9) takes the portable path.
+  if (plan.noise && plan.noise.sizes.length > MAX_RANK) return null;
   const input = tensorBuffer(backend, t);
   if (!input) return null;
   const state = deviceState(backend.device);
@@ -147,7 +150,7 @@ function applyOnGPU(backend: WebGPUBackendInternals, t: tf.Tensor, plan: DropPla
 function callOf(state: DeviceState, plan: DropPlan, key: DrawKey, label: string): Call {
   return {
     state, n: plan.n, noise: plan.noise, maskSize: plan.maskSize, rate: plan.rate, mode: 'inverted', training: true,
-    seed: key.seed, offset: key.offset, encoder: undefined, workgroupSize: 64, dtype: 'f32', operation: label,
+    seed: key.seed, offset: key.offset, encoder: undefined, workgroupSize: undefined, dtype: 'f32', operation: label,
   };
 }
 
@@ -258,7 +261,8 @@ function optionsOf(third: unknown, fourth: unknown): DropoutOpOptions {
  *
  * On the `webgpu` backend it runs our fused kernel on TensorFlow.js's own device and buffers; on
  * any other backend, tfjs ops with the mask computed by the CPU reference. Both give the mask of
- * the mask contract (docs/mask-contract.md), and values y = keep ? f32(x · f32(1 / (1 - rate))) : +0.
+ * the mask contract (docs/mask-contract.md), and values y = keep ? f32(x · f32(1 / f32(1 - rate))) : +0
+ * (tf.dropout's and PyTorch's rounding of the scale).
  *
  * Takes tf.dropout's positional arguments `(x, rate, noiseShape?, seed?)` or an options object.
  * Unlike tf.dropout, where the same seed repeats the same mask, calls with the same seed continue

@@ -41,6 +41,9 @@ export function randomSeed(): bigint {
   return (BigInt(words[1]! & 0x1fffff) << 32n) | BigInt(words[0]!);
 }
 
+/** How many seeds keep their generator: the least recently used beyond this are forgotten. */
+export const SEED_GENERATORS = 1024;
+/** Insertion order is recency order: a use moves the seed to the end, eviction takes the first. */
 const perSeed = new Map<bigint, PhiloxGenerator>();
 let unseeded: PhiloxGenerator | null = null;
 
@@ -48,7 +51,9 @@ let unseeded: PhiloxGenerator | null = null;
  * The generator the {@link dropout} op draws from for `seed`: one per distinct seed (the k-th
  * call with seed s uses (philoxSeed(s), k)), or, with no seed, one shared generator seeded at
  * random when first used. Save and restore its state (getState/setState) to replay draws, or
- * call manualSeed.
+ * call manualSeed. The {@link SEED_GENERATORS} most recently used seeds keep their generators; a
+ * seed unused while that many others were used is forgotten and starts again at offset 0 (so
+ * `seed = step` loops stay bounded in memory; pass `offset` or your own `generator` to pin draws).
  * @example
  * const gen = generatorFor(42);
  * const saved = gen.getState();
@@ -62,10 +67,9 @@ export function generatorFor(seed?: number | string | bigint): PhiloxGenerator {
     return unseeded;
   }
   const key = philoxSeed(seed);
-  let gen = perSeed.get(key);
-  if (!gen) {
-    gen = new PhiloxGenerator(key);
-    perSeed.set(key, gen);
-  }
+  const gen = perSeed.get(key) ?? new PhiloxGenerator(key);
+  perSeed.delete(key);
+  perSeed.set(key, gen);
+  if (perSeed.size > SEED_GENERATORS) perSeed.delete(perSeed.keys().next().value!);
   return gen;
 }

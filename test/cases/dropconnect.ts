@@ -6,7 +6,7 @@
 // exact one by γ_K · Σ|terms| (γ_K ≈ K · 2^-24) on either side: we allow (K + 2) · 2^-23 · Σ|terms|
 // (two roundings more: the scale and the bias).
 import { dropConnectLinear, dropConnectLinearBackward, dropout, DropConnectLinear, PhiloxGenerator, prepare } from 'webgpu-dropout';
-import { dropConnectLinearBackwardCPU, dropConnectLinearCPU, keepMask } from 'webgpu-dropout/cpu';
+import { dropConnectLinearBackwardCPU, dropConnectLinearCPU, dropRate, keepMask } from 'webgpu-dropout/cpu';
 import { AssertionError, check, checkThrows, checkU32 } from './assert.js';
 import { testData, type Case, type Tracker } from './env.js';
 import { checkF16, f16Buffer, readF16, values } from './f16.js';
@@ -74,7 +74,7 @@ async function compare(device: GPUDevice, t: Tracker, s: Shape, withBias: boolea
   await dropConnectLinearBackward(device, { ...s, dy: bufs.dy, x: bufs.x, weight: bufs.weight, dx: bufs.dx, dWeight: bufs.dWeight, dBias: bufs.dBias });
   const ref = dropConnectLinearCPU(x, w, b, s);
   const grads = dropConnectLinearBackwardCPU(dy, x, w, s);
-  const scale = s.training ? (s.p === 1 ? 0 : Math.fround(1 / (1 - s.p))) : 1;
+  const scale = dropRate(s.training ? s.p : 0).scale;
   const bound = bounds(s, x, w, b, dy, ref.mask, scale);
   checkClose(await t.f32(bufs.y, B * N), ref.y, bound.y, K, `y ${label(s)}`);
   checkClose(await t.f32(bufs.dx, B * K), grads.dx, bound.dx, N, `dx ${label(s)}`);
@@ -119,7 +119,7 @@ export const dropConnectCases: Case[] = [
       await dropConnectLinearBackward(device, { ...s, dtype: 'f16', dy: f16Buffer(t, B * N, dy.bits), x: xb, weight: wb, dx, dWeight, dBias });
       const ref = dropConnectLinearCPU(x.f32, w.f32, b.f32, s);
       const grads = dropConnectLinearBackwardCPU(dy.f32, x.f32, w.f32, s);
-      const bound = bounds(s, x.f32, w.f32, b.f32, dy.f32, ref.mask, Math.fround(1 / 0.7));
+      const bound = bounds(s, x.f32, w.f32, b.f32, dy.f32, ref.mask, dropRate(0.3).scale);
       const f32 = (sums: Float64Array, k: number) => (i: number) => (k + 2) * 2 ** -23 * sums[i]!;
       checkF16(await readF16(t, y, B * N), ref.y, 'y f16', f32(bound.y, K));
       checkF16(await readF16(t, dx, B * K), grads.dx, 'dx f16', f32(bound.dx, N));
@@ -177,7 +177,7 @@ export const dropConnectCases: Case[] = [
       const record = await layer.forward(xb, wb, y, { batch: shape.batch });
       check(record.seed === 11n && record.offset === 1n && gen.offset === 2n, 'the forward took the generator\'s next draw');
       const ref = dropConnectLinearCPU(x, w, undefined, { ...shape, p: 0.4, seed: 11n, offset: 1n });
-      const bound = bounds({ ...shape, p: 0.4, seed: 11n, offset: 1n, training: true }, x, w, undefined, new Float32Array(shape.batch * shape.outFeatures), ref.mask, Math.fround(1 / 0.6));
+      const bound = bounds({ ...shape, p: 0.4, seed: 11n, offset: 1n, training: true }, x, w, undefined, new Float32Array(shape.batch * shape.outFeatures), ref.mask, dropRate(0.4).scale);
       checkClose(await t.f32(y, shape.batch * shape.outFeatures), ref.y, bound.y, shape.inFeatures, 'module forward');
       const dWeight = t.buffer(4 * n);
       const x1 = new Float32Array(x.length).fill(1);
@@ -194,14 +194,16 @@ export const dropConnectCases: Case[] = [
       checkClose(await t.f32(y, shape.batch * shape.outFeatures), plain.y, bounds({ ...shape, p: 0, seed: 0n, offset: 0n, training: false }, x, w, undefined, new Float32Array(shape.batch * shape.outFeatures), keepMask({ seed: 0n, offset: 0n }, 0, n), 1).y, shape.inFeatures, 'eval forward');
       const common = { ...shape, x: xb, weight: wb, y, p: 0.5, training: true, seed: 1n, offset: 0n };
       await prepare(device, dropConnectLinear, common);
-      await prepare(device, dropConnectLinearBackward, { ...common, dy: y, dx: t.buffer(4 * x.length), dWeight });
+      const { y: _y, ...inputs } = common;
+      await prepare(device, dropConnectLinearBackward, { ...inputs, dy: y, dx: t.buffer(4 * x.length), dWeight });
       await checkThrows(() => prepare(device, dropConnectLinear, { ...common, p: -1 }), { code: 'INVALID_ARGUMENT', argument: 'p' }, 'prepare with p = -1');
       await checkThrows(() => dropConnectLinear(device, { ...common, p: 2 }), { code: 'INVALID_ARGUMENT', argument: 'p' }, 'p = 2');
       await checkThrows(() => dropConnectLinear(device, { ...common, batch: 1.5 }), { code: 'INVALID_ARGUMENT', argument: 'batch' }, 'batch 1.5');
       await checkThrows(() => dropConnectLinear(device, { ...common, y: xb }), { code: 'INVALID_ARGUMENT', argument: 'y' }, 'y is x');
       await checkThrows(() => dropConnectLinear(device, { ...common, outFeatures: 1000 }), { code: 'INVALID_ARGUMENT', argument: 'weight' }, 'W too small');
       await checkThrows(() => dropConnectLinear(device, { ...common, outFeatures: 2 ** 31, inFeatures: 2 ** 6 }), { code: 'INVALID_ARGUMENT', argument: 'outFeatures' }, 'W past one draw');
-      await checkThrows(() => dropConnectLinearBackward(device, { ...common, dy: y }), { code: 'INVALID_ARGUMENT', argument: 'dx' }, 'no gradient asked for');
+      await checkThrows(() => dropConnectLinearBackward(device, { ...inputs, dy: y }), { code: 'INVALID_ARGUMENT', argument: 'dx' }, 'no gradient asked for');
+      await checkThrows(() => dropConnectLinear(device, { ...common, workgroupSize: 64 } as never), { code: 'INVALID_ARGUMENT', argument: 'workgroupSize' }, 'an option it does not take');
       if (!device.features.has('shader-f16')) {
         await checkThrows(() => dropConnectLinear(device, { ...common, dtype: 'f16' }), { code: 'UNSUPPORTED' }, 'f16 without shader-f16');
       }

@@ -102,8 +102,9 @@ function count(path: string, argument = path, max = '2^36'): Bad[] {
   ]);
 }
 
-function boolean(path: string, argument = path.split('.').at(-1)!): Bad[] {
-  return values(path, argument, [['missing', undefined, ['true or false']], ['1', 1, ['1']], ['"true"', 'true', ['"true"']]]);
+/** `training`: optional (default true, as PyTorch's F.dropout), else a boolean — not "false", not 0. */
+function training(path: string): Bad[] {
+  return values(path, 'training', [['1', 1, ['1', 'true or false']], ['"true"', 'true', ['"true"']], ['"false"', 'false', ['"false"']], ['0', 0, ['0']]]);
 }
 
 function common(prefix = ''): Bad[] {
@@ -188,7 +189,7 @@ function dropoutEntry(direction: 'forward' | 'backward'): Entry {
     call: (d, a) => fn(on(d, a), a.options as never),
     bad: (ctx) => [
       ...device(), ...options(),
-      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...boolean('options.training'),
+      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...training('options.training'),
       ...count('options.n', 'n'), ...common('options.'),
       ...values('options.mode', 'mode', [['"inverse"', 'inverse', ['"inverse"', `'inverted', 'legacy' or 'alpha'`]]]),
       ...dtype('options.dtype', ctx),
@@ -222,9 +223,8 @@ function gaussianEntry(direction: 'forward' | 'backward'): Entry {
     call: (d, a) => fn(on(d, a), a.options as never),
     bad: (ctx) => [
       ...device(), ...options(),
-      ...probability('options.p', '[0, 1)'),
-      ...values('options.p', 'p', [['1 (infinite variance)', 1, ['p = 1', '[0, 1)', 'infinite variance']]]),
-      ...u64('options.seed'), ...u64('options.offset'), ...boolean('options.training'), ...count('options.n', 'n'), ...common('options.'),
+      ...probability('options.p'),
+      ...u64('options.seed'), ...u64('options.offset'), ...training('options.training'), ...count('options.n', 'n'), ...common('options.'),
       ...dtype('options.dtype', ctx),
       ...buffer(`options.${src}`, 4 * N), ...buffer(`options.${dst}`, 4 * N),
       { what: `${dst} overlapping ${src} at another offset`, patch: (a, c) => { const b = c.t.buffer(4 * N + 64); set(a, `options.${src}`, b); set(a, `options.${dst}`, { buffer: b, byteOffset: 16 }); }, expect: arg(dst, ['same byteOffset']) },
@@ -249,13 +249,13 @@ function dropBlockEntry(direction: 'forward' | 'backward'): Entry {
     call: (d, a) => fn(on(d, a), a.options as never),
     bad: (ctx) => [
       ...device(), ...options(),
-      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...boolean('options.training'), ...common('options.'),
+      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...training('options.training'), ...common('options.'),
       ...dtype('options.dtype', ctx),
       ...shape('options.shape'),
       { what: 'shape of rank 3', patch: (a) => set(a, 'options.shape', [2, 7, 7]), expect: arg('shape', ['rank 4']) },
       { what: 'shape of rank 6', patch: (a) => set(a, 'options.shape', [1, 1, 3, 3, 3, 3]), expect: arg('shape', ['rank 4']) },
       ...values('options.blockSize', 'blockSize', [
-        ['0', 0, ['[1, 32]']], ['33', 33, ['33']], ['2.5', 2.5, ['2.5']], ['a string', '3', ['"3"']], ['missing', undefined, ['undefined']],
+        ['0', 0, ['positive integer']], ['-3', -3, ['-3']], ['2.5', 2.5, ['2.5']], ['a string', '3', ['"3"']], ['missing', undefined, ['undefined']],
         ['even (4)', 4, ['odd']], ['even effectively (9 on a 6 x 7 map)', 9, ['odd', '6']],
       ]).map((b) => (b.what.includes('6 x 7') ? { ...b, patch: (a: Args, c: Ctx) => { set(a, 'options.shape', [1, 2, 6, 7]); b.patch(a, c); } } : b)),
       ...values('options.eps', 'eps', [['-1', -1, ['-1', '>= 0']], ['NaN', NaN, ['NaN']], ['Infinity', Infinity, ['Infinity']], ['a string', '0', ['"0"']]]),
@@ -310,7 +310,7 @@ function fusedEntry(direction: 'forward' | 'backward'): Entry {
     call: (d, a) => (direction === 'forward' ? fusedDropout : fusedDropoutBackward)(on(d, a), a.options as never),
     bad: (ctx) => [
       ...device(), ...options(),
-      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...boolean('options.training'), ...common('options.'),
+      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...training('options.training'), ...common('options.'),
       ...dtype('options.dtype', ctx),
       ...shape('options.shape'),
       { what: 'shape missing', patch: (a) => set(a, 'options.shape', undefined), expect: arg('shape', ['undefined']) },
@@ -354,8 +354,7 @@ function moduleEntries(spec: ModuleSpec): Entry[] {
     bad: (ctx) => [
       ...device(),
       // p missing or null means the default, 0.5.
-      ...probability('ctor.p', spec.name === 'GaussianDropout' ? '[0, 1)' : '[0, 1]').filter((b) => !b.what.includes('missing') && !b.what.includes('null')),
-      ...(spec.name === 'GaussianDropout' ? values('ctor.p', 'p', [['1', 1, ['[0, 1)']]]) : []),
+      ...probability('ctor.p').filter((b) => !b.what.includes('missing') && !b.what.includes('null')),
       { what: 'constructor options null', patch: (a) => set(a, 'ctor', null), expect: arg('options', ['null']) },
       ...values('ctor.generator', 'generator', [['{}', {}, ['PhiloxGenerator']], ['a seed', 5n, ['5n']]]),
       ...values('ctor.workgroupSize', 'workgroupSize', [['100', 100, ['64, 128 or 256']]]),
@@ -417,8 +416,8 @@ const modules: ModuleSpec[] = [
       ...values('ctor.channelsLast', 'channelsLast', [['"yes"', 'yes', ['"yes"', 'true or false']]]),
     ],
   },
-  { name: 'Dropout2d', make: (d, o) => new Dropout2d(d, o as never), ctor: { p: 0.5 }, size: [1, 4, 5, 5], elements: N, maskBits: 4, bad: [{ what: 'a rank-5 shape', patch: (a) => set(a, 'size', [1, 1, 4, 5, 5]), expect: arg('shape', ['rank 3 or 4']) }] },
-  { name: 'Dropout3d', make: (d, o) => new Dropout3d(d, o as never), ctor: { p: 0.5 }, size: [1, 4, 5, 5, 1], elements: N, maskBits: 4, bad: [{ what: 'a rank-3 shape', patch: (a) => set(a, 'size', [4, 5, 5]), expect: arg('shape', ['rank 4 or 5']) }] },
+  { name: 'Dropout2d', make: (d, o) => new Dropout2d(d, o as never), ctor: { p: 0.5 }, size: [1, 4, 5, 5], elements: N, maskBits: 4, bad: [{ what: 'a rank-1 shape (PyTorch: feature dropout needs 2 dimensions)', patch: (a) => set(a, 'size', [N]), expect: arg('shape', ['rank 2']) }] },
+  { name: 'Dropout3d', make: (d, o) => new Dropout3d(d, o as never), ctor: { p: 0.5 }, size: [1, 4, 5, 5, 1], elements: N, maskBits: 4, bad: [{ what: 'a rank-9 shape', patch: (a) => set(a, 'size', [1, 1, 1, 1, 4, 5, 5, 1, 1]), expect: arg('shape', ['1 to 8']) }] },
   { name: 'AlphaDropout', make: (d, o) => new AlphaDropout(d, o as never), ctor: { p: 0.5 }, size: N, elements: N },
   { name: 'FeatureAlphaDropout', make: (d, o) => new FeatureAlphaDropout(d, o as never), ctor: { p: 0.5 }, size: [4, 25], elements: N, bad: [{ what: 'a rank-1 shape', patch: (a) => set(a, 'size', [N]), expect: arg('shape', ['rank 2']) }] },
   { name: 'GaussianDropout', make: (d, o) => new GaussianDropout(d, o as never), ctor: { p: 0.5 }, size: N, elements: N, mask: false },
@@ -426,7 +425,7 @@ const modules: ModuleSpec[] = [
     name: 'DropBlock2d', make: (d, o) => new DropBlock2d(d, o as never), ctor: { p: 0.3, blockSize: 3 }, size: SHAPE4, elements: 96,
     bad: [
       { what: 'a rank-5 shape', patch: (a) => set(a, 'size', [1, 2, 3, 4, 4]), expect: arg('size', ['rank 4']) },
-      ...values('ctor.blockSize', 'blockSize', [['0', 0, ['[1, 32]']], ['a string', '3', ['"3"']], ['missing', undefined, ['undefined']], ['even', 2, ['odd']]]),
+      ...values('ctor.blockSize', 'blockSize', [['0', 0, ['positive integer']], ['a string', '3', ['"3"']], ['missing', undefined, ['undefined']], ['even', 2, ['odd']]]),
       ...values('ctor.eps', 'eps', [['-1', -1, ['>= 0']], ['NaN', NaN, ['NaN']]]),
       { what: 'options missing', patch: (a) => set(a, 'ctor', undefined), expect: arg('options', ['blockSize']) },
     ],
@@ -492,7 +491,8 @@ function plainCalls(ctx: Ctx): [string, () => unknown, Bad['expect']][] {
     ['configureDevice(schedule null)', () => configureDevice(device, { schedule: null as never }), arg('schedule', ['null'])],
     ['configureDevice on {}', () => configureDevice({} as GPUDevice, {}), arg('device', ['GPUDevice'])],
     ['spatialNoiseShape(4, ...)', () => spatialNoiseShape(4 as never, [1, 2, 3, 4]), arg('spatialDims', ['4', '0, 1, 2 or 3'])],
-    ['spatialNoiseShape(2, rank 2)', () => spatialNoiseShape(2, [3, 4]), arg('shape', ['rank 3 or 4'])],
+    ['spatialNoiseShape(2, rank 1)', () => spatialNoiseShape(2, [3]), arg('shape', ['rank 2'])],
+    ['spatialNoiseShape(1, rank 4)', () => spatialNoiseShape(1, [1, 2, 3, 4]), arg('shape', ['rank 2 or 3'])],
     ['spatialNoiseShape(2, [-1, 2, 3])', () => spatialNoiseShape(2, [-1, 2, 3]), arg('shape[0]', ['-1'])],
     ['spatialNoiseShape channelsLast "yes"', () => spatialNoiseShape(2, [1, 2, 3, 4], 'yes' as never), arg('channelsLast', ['"yes"'])],
   ];
@@ -517,7 +517,7 @@ function dropConnectEntry(direction: 'forward' | 'backward'): Entry {
     call: (d, a) => (direction === 'forward' ? dropConnectLinear : dropConnectLinearBackward)(on(d, a), a.options as never),
     bad: (ctx) => [
       ...device(), ...options(),
-      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...boolean('options.training'),
+      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...training('options.training'),
       ...values('options.encoder', 'encoder', [['{}', {}, ['GPUCommandEncoder']]]), ...dtype('options.dtype', ctx),
       ...dims('batch'), ...dims('inFeatures'), ...dims('outFeatures'),
       { what: 'W past one draw (2^37 elements)', patch: (a) => { set(a, 'options.outFeatures', 2 ** 31); set(a, 'options.inFeatures', 64); }, expect: arg('outFeatures', ['2^36']) },

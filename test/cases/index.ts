@@ -10,6 +10,8 @@ import { forwardCases } from './forward.js';
 import { katCases } from './kat.js';
 import { limitCases } from './limits.js';
 import { limitFamilyCases } from './limits-family.js';
+import { refusalCases } from './refusal.js';
+import { functionalCases } from './functional.js';
 import { callPathCases } from './call-path.js';
 import { scheduleCases } from './schedule.js';
 import { wgslMaskCases } from './wgsl-mask.js';
@@ -22,10 +24,10 @@ export { EXPECTED_UNCAPTURED, Tracker, type Case, type CaseEnv } from './env.js'
  * The GPU-vs-CPU cases, which the runners (test/gpu/cases.test.ts in Node, test/browser in Chrome)
  * run once under each dispatch schedule (configureDevice's `schedule`): results must not change.
  */
-export const scheduledCases = [...katCases, ...forwardCases, ...limitCases, ...limitFamilyCases, ...familyCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...f16Cases, ...concurrencyCases, ...callPathCases];
+export const scheduledCases = [...katCases, ...forwardCases, ...limitCases, ...limitFamilyCases, ...familyCases, ...functionalCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...f16Cases, ...concurrencyCases, ...callPathCases];
 
 /** The cases run once, on the device's own schedule: argument and device errors, and the schedule's own. */
-export const onceCases = [...errorCases, ...deviceLossCases, ...scheduleCases, ...wgslMaskCases, ...dropConnectCases, ...attentionCases];
+export const onceCases = [...errorCases, ...refusalCases, ...deviceLossCases, ...scheduleCases, ...wgslMaskCases, ...dropConnectCases, ...attentionCases];
 
 /** The schedules the runners force in turn for {@link scheduledCases}. */
 export const SCHEDULES = ['multi-pass', 'single-pass'] as const;

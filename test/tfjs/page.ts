@@ -10,7 +10,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { dropout, dropoutStats, generatorFor, layers, philoxSeed, Dropout, SpatialDropout1D, SpatialDropout2D, DropoutArgumentError } from 'webgpu-dropout/tfjs';
 import { deviceStats } from 'webgpu-dropout';
 import { configureDevice } from 'webgpu-dropout/testing';
-import { dropoutCPU, dropoutBackwardCPU } from 'webgpu-dropout/cpu';
+import { applyMaskCPU, dropoutCPU, dropoutBackwardCPU, keepMask, maskIndices } from 'webgpu-dropout/cpu';
 import { check, checkEqual, checkF32, checkThrows } from '../cases/assert.js';
 import { testData } from '../cases/env.js';
 
@@ -82,15 +82,26 @@ async function values(t: tf.Tensor): Promise<Float32Array> {
 const key = (seed: number, offset: number) => ({ seed: BigInt(seed), offset: BigInt(offset) });
 
 /** Our op with a pinned draw against dropoutCPU, forward and backward. */
-async function checkOp(shape: number[], p: number, seed: number, offset: number, noiseShape?: (number | null)[], salt = 1): Promise<void> {
+/** The packed mask over the elements of `shape` for a draw over `noiseShape` (any rank). */
+function elementMask(shape: number[], noiseShape: number[], p: number, drawKey: { seed: bigint; offset: bigint }): Uint32Array {
+  const indices = maskIndices(shape, noiseShape);
+  const bits = keepMask(drawKey, p, noiseShape.reduce((a, b) => a * b, 1));
+  const out = new Uint32Array(Math.ceil(indices.length / 32));
+  indices.forEach((m, e) => { if ((bits[m >>> 5]! >>> (m & 31)) & 1) out[e >>> 5]! |= 1 << (e & 31); });
+  return out;
+}
+
+async function checkOp(shape: number[], p: number, seed: number, offset: number, noiseShape?: (number | null)[], salt = 1, webgpuPath: 'gpu' | 'fallback' = 'gpu'): Promise<void> {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = testData(n, salt);
   const dyData = testData(n, salt + 100);
   const padded = noiseShape && [...new Array<number>(shape.length - noiseShape.length).fill(1), ...noiseShape];
   const resolved = padded?.map((d, i) => d ?? shape[i]!);
   const ref = { p, ...key(seed, offset), ...(resolved ? { shape, noiseShape: resolved } : {}) };
-  const expected = dropoutCPU(data, ref).y;
-  const expectedDx = dropoutBackwardCPU(dyData, ref);
+  // The CPU reference takes shapes of rank <= 8; above, its mask is expanded by maskIndices.
+  const expanded = resolved && shape.length > 8 ? elementMask(shape, resolved, p, key(seed, offset)) : null;
+  const expected = expanded ? applyMaskCPU(data, expanded, p) : dropoutCPU(data, ref).y;
+  const expectedDx = expanded ? applyMaskCPU(dyData, expanded, p) : dropoutBackwardCPU(dyData, ref);
   const x = tf.tensor(data, shape);
   const dy = tf.tensor(dyData, shape);
   const before = dropoutStats();
@@ -100,7 +111,7 @@ async function checkOp(shape: number[], p: number, seed: number, offset: number,
   const what = `shape [${shape}] p ${p} (${seed}, ${offset})${noiseShape ? ` noise [${noiseShape}]` : ''} on ${tf.getBackend()}`;
   checkF32(await values(y), expected, `forward ${what}`);
   checkF32(await values(dx), expectedDx, `gradient ${what}`);
-  const path = tf.getBackend() === 'webgpu' ? 'gpu' : 'fallback';
+  const path = tf.getBackend() === 'webgpu' ? webgpuPath : 'fallback';
   checkEqual(after[path] - before[path], 3, `draws on the ${path} path (forward, forward under tf.grad, backward)`);
   tf.dispose([x, dy, y, dx]);
 }
@@ -171,6 +182,17 @@ function opCases(backend: TfCase['backend']): TfCase[] {
         await checkOp([4, 6, 10], 0.2, 9, 6, [4, 6, 10]); // equal to the shape: element-wise
         await checkOp([2, 3, 4, 5], 0.3, 10, 7, [2, 1, 4, 1]); // collapsed rank 4
         await checkOp([2, 3, 2, 3, 2, 4], 0.3, 10, 8, [2, 1, 2, 1, 2, 1]); // collapsed rank 6
+      },
+    },
+    {
+      // Regression: a collapsed noise shape of more than 8 dimensions overran the broadcast
+      // kernel's uniforms on webgpu (128 of 512 values wrong at rank 9); it now takes the portable path.
+      name: `op on ${backend}: noise shapes that collapse to more than 8 dimensions match the CPU reference`,
+      backend,
+      run: async () => {
+        await checkOp([2, 2, 2, 2, 2, 2, 2, 2, 2], 0.5, 3, 1, [2, 1, 2, 1, 2, 1, 2, 1, 2], 1, 'fallback');
+        await checkOp([2, 3, 2, 3, 2, 3, 2, 3, 2, 3], 0.5, 3, 2, [2, 1, 2, 1, 2, 1, 2, 1, 2, 1], 2, 'fallback');
+        await checkOp([2, 2, 2, 2, 2, 2, 2, 2, 3, 3], 0.5, 3, 3, [2, 1, 2, 1, 2, 1, 2, 1, 1, 1]); // collapses to 8: the kernels
       },
     },
   ];

@@ -118,8 +118,10 @@ describe('spatial noise shapes follow PyTorch', async () => {
   ] as const)('%i-D of %j (channelsLast %s) → %j', (dims, shape, channelsLast, expected) => {
     expect(spatialNoiseShape(dims, shape, channelsLast)).toEqual(expected);
   });
-  test('wrong ranks are refused', () => {
-    expect(() => spatialNoiseShape(2, [3, 4])).toThrow(/rank 3 or 4/);
+  test('ranks PyTorch 1.13 refuses are refused (dropout1d outside 2-3, dropout2d and feature dropout below 2)', () => {
+    expect(() => spatialNoiseShape(1, [2, 3, 4, 5])).toThrow(/rank 2 or 3/);
+    expect(() => spatialNoiseShape(2, [3])).toThrow(/rank 2/);
+    expect(() => spatialNoiseShape(0, [3])).toThrow(/rank 2/);
   });
   test('collapse merges neighbours and drops size-1 dimensions', () => {
     expect(collapse([8, 16, 32, 32], [8, 16, 1, 1])).toEqual({ sizes: [1024, 128], strides: [0, 1], maskSize: 128 });

@@ -4,6 +4,7 @@ import { elementKept, keepMask, maskBit } from '../../src/rng/mask.js';
 import { philox4x32 } from '../../src/rng/philox.js';
 import { dropRate } from '../../src/rng/threshold.js';
 import { dropoutCPU, applyMaskCPU } from '../../src/cpu/reference.js';
+import { alphaConstants } from '../../src/rng/transform.js';
 
 describe('layout', () => {
   test('element ↔ (block, slot) is a bijection over three tiles', () => {
@@ -57,9 +58,18 @@ describe('thresholds', () => {
     expect(dropRate(1 - 2 ** -32).dropsAll).toBe(false);
   });
 
-  test('scale is the f32 of 1/(1-p)', () => {
-    expect(dropRate(0.1).scale).toBe(Math.fround(1 / 0.9));
+  test('scale is PyTorch\'s f32(1 / f32(1 - p)) (values printed by torch 1.13: F.dropout(torch.ones(64), p, True).max())', () => {
+    const torch: [number, number][] = [[0.04, 1.0416667461395264], [0.09, 1.0989010334014893], [0.15, 1.1764705181121826], [0.42, 1.7241380214691162], [0.45, 1.8181817531585693], [0.1, 1.1111111640930176]];
+    for (const [p, scale] of torch) expect(dropRate(p).scale, `p = ${p}`).toBe(scale);
     expect(dropRate(1 - 2 ** -32).scale).toBe(2 ** 32);
+  });
+
+  test('alpha dropout constants are PyTorch\'s (values printed by torch 1.13: F.alpha_dropout(zeros(4000), p, True))', () => {
+    const torch: [number, number, number][] = [[0.9, -0.2858858108520508, 2.5729739665985107], [0.1, -1.4577387571334839, 0.16197097301483154], [0.3, -1.059548258781433, 0.4540920555591583]];
+    for (const [p, dropped, bias] of torch) {
+      expect(alphaConstants(p).dropped, `dropped at p = ${p}`).toBe(dropped);
+      expect(alphaConstants(p).bias, `bias at p = ${p}`).toBe(bias);
+    }
   });
 });
 
