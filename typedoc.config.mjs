@@ -30,5 +30,6 @@ export default {
   intentionallyNotDocumented: knownUndocumented,
   // Used in public signatures but not exported by src/index.ts (known debt, like the list above).
   intentionallyNotExported: ['src/api/validate.ts:DType', 'src/gpu/device-state.ts:DeviceStats'],
+  highlightLanguages: [...OptionDefaults.highlightLanguages, 'wgsl'],
   treatWarningsAsErrors: true,
 };

@@ -165,3 +165,55 @@ export function attentionImplementations(lib, device) {
     },
   ];
 }
+
+/** The (batch, in, out) of a DropConnect bench size: in = out = F features, batch 256. */
+export const DROPCONNECT_BATCH = 256;
+
+/**
+ * DropConnect in a linear layer (batch 256, in = out = F for size F): dropConnectLinear, the mask
+ * drawn inside the matmul, against `dropout()` on W into a masked copy and then the same matmul
+ * (dropConnectLinear in eval: the same tiled kernel, no mask); forward, and forward + backward
+ * (dx, dW, db; the unfused backward runs the plain matmul backward on the masked copy, then
+ * dropoutBackward on its dW with the mask rebuilt).
+ */
+export function dropConnectImplementations(lib, device) {
+  const prepare = (body) => (F, p) => {
+    const shape = { batch: DROPCONNECT_BATCH, inFeatures: F, outFeatures: F, p, seed: 5n, offset: 0n };
+    const x = lib.uploadFloat32(device, data(DROPCONNECT_BATCH * F), 'bench x');
+    const w = lib.uploadFloat32(device, data(F * F), 'bench W');
+    const bias = lib.uploadFloat32(device, data(F), 'bench b');
+    const wm = lib.createStorageBuffer(device, F * F, 'bench masked W');
+    const y = lib.createStorageBuffer(device, DROPCONNECT_BATCH * F, 'bench y');
+    const dx = lib.createStorageBuffer(device, DROPCONNECT_BATCH * F, 'bench dx');
+    const dw = lib.createStorageBuffer(device, F * F, 'bench dW');
+    const dwm = lib.createStorageBuffer(device, F * F, 'bench dW masked');
+    const db = lib.createStorageBuffer(device, F, 'bench db');
+    const all = [x, w, bias, wm, y, dx, dw, dwm, db];
+    return { encode: (encoder) => body({ shape, x, w, bias, wm, y, dx, dw, dwm, db, encoder }), dispose: () => all.forEach((b) => b.destroy()) };
+  };
+  const unfusedForward = async (a) => {
+    await lib.dropout(device, { x: a.w, y: a.wm, n: a.shape.inFeatures * a.shape.outFeatures, p: a.shape.p, training: true, seed: a.shape.seed, offset: a.shape.offset, encoder: a.encoder });
+    await lib.dropConnectLinear(device, { ...a.shape, training: false, x: a.x, weight: a.wm, bias: a.bias, y: a.y, encoder: a.encoder });
+  };
+  const fusedForward = (a) => lib.dropConnectLinear(device, { ...a.shape, training: true, x: a.x, weight: a.w, bias: a.bias, y: a.y, encoder: a.encoder });
+  return [
+    { name: 'dropout(W) + matmul', prepare: prepare(unfusedForward) },
+    { name: 'dropConnectLinear', baseline: 'dropout(W) + matmul', prepare: prepare(fusedForward) },
+    {
+      name: 'dropout(W) + matmul, fwd + bwd',
+      prepare: prepare(async (a) => {
+        await unfusedForward(a);
+        await lib.dropConnectLinearBackward(device, { ...a.shape, training: false, dy: a.y, x: a.x, weight: a.wm, dx: a.dx, dWeight: a.dwm, dBias: a.db, encoder: a.encoder });
+        await lib.dropoutBackward(device, { dy: a.dwm, dx: a.dw, n: a.shape.inFeatures * a.shape.outFeatures, p: a.shape.p, training: true, seed: a.shape.seed, offset: a.shape.offset, encoder: a.encoder });
+      }),
+    },
+    {
+      name: 'dropConnectLinear, fwd + bwd',
+      baseline: 'dropout(W) + matmul, fwd + bwd',
+      prepare: prepare(async (a) => {
+        await fusedForward(a);
+        await lib.dropConnectLinearBackward(device, { ...a.shape, training: true, dy: a.y, x: a.x, weight: a.w, dx: a.dx, dWeight: a.dw, dBias: a.db, encoder: a.encoder });
+      }),
+    },
+  ];
+}

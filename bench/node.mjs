@@ -18,13 +18,13 @@ import { fileURLToPath } from 'node:url';
 import * as lib from '../dist/index.js';
 import { requestNodeAdapter } from '../dist/node.js';
 import { formatTable, runSuite } from './core.mjs';
-import { attentionImplementations, epilogueImplementations, familyImplementations, ourImplementations } from './impls.mjs';
+import { attentionImplementations, dropConnectImplementations, epilogueImplementations, familyImplementations, ourImplementations } from './impls.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
 const quick = args.includes('--quick');
 const suite = option('suite', 'core');
-const suites = { core: ourImplementations, family: familyImplementations, epilogue: epilogueImplementations, attention: attentionImplementations };
+const suites = { core: ourImplementations, family: familyImplementations, epilogue: epilogueImplementations, attention: attentionImplementations, dropconnect: dropConnectImplementations };
 if (!suites[suite]) { console.error(`--suite must be one of ${Object.keys(suites).join(', ')}`); process.exit(1); }
 const maxLog2 = option('max-log2', process.env.BENCH_MAX_LOG2 || undefined);
 if (maxLog2 !== undefined && !(Number(maxLog2) >= 16 && Number(maxLog2) <= 30)) { console.error(`--max-log2 must be 16 … 30, not ${maxLog2}`); process.exit(1); }
@@ -44,10 +44,12 @@ const swiftShader = /swiftshader/i.test(adapterName);
 const deviceElements = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize) / 4;
 const capElements = Math.min(deviceElements, 2 ** Number(maxLog2 ?? (swiftShader ? 24 : 26)));
 // Attention sizes are sequence lengths L of (8, 12, L, L); the others log2 element counts.
+// DropConnect sizes are feature counts F (batch 256, in = out = F).
 const defaults = suite === 'attention'
   ? (quick ? '128,256' : swiftShader ? '128,256,512' : '64,128,256,512,768')
+  : suite === 'dropconnect' ? (quick ? '256' : swiftShader ? '512' : '512,1024,2048')
   : (quick ? '16,20,22' : '16,18,20,22,24,26');
-const requested = option('sizes', defaults).split(',').map(Number).map((s) => (suite === 'attention' ? 96 * s ** 2 : 2 ** s));
+const requested = option('sizes', defaults).split(',').map(Number).map((s) => (suite === 'attention' ? 96 * s ** 2 : suite === 'dropconnect' ? s : 2 ** s));
 let sizes = requested.filter((n) => n <= capElements);
 if (sizes.length === 0 && suite === 'attention') sizes = [96 * 64 ** 2]; // the smallest attention tensor, 2^18.6
 const skipped = requested.filter((n) => !sizes.includes(n));
@@ -70,7 +72,7 @@ const { timing, results, complete } = await runSuite({
 });
 if (process.stdout.isTTY) process.stdout.write(`\r${' '.repeat(60)}\r`);
 console.log(`timing: ${timing}; ${((Date.now() - started) / 1000).toFixed(0)} s${complete ? '' : `; stopped after --time-limit ${timeLimit} s, the sweep is incomplete`}\n`);
-console.log(formatTable(results, { baseline: 'copy', peers: suite === 'core' ? ['naive 3-kernel'] : suite === 'epilogue' ? ['separate passes', 'separate passes, relu'] : [] }));
+console.log(formatTable(results, { baseline: suite === 'dropconnect' ? 'dropout(W) + matmul' : 'copy', peers: suite === 'core' ? ['naive 3-kernel'] : suite === 'epilogue' ? ['separate passes', 'separate passes, relu'] : [] }));
 const dir = resolve(option('out', fileURLToPath(new URL('./results/', import.meta.url))));
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${new Date().toISOString().slice(0, 10)}-node-${suite === 'core' ? '' : `${suite}-`}${adapterName.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.json`);

@@ -12,6 +12,7 @@ export { dropoutF16CPU, dropoutCPU, dropoutBackwardCPU, applyMaskCPU, maskIndice
 export { gaussianDropoutCPU, gaussianNoiseCPU, gaussianSigma, GAUSSIAN_STREAM } from './cpu/gaussian.js';
 export { dropBlockCPU, dropBlockMaskCPU, dropBlockGeometry, dropBlockScale, type DropBlockGeometry } from './cpu/dropblock.js';
 export { mcDropoutCPU, type McOptions } from './cpu/mc.js';
+export { dropConnectLinearCPU, dropConnectLinearBackwardCPU, type DropConnectCpuOptions } from './cpu/dropconnect.js';
 export { fusedDropoutCPU, fusedDropoutBackwardCPU, columnSumsCPU, activation, activationGrad, ACTIVATIONS, type Activation, type EpilogueOptions } from './cpu/epilogue.js';
 export { alphaConstants, SELU_ALPHA_PRIME, type DropoutMode } from './rng/transform.js';
 export { PhiloxGenerator, type GeneratorState } from './rng/generator.js';

@@ -14,6 +14,8 @@ export {
 } from './api/functional-family.js';
 export { mcDropout, type McDropoutOptions } from './api/mc.js';
 export { fusedDropout, fusedDropoutBackward, type FusedDropoutOptions, type FusedDropoutBackwardOptions, type FusedDropoutCallOptions } from './api/fused.js';
+export { dropConnectLinear, dropConnectLinearBackward, type DropConnectLinearShape, type DropConnectLinearOptions, type DropConnectLinearBackwardOptions } from './api/dropconnect.js';
+export { DropConnectLinear, type DropConnectLinearModuleOptions, type DropConnectRecord } from './api/dropconnect-module.js';
 export { prepare } from './api/prepare.js';
 export { type Activation } from './cpu/epilogue.js';
 export {
@@ -30,6 +32,7 @@ export { releaseDevice, deviceStats } from './gpu/device-state.js';
 export { BufferUsage } from './gpu/usage.js';
 export { type Schedule } from './gpu/schedule.js';
 export { PHILOX_WGSL } from './kernels/dropout-family.js';
+export { DROPOUT_MASK_WGSL, maskUniforms, MASK_UNIFORM_WORDS } from './kernels/wgsl-mask.js';
 export { type WorkgroupSize } from './kernels/dropout-family.js';
 export { MAX_ELEMENTS_PER_DRAW } from './rng/layout.js';
 export * from './errors.js';

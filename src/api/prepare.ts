@@ -2,6 +2,7 @@
 // itself (which records synchronously) never waits for a compile.
 import { DropoutArgumentError } from '../errors.js';
 import { getPipeline } from '../gpu/pipeline-cache.js';
+import { dropConnectLinear, dropConnectLinearBackward, planDropConnectLinear, planDropConnectLinearBackward } from './dropconnect.js';
 import { dropBlock, dropBlockBackward, planDropBlockBackward, planDropBlockForward } from './dropblock.js';
 import { dropout, dropoutBackward, planDropout, planDropoutBackward, type PlannedCall } from './functional.js';
 import { fusedDropout, fusedDropoutBackward, planFusedDropout, planFusedDropoutBackward } from './fused.js';
@@ -17,6 +18,7 @@ const planners = new Map<unknown, Planner>([
   [fusedDropout, planFusedDropout], [fusedDropoutBackward, planFusedDropoutBackward],
   [mcDropout, planMcDropout],
   ...familyPlanners,
+  [dropConnectLinear, planDropConnectLinear], [dropConnectLinearBackward, planDropConnectLinearBackward],
 ]);
 
 /**
@@ -28,7 +30,8 @@ const planners = new Map<unknown, Planner>([
  * scalar access, in place), p whether tie passes are needed, and dtype the element type.
  * @param kernel - one of the library's kernel functions: dropout, dropoutBackward, gaussianDropout,
  * gaussianDropoutBackward, dropBlock, dropBlockBackward, fusedDropout, fusedDropoutBackward,
- * mcDropout, and the PyTorch-named forms (dropout1d … featureAlphaDropoutBackward, dropBlock2d/3d)
+ * mcDropout, dropConnectLinear, dropConnectLinearBackward, and the PyTorch-named forms (dropout1d …
+ * featureAlphaDropoutBackward, dropBlock2d/3d)
  * @throws DropoutArgumentError for another function or options the call would refuse;
  * DropoutGPUError if a pipeline cannot be compiled
  * @example

@@ -53,15 +53,15 @@ export interface McJob {
   operation: string;
 }
 
-/** A whole range as one binding: aligned start, element shift; refused past the binding limit. */
-function binding(state: DeviceState, range: BufferRange, elementBytes: number): { resource: GPUBufferBinding; shift: number } {
+/** A whole range as one binding: aligned start, element shift; refused past the binding limit (`what`: the operation, for the message). */
+export function binding(state: DeviceState, range: BufferRange, elementBytes: number, what = 'Monte Carlo dropout'): { resource: GPUBufferBinding; shift: number } {
   const limits = limitsOf(state);
   const start = range.byteOffset - (range.byteOffset % limits.storageAlign);
   // Whole 4-byte words (an odd count of f16 values takes the next half word: f16 tensors are
   // validated to have room up to their next vec4).
   const size = Math.ceil((range.byteOffset + range.byteLength - start) / 4) * 4;
   if (size > limits.maxBindingBytes) {
-    throw new DropoutArgumentError(range.name, range.buffer, `a tensor of at most maxStorageBufferBindingSize = ${limits.maxBindingBytes} bytes for Monte Carlo dropout`, `it needs ${size}`);
+    throw new DropoutArgumentError(range.name, range.buffer, `a tensor of at most maxStorageBufferBindingSize = ${limits.maxBindingBytes} bytes for ${what}`, `it needs ${size}`);
   }
   return { resource: { buffer: range.buffer, offset: start, size: Math.max(4, size) }, shift: (range.byteOffset - start) / elementBytes };
 }

@@ -23,6 +23,8 @@ export const OPTIONS = {
   mcDropout: ['x', 'n', ...DRAW, 'samples', 'out', 'mean', 'variance', 'unbiased', ...GPU],
   fusedDropout: ['x', 'bias', 'residual', 'y', 'mask', 'shape', 'activation', ...DRAW, ...GPU],
   fusedDropoutBackward: ['dy', 'x', 'bias', 'dx', 'dbias', 'shape', 'activation', ...DRAW, ...GPU],
+  dropConnectLinear: ['x', 'weight', 'bias', 'y', 'batch', 'inFeatures', 'outFeatures', ...DRAW, 'encoder', 'dtype'],
+  dropConnectLinearBackward: ['dy', 'x', 'weight', 'dx', 'dWeight', 'dBias', 'batch', 'inFeatures', 'outFeatures', ...DRAW, 'encoder', 'dtype'],
 } as const satisfies Record<string, readonly string[]>;
 
 /**

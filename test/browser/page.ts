@@ -17,8 +17,10 @@ async function main(): Promise<void> {
   const adapterName = adapter ? [adapter.info.vendor, adapter.info.architecture, adapter.info.description].filter(Boolean).join(' ') : 'none';
   const devices = new CaseDevices(() => navigator.gpu?.requestAdapter());
   const device = await devices.create();
+  const text = new URLSearchParams(location.search).get('filter');
   const results = await runAll({
     device, devices, where: 'browser',
+    ...(text ? { filter: (c: { name: string }) => c.name.includes(text) } : {}),
     report: async (result) => {
       log.textContent += `\n${result.ok ? '✓' : '✗'} ${result.name}`;
       await window.reportCase(result);

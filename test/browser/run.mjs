@@ -41,7 +41,10 @@ const server = await createServer({
   },
 });
 await server.listen();
-const url = `${server.resolvedUrls.local[0]}test/browser/index.html`;
+// --filter TEXT: only the cases whose name contains TEXT (passed to the page as ?filter=).
+const filterAt = process.argv.indexOf('--filter');
+const filterText = filterAt >= 0 ? process.argv[filterAt + 1] : undefined;
+const url = `${server.resolvedUrls.local[0]}test/browser/index.html${filterText ? `?filter=${encodeURIComponent(filterText)}` : ''}`;
 const profile = mkdtempSync(join(tmpdir(), 'webgpu-dropout-chrome-'));
 const browser = await puppeteer.launch({ executablePath, headless: true, args: [...CHROME_ARGS, `--user-data-dir=${profile}`] });
 const problems = [];

@@ -18,7 +18,7 @@ import {
   AlphaDropout, DropBlock2d, DropBlock3d, Dropout, Dropout1d, Dropout2d, Dropout3d, DropConnect, FeatureAlphaDropout, GaussianDropout,
   PhiloxGenerator, createStorageBuffer, deviceStats, downloadFloat32, downloadUint32, dropBlock, dropBlockBackward,
   dropout, dropoutBackward, fusedDropout, fusedDropoutBackward, gaussianDropout, gaussianDropoutBackward, mcDropout,
-  spatialNoiseShape, uploadFloat32, type DropoutErrorCode,
+  dropConnectLinear, dropConnectLinearBackward, spatialNoiseShape, uploadFloat32, type DropoutErrorCode,
 } from 'webgpu-dropout';
 import { configureDevice } from 'webgpu-dropout/testing';
 import { check, checkAll, checkEqual, checkThrows, type ExpectedError } from './assert.js';
@@ -498,7 +498,39 @@ function plainCalls(ctx: Ctx): [string, () => unknown, Bad['expect']][] {
   ];
 }
 
+// dropConnectLinear (+ backward): x (B, I), W (O, I); zero B or O is a no-op (backward: zero O).
+const DC = { batch: 4, inFeatures: 5, outFeatures: 6 };
+function dropConnectEntry(direction: 'forward' | 'backward'): Entry {
+  const { batch: B, inFeatures: I, outFeatures: O } = DC;
+  const tensors: [string, number][] = direction === 'forward'
+    ? [['x', B * I], ['weight', O * I], ['bias', O], ['y', B * O]]
+    : [['dy', B * O], ['x', B * I], ['weight', O * I], ['dx', B * I], ['dWeight', O * I], ['dBias', O]];
+  const written = direction === 'forward' ? ['y'] : ['dx', 'dWeight', 'dBias'];
+  const dims = (name: string): Bad[] => values(`options.${name}`, name, [['negative', -1, ['-1']], ['fractional', 1.5, ['1.5']], ['missing', undefined, ['undefined']], ['2^32', 2 ** 32, ['4294967296']]]);
+  return {
+    name: direction === 'forward' ? 'dropConnectLinear' : 'dropConnectLinearBackward',
+    setup({ t }) {
+      const outputs = tensors.filter(([name]) => written.includes(name)).map(([name, n]) => out(t, name, 4 * n));
+      const inputs = Object.fromEntries(tensors.filter(([name]) => !written.includes(name)).map(([name, n]) => [name, t.buffer(4 * n, new Float32Array(n).fill(1))]));
+      return { args: { options: { ...DC, ...key, ...inputs, ...Object.fromEntries(outputs.map(([name, b]) => [name, b])) } }, outputs };
+    },
+    call: (d, a) => (direction === 'forward' ? dropConnectLinear : dropConnectLinearBackward)(on(d, a), a.options as never),
+    bad: (ctx) => [
+      ...device(), ...options(),
+      ...probability('options.p'), ...u64('options.seed'), ...u64('options.offset'), ...training('options.training'),
+      ...values('options.encoder', 'encoder', [['{}', {}, ['GPUCommandEncoder']]]), ...dtype('options.dtype', ctx),
+      ...dims('batch'), ...dims('inFeatures'), ...dims('outFeatures'),
+      { what: 'W past one draw (2^37 elements)', patch: (a) => { set(a, 'options.outFeatures', 2 ** 31); set(a, 'options.inFeatures', 64); }, expect: arg('outFeatures', ['2^36']) },
+      ...tensors.flatMap(([name, n]) => buffer(`options.${name}`, 4 * n)),
+      { what: `${written[0]} is ${direction === 'forward' ? 'weight' : 'x'}`, patch: (a) => set(a, `options.${written[0]}`, (a.options as Args)[direction === 'forward' ? 'weight' : 'x']), expect: arg(written[0]!, ['cannot run in place']) },
+      ...(direction === 'backward' ? [{ what: 'no gradient asked for', patch: (a: Args) => { for (const g of written) set(a, `options.${g}`, undefined); }, expect: arg('dx', ['at least one of dx, dWeight or dBias']) }] : []),
+    ],
+    zero: direction === 'forward' ? [(a) => set(a, 'options.batch', 0), (a) => set(a, 'options.outFeatures', 0)] : [(a) => set(a, 'options.outFeatures', 0)],
+  };
+}
+
 const entries: Entry[] = [
+  dropConnectEntry('forward'), dropConnectEntry('backward'),
   dropoutEntry('forward'), dropoutEntry('backward'), gaussianEntry('forward'), gaussianEntry('backward'),
   dropBlockEntry('forward'), dropBlockEntry('backward'), mcEntry, fusedEntry('forward'), fusedEntry('backward'),
   ...modules.flatMap(moduleEntries), monteCarloEntry,

@@ -11,7 +11,7 @@ import { checkThrows, checkU32 } from './assert.js';
 import { type Case, type Tracker } from './env.js';
 
 /** One f16 ulp at the magnitude of `v` (subnormal spacing below 2^-14). */
-function ulp16(v: number): number {
+export function ulp16(v: number): number {
   return Math.max(2 ** -24, 2 ** (Math.floor(Math.log2(Math.abs(v) || 1)) - 10));
 }
 
@@ -19,7 +19,7 @@ function ulp16(v: number): number {
  * Compares f16 outputs with f16(expected): within `ulps` f16 ulps (1 by default: WGSL does not pin
  * the f32 → f16 rounding direction) plus `extra(i)`, the f32 kernel's own tolerance.
  */
-function checkF16(got: Uint16Array, expected: Float32Array, what: string, extra: (i: number) => number = () => 0, ulps = 1): void {
+export function checkF16(got: Uint16Array, expected: Float32Array, what: string, extra: (i: number) => number = () => 0, ulps = 1): void {
   const rounded = toF16Array(expected);
   for (let i = 0; i < expected.length; i++) {
     const a = fromF16Bits(got[i]!);
@@ -30,17 +30,17 @@ function checkF16(got: Uint16Array, expected: Float32Array, what: string, extra:
 }
 
 /** f16 values (as bits) of a smooth test pattern, and their exact f32 values. */
-function values(n: number, salt: number, amplitude: number): { bits: Uint16Array; f32: Float32Array } {
+export function values(n: number, salt: number, amplitude: number): { bits: Uint16Array; f32: Float32Array } {
   const bits = toF16Array(Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + salt) * amplitude));
   return { bits, f32: fromF16Array(bits) };
 }
 
 /** A buffer for n f16 values with room to the next vec4, as f16 tensors need. */
-function f16Buffer(t: Tracker, n: number, data?: Uint16Array): GPUBuffer {
+export function f16Buffer(t: Tracker, n: number, data?: Uint16Array): GPUBuffer {
   return t.buffer(Math.ceil(n / 4) * 8 + 8, data);
 }
 
-async function readF16(t: Tracker, buffer: GPUBuffer, n: number): Promise<Uint16Array> {
+export async function readF16(t: Tracker, buffer: GPUBuffer, n: number): Promise<Uint16Array> {
   return new Uint16Array(await t.bytes(buffer, 0, 2 * n));
 }
 

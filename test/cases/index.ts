@@ -14,6 +14,9 @@ import { refusalCases } from './refusal.js';
 import { functionalCases } from './functional.js';
 import { callPathCases } from './call-path.js';
 import { scheduleCases } from './schedule.js';
+import { wgslMaskCases } from './wgsl-mask.js';
+import { dropConnectCases } from './dropconnect.js';
+import { attentionCases } from './attention.js';
 
 export { EXPECTED_UNCAPTURED, Tracker, type Case, type CaseEnv } from './env.js';
 
@@ -24,7 +27,7 @@ export { EXPECTED_UNCAPTURED, Tracker, type Case, type CaseEnv } from './env.js'
 export const scheduledCases = [...katCases, ...forwardCases, ...limitCases, ...limitFamilyCases, ...familyCases, ...functionalCases, ...inPlaceCases, ...mcCases, ...fusedCases, ...f16Cases, ...concurrencyCases, ...callPathCases];
 
 /** The cases run once, on the device's own schedule: argument and device errors, and the schedule's own. */
-export const onceCases = [...errorCases, ...refusalCases, ...deviceLossCases, ...scheduleCases];
+export const onceCases = [...errorCases, ...refusalCases, ...deviceLossCases, ...scheduleCases, ...wgslMaskCases, ...dropConnectCases, ...attentionCases];
 
 /** The schedules the runners force in turn for {@link scheduledCases}. */
 export const SCHEDULES = ['multi-pass', 'single-pass'] as const;

@@ -6,7 +6,7 @@ import { expect, test } from 'vitest';
 import { create, globals } from 'webgpu';
 import {
   dropBlock, dropBlockBackward, dropout, dropoutBackward, DropBlock2d, fusedDropout, fusedDropoutBackward,
-  gaussianDropout, gaussianDropoutBackward, GaussianDropout, mcDropout, Dropout,
+  gaussianDropout, gaussianDropoutBackward, GaussianDropout, mcDropout, Dropout, dropConnectLinear, dropConnectLinearBackward,
 } from '../../src/index.js';
 import { configureDevice } from '../../src/testing.js';
 
@@ -56,6 +56,11 @@ test('f16 kernels of every family compile and validate on a device with shader-f
     const samples = device.createBuffer({ size: 3 * bytes, usage });
     await mcDropout(device, { ...base, p, x, samples: 3, out: samples, mean, variance });
     await mcDropout(device, { ...base, p, x, samples: 3, mean });
+    const linear = { batch: 13, inFeatures: 37, outFeatures: 29, p, training: true, seed: 1n, offset: 0n, dtype: 'f16' as const };
+    await dropConnectLinear(device, { ...linear, x, weight: samples, bias: mask, y });
+    await dropConnectLinearBackward(device, { ...linear, dy: y, x, weight: samples, dx: mean, dWeight: variance, dBias: mask });
+    await dropConnectLinear(device, { ...linear, training: false, x, weight: samples, y }); // the plain pipelines
+    await dropConnectLinearBackward(device, { ...linear, training: false, dy: y, x, weight: samples, dx: mean, dWeight: variance, dBias: mask });
     for (const [rows, cols] of [[37, 111], [13, 315]] as const) {
       const bias = device.createBuffer({ size: 2 * cols + 16, usage });
       const dbias = device.createBuffer({ size: 2 * cols + 16, usage });
