@@ -77,7 +77,7 @@ function layerName(layer: Dropout): string {
   return (layer.constructor as typeof Dropout).layerName;
 }
 
-export function sizeOptions(size: number | readonly number[]): { n: number } | { shape: readonly number[] } {
+function sizeOptions(size: number | readonly number[]): { n: number } | { shape: readonly number[] } {
   if (typeof size === 'number') return { n: size };
   if (Array.isArray(size)) return { shape: size };
   throw new DropoutArgumentError('size', size, 'an element count or a shape array');

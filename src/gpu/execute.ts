@@ -31,7 +31,6 @@ export interface KernelPlan {
 
 /** What a recorder is given. */
 export interface Recording {
-  readonly state: DeviceState;
   readonly encoder: GPUCommandEncoder;
   /** The plan's pipeline i. */
   pipeline(i: number): GPUComputePipeline;
@@ -174,7 +173,6 @@ function recordPlans(state: DeviceState, plans: readonly KernelPlan[], pipelines
     const { buffer, base } = plan.slots > 0 ? uniform(p) : { buffer: null, base: 0 };
     const stride = strides[p]!;
     plan.record({
-      state,
       encoder,
       pipeline: (i) => pipelines[p]![i]!,
       uniforms: buffer ? { buffer, offset: 0, size: plan.uniformBytes } : (null as unknown as GPUBufferBinding),
