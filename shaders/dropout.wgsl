@@ -37,15 +37,14 @@
 // and no loops: whole tiles, and the decisions level 0 makes (every element but the ties past a
 // block's first four and the deep ones, about 2% of blocks at p = 0.1). The rest goes to small
 // dispatches after it: dropout_main_tail (one workgroup, the tiles past the last whole group of
-// tiles, with every check) and dropout_ties (the blocks logged with an undecided tie, sized by an
-// indirect dispatch). The logging in dropout_main is one atomicAdd and a store (the dispatch size
-// is worked out afterwards by dropout_tie_args), and the rare overflow of the log has an entry
-// point of its own (dropout_ties_all) instead of a branch.
+// tiles, with every check) and dropout_ties (the blocks logged with an undecided tie, a small
+// fixed grid walking the log), then dropout_tie_reset. The logging in dropout_main is one
+// atomicAdd and a store.
 //
 // That is the multi-pass schedule, for CPU adapters. GPUs pay for the extra dispatches (a
-// pipeline switch, a barrier and a launch each, and the indirect ones wait for the log) and
-// hardly for a bounds check or a branch no lane of a warp takes, so there the single-pass
-// schedule (src/gpu/schedule.ts picks one per device) does each job in one dispatch per chunk:
+// pipeline switch, a barrier and a launch each) and hardly for a bounds check or a branch no lane
+// of a warp takes, so there the single-pass schedule (src/gpu/schedule.ts picks one per device)
+// does each job in one dispatch per chunk:
 // dropout_single settles every tie inline (bernoulli_keep: the deeper levels only in the rare
 // blocks that need them), checks bounds inline and packs the mask words of its own tiles through
 // workgroup memory; dropout_apply_mask_tail dispatched over every tile is the mask backward.
@@ -53,9 +52,9 @@
 // Entry points, in dispatch order within a pass:
 //   dropout_fill_mask                     a mask of all ones (or all zeros) without a draw
 //   dropout_main, dropout_main_tail       forward, and backward that rebuilds the mask
-//   dropout_tie_args                      the indirect dispatch sizes of the two below
-//   dropout_ties                          the undecided ties of logged blocks
-//   dropout_ties_all                      the same for every block, when the log overflowed
+//   dropout_ties                          the undecided ties of logged blocks (every block's, when
+//                                         the log overflowed)
+//   dropout_tie_reset                     empties the log
 //   dropout_pack_mask                     the staged keep bits of a draw into the packed mask
 //   dropout_apply_mask, *_apply_mask_tail backward from a packed 1-bit mask, no Philox
 //   dropout_single                        single-pass: a whole draw (ties, tail, mask) at once
@@ -81,8 +80,6 @@ struct Params {
   dst_shift: u32,
   mask_shift: u32,    // word index of the chunk's first mask word inside the mask binding
   tie_capacity: u32,  // blocks the tie log can hold
-  tie_full_x: u32,    // on overflow: the grid of dropout_ties_all, one invocation per block
-  tie_full_y: u32,
   pre0: u32,           // philoxUniformPart of level 0's counter words 2, 3 and the key
   pre1: u32,
   pre2: u32,
@@ -107,12 +104,10 @@ struct Params {
 // pass ~0.3.
 @group(0) @binding(7) var<storage, read_write> stage: array<u32>;
 @group(0) @binding(7) var<storage, read_write> stage_atomic: array<atomic<u32>>; // dropout_ties
-// Tie log: [0] tied blocks seen, [1..3] indirect dispatch size of dropout_ties, [4..6] of
-// dropout_ties_all, [7] the count for dropout_ties, [8..] the indices of the logged blocks.
-// dropout_tie_args moves the count from [0] to [7] and sets [0] back to 0, so every chunk leaves
-// the log ready for the next one (a new log is zeroed by WebGPU): no clear between chunks.
-@group(0) @binding(4) var<storage, read_write> tie_log_rw: array<atomic<u32>>; // writers
-@group(0) @binding(4) var<storage, read> tie_log: array<u32>;                  // dropout_ties
+// Tie log: [0] tied blocks seen, [1..7] unused, [8..] the indices of the logged blocks.
+// dropout_tie_reset sets [0] back to 0 after dropout_ties has read it, so every chunk leaves the
+// log ready for the next one (a new log is zeroed by WebGPU): no clear between chunks.
+@group(0) @binding(4) var<storage, read_write> tie_log_rw: array<atomic<u32>>;
 
 const NIBBLE = vec4<u32>(1u, 2u, 4u, 8u);
 
@@ -467,22 +462,6 @@ fn dropout_main_tail(@builtin(local_invocation_index) li: u32) {
 }
 
 // #if TIES
-// Sizes the dispatches of dropout_ties (the logged blocks) and dropout_ties_all (every block,
-// when more were logged than the log holds): one of them gets no workgroups.
-@compute @workgroup_size(1)
-fn dropout_tie_args() {
-  let logged = atomicLoad(&tie_log_rw[0]);
-  atomicStore(&tie_log_rw[0], 0u);
-  atomicStore(&tie_log_rw[7], logged);
-  let fits = logged <= params.tie_capacity;
-  atomicStore(&tie_log_rw[1], select(0u, (logged + 63u) / 64u, fits));
-  atomicStore(&tie_log_rw[2], 1u);
-  atomicStore(&tie_log_rw[3], 1u);
-  atomicStore(&tie_log_rw[4], select(params.tie_full_x, 0u, fits));
-  atomicStore(&tie_log_rw[5], params.tie_full_y);
-  atomicStore(&tie_log_rw[6], 1u);
-}
-
 // Gives the ties level 0 left undecided in one block (those below n) their final values. The
 // first pass wrote the dropped value for each (or held it unchanged, in place).
 fn resolve_block(block: u32) {
@@ -513,18 +492,28 @@ fn resolve_block(block: u32) {
   }
 }
 
+// A fixed grid (sized on the host for the expected number of logged blocks, about 2%) walks the
+// log with a grid stride; after an overflow of the log, every block of the chunk instead (rare:
+// the log holds an eighth of the blocks). Direct dispatches only: an indirect dispatch sized by the
+// log made WebGPU implementations validate its arguments with a pass of their own, ~11 µs of host
+// time per dispatch in Dawn.
 @compute @workgroup_size(64)
-fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  if (i >= tie_log[7]) { return; }
-  resolve_block(tie_log[8u + i]);
+fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let logged = atomicLoad(&tie_log_rw[0]);
+  let stride = nwg.x * 64u;
+  if (logged <= params.tie_capacity) {
+    for (var i = gid.x; i < logged; i += stride) { resolve_block(atomicLoad(&tie_log_rw[8u + i])); }
+  } else {
+    let blocks = (params.n + 1535u) / 1536u * 64u;
+    for (var block = gid.x; block < blocks; block += stride) { resolve_block(block); }
+  }
 }
 
-@compute @workgroup_size(64)
-fn dropout_ties_all(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let block = gid.x + gid.y * nwg.x * 64u;
-  if ((block / 64u) * 1536u + (block % 64u) * 4u >= params.n) { return; }
-  resolve_block(block);
+// Empties the log for the next chunk or call: a dispatch after dropout_ties, which reads the count
+// in every workgroup (dispatches run in order, with their storage writes visible to the next).
+@compute @workgroup_size(1)
+fn dropout_tie_reset() {
+  atomicStore(&tie_log_rw[0], 0u);
 }
 // #endif
 

@@ -54,7 +54,8 @@ export interface DeviceState {
   /** Uniform buffers of the call path (see src/gpu/execute.ts). */
   readonly uniformRing: { submit: GPUBuffer | null; chunk: GPUBuffer | null; cursor: number };
   /** Bind groups by layout and bound ranges, least recently used first (see src/gpu/execute.ts). */
-  readonly bindGroups: Map<string, GPUBindGroup>;
+  /** Cached bind groups by a hash of what they bind (see cachedBindGroup in execute.ts). */
+  readonly bindGroups: Map<number, { signature: number[]; group: GPUBindGroup }>;
   /** Pipelines created synchronously: their creation errors (null when fine), once known. */
   readonly pipelineChecks: Map<string, Promise<string | null>>;
   /** Helper allocations that failed and no call has reported yet. */
@@ -89,7 +90,7 @@ export interface DeviceCounters {
    * `liveBuffers`): the garbage collector frees it once nothing references it.
    */
   uniformBuffers: number;
-  /** Compute dispatches recorded (direct and indirect). */
+  /** Compute dispatches recorded. */
   dispatches: number;
   /** Bind groups created (the call path reuses cached ones for the same buffers and ranges). */
   bindGroups: number;

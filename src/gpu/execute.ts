@@ -108,38 +108,67 @@ function forget(state: DeviceState, buffer: GPUBuffer): void {
 
 /** Bind groups kept per device, least recently used dropped first. */
 const BIND_GROUP_CACHE = 256;
-const bufferIds = new WeakMap<GPUBuffer, number>();
-let nextBufferId = 1;
+const ids = new WeakMap<object, number>();
+let nextId = 1;
 
-function bufferId(buffer: GPUBuffer): number {
-  let id = bufferIds.get(buffer);
+/** A small integer naming a buffer or layout spec for as long as it lives. */
+function idOf(thing: object): number {
+  let id = ids.get(thing);
   if (id === undefined) {
-    id = nextBufferId++;
-    bufferIds.set(buffer, id);
+    id = nextId++;
+    ids.set(thing, id);
   }
   return id;
 }
 
+// What a group binds, as numbers: layout, then binding, buffer, offset and size of each entry.
+// Built in a scratch array and hashed, so a cache hit allocates nothing and builds no string.
+const scratch: number[] = [];
+
+function hashSignature(length: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < length; i++) {
+    const v = scratch[i]!;
+    h = Math.imul(h ^ (v >>> 0), 0x01000193);
+    h = Math.imul(h ^ Math.floor(v / 0x100000000), 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function sameSignature(signature: number[], length: number): boolean {
+  if (signature.length !== length) return false;
+  for (let i = 0; i < length; i++) if (signature[i] !== scratch[i]) return false;
+  return true;
+}
+
 /**
  * A cached bind group: keyed by the layout and each entry's buffer, offset and size. A cached group
- * whose buffer was destroyed since fails validation where it is used, as a fresh one would.
+ * whose buffer was destroyed since fails validation where it is used, as a fresh one would. Two
+ * signatures with one hash share a slot: the later replaces the earlier (a miss, never a wrong group).
  */
 function cachedBindGroup(state: DeviceState, layout: LayoutSpec, entries: GPUBindGroupEntry[], label: string): GPUBindGroup {
-  let key = layout.name;
+  let length = 0;
+  scratch[length++] = idOf(layout);
   for (const entry of entries) {
     const r = entry.resource as GPUBufferBinding;
-    key += `|${entry.binding}:${bufferId(r.buffer)}:${r.offset ?? 0}:${r.size ?? -1}`;
+    scratch[length++] = entry.binding;
+    scratch[length++] = idOf(r.buffer);
+    scratch[length++] = r.offset ?? 0;
+    scratch[length++] = r.size ?? -1;
   }
+  const hash = hashSignature(length);
   const cache = state.bindGroups;
-  let group = cache.get(key);
-  if (group) {
-    cache.delete(key);
-  } else {
-    group = state.device.createBindGroup({ label, layout: layoutFor(state, layout).group, entries });
-    state.stats.bindGroups++;
-    if (cache.size >= BIND_GROUP_CACHE) cache.delete(cache.keys().next().value!);
+  const hit = cache.get(hash);
+  if (hit && sameSignature(hit.signature, length)) {
+    cache.delete(hash);
+    cache.set(hash, hit);
+    return hit.group;
   }
-  cache.set(key, group);
+  const group = state.device.createBindGroup({ label, layout: layoutFor(state, layout).group, entries });
+  state.stats.bindGroups++;
+  if (hit) cache.delete(hash);
+  else if (cache.size >= BIND_GROUP_CACHE) cache.delete(cache.keys().next().value!);
+  cache.set(hash, { signature: scratch.slice(0, length), group });
   return group;
 }
 

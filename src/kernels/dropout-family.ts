@@ -12,7 +12,7 @@ import { type Activation } from '../cpu/epilogue.js';
 import { PARAMS_BYTES } from './dropout-params.js';
 
 export type DropoutEntry =
-  | 'dropout_main' | 'dropout_main_tail' | 'dropout_tie_args' | 'dropout_ties' | 'dropout_ties_all'
+  | 'dropout_main' | 'dropout_main_tail' | 'dropout_ties' | 'dropout_tie_reset'
   | 'dropout_pack_mask' | 'dropout_apply_mask' | 'dropout_apply_mask_tail' | 'dropout_fill_mask' | 'dropout_single';
 /** Invocations per workgroup of a dispatch: 64, 128 or 256. Never changes results. */
 export type WorkgroupSize = 64 | 128 | 256;
@@ -84,7 +84,7 @@ function moduleKey(key: DropoutKey): string {
 
 const COMPUTE = 0x4; // GPUShaderStage.COMPUTE
 
-function layoutEntries(tieLog: GPUBufferBindingType, epilogue: boolean): GPUBindGroupLayoutEntry[] {
+function layoutEntries(epilogue: boolean): GPUBindGroupLayoutEntry[] {
   const extra: GPUBindGroupLayoutEntry[] = epilogue
     ? [5, 6].map((binding) => ({ binding, visibility: COMPUTE, buffer: { type: 'read-only-storage' as const } }))
     : [];
@@ -93,38 +93,66 @@ function layoutEntries(tieLog: GPUBufferBindingType, epilogue: boolean): GPUBind
     { binding: 1, visibility: COMPUTE, buffer: { type: 'read-only-storage' } },
     { binding: 2, visibility: COMPUTE, buffer: { type: 'storage' } },
     { binding: 3, visibility: COMPUTE, buffer: { type: 'storage' } },
-    { binding: 4, visibility: COMPUTE, buffer: { type: tieLog } },
+    { binding: 4, visibility: COMPUTE, buffer: { type: 'storage' } },
     { binding: 7, visibility: COMPUTE, buffer: { type: 'storage' } },
     ...extra,
   ];
 }
 
-// Forward and backward share `main`; the tie pass reads the log it is also dispatched from
-// (INDIRECT), which WebGPU allows only for a read-only binding, hence its own layout.
+// Every entry point of a job shares one layout, so a chunk binds one group for all its dispatches.
 // Fused epilogues add the bias and the residual (or x) at bindings 5 and 6.
 const LAYOUTS = {
-  main: { name: 'dropout:main', entries: layoutEntries('storage', false) },
-  ties: { name: 'dropout:ties', entries: layoutEntries('read-only-storage', false) },
-  mainEpilogue: { name: 'dropout:main+epilogue', entries: layoutEntries('storage', true) },
-  tiesEpilogue: { name: 'dropout:ties+epilogue', entries: layoutEntries('read-only-storage', true) },
+  main: { name: 'dropout:main', entries: layoutEntries(false) },
+  mainEpilogue: { name: 'dropout:main+epilogue', entries: layoutEntries(true) },
 } satisfies Record<string, LayoutSpec>;
 
-export function dropoutLayout(entry: DropoutEntry, epilogue = false): LayoutSpec {
-  if (entry === 'dropout_ties' || entry === 'dropout_ties_all') return epilogue ? LAYOUTS.tiesEpilogue : LAYOUTS.ties;
+export function dropoutLayout(epilogue = false): LayoutSpec {
   return epilogue ? LAYOUTS.mainEpilogue : LAYOUTS.main;
 }
 
+const ENTRIES: readonly DropoutEntry[] = [
+  'dropout_main', 'dropout_main_tail', 'dropout_ties', 'dropout_tie_reset', 'dropout_pack_mask',
+  'dropout_apply_mask', 'dropout_apply_mask_tail', 'dropout_fill_mask', 'dropout_single',
+];
+const ACTIVATIONS: readonly Activation[] = ['none', 'relu', 'gelu', 'gelu_tanh', 'silu'];
+
+const bit = (flag: boolean): number => (flag ? 1 : 0);
+
+/** Every field of a key as one small integer (distinct keys, distinct codes; allocates nothing). */
+function keyCode(key: DropoutKey): number {
+  const e = key.epilogue;
+  let code = ENTRIES.indexOf(key.entry);
+  code = code * 2 + bit(key.io === 'vec4');
+  code = code * 16 + (bit(key.shift) | bit(key.inPlace) << 1 | bit(key.f16) << 2 | bit(key.spare) << 3);
+  code = code * 32 + (bit(key.data) | bit(key.affine) << 1 | bit(key.writeMask) << 2 | bit(key.ties) << 3 | bit(key.dynamicScale) << 4);
+  code = code * 3 + (key.workgroupSize === 64 ? 0 : key.workgroupSize === 128 ? 1 : 2);
+  code = code * 3 + (e === null ? 0 : e.direction === 'forward' ? 1 : 2);
+  if (e !== null) code = (code * ACTIVATIONS.length + ACTIVATIONS.indexOf(e.act)) * 8 + (bit(e.residual) | bit(e.bias4) << 1 | bit(e.aux4) << 2);
+  return code;
+}
+
+// Specs are interned: a call finds its pipelines without building key strings (a fresh string is
+// hashed again on every Map lookup), and the per-device caches then see the same key objects.
+const interned = new Map<number, PipelineSpec>();
+
 /** The pipeline spec of a key, e.g. key `dropout:f32:io=vec4:out=scale:mask=bits:ties:dropout_main:wg64`. */
 export function dropoutPipeline(key: DropoutKey): PipelineSpec {
-  // The tie passes have workgroup sizes of their own (64, and 1 for the argument pass).
-  const fixedWorkgroup = key.entry === 'dropout_ties' || key.entry === 'dropout_ties_all' || key.entry === 'dropout_tie_args';
+  const code = keyCode(key);
+  let spec = interned.get(code);
+  if (!spec) interned.set(code, spec = buildPipeline({ ...key, epilogue: key.epilogue && { ...key.epilogue } }));
+  return spec;
+}
+
+function buildPipeline(key: DropoutKey): PipelineSpec {
+  // The tie passes have workgroup sizes of their own (64, and 1 for the reset).
+  const fixedWorkgroup = key.entry === 'dropout_ties' || key.entry === 'dropout_tie_reset';
   const module = moduleKey(key);
   return {
-    key: `${module}:${key.entry}:wg${fixedWorkgroup ? (key.entry === 'dropout_tie_args' ? 1 : 64) : key.workgroupSize}`,
+    key: `${module}:${key.entry}:wg${fixedWorkgroup ? (key.entry === 'dropout_tie_reset' ? 1 : 64) : key.workgroupSize}`,
     moduleKey: module,
     code: () => dropoutWgsl(key),
     entry: key.entry,
-    layout: dropoutLayout(key.entry, key.epilogue !== null),
+    layout: dropoutLayout(key.epilogue !== null),
     constants: fixedWorkgroup ? {} : { WORKGROUP_SIZE: key.workgroupSize },
   };
 }

@@ -21,8 +21,6 @@ export const PARAM_FIELDS = [
   ['dst_shift', 'u32'],
   ['mask_shift', 'u32'],
   ['tie_capacity', 'u32'],
-  ['tie_full_x', 'u32'],
-  ['tie_full_y', 'u32'],
   ['pre0', 'u32'],
   ['pre1', 'u32'],
   ['pre2', 'u32'],
@@ -44,11 +42,15 @@ export type Params = Record<ParamName, number>;
 /** Size of the struct as WGSL lays it out: 4-byte scalars, no padding. */
 export const PARAMS_BYTES = PARAM_FIELDS.length * 4;
 
+const NAMES: readonly ParamName[] = PARAM_FIELDS.map(([name]) => name);
+const FLOAT: readonly boolean[] = PARAM_FIELDS.map(([, type]) => type === 'f32');
+
 export function writeParams(view: DataView, byteOffset: number, params: Params): void {
-  PARAM_FIELDS.forEach(([name, type], i) => {
-    if (type === 'f32') view.setFloat32(byteOffset + 4 * i, params[name], true);
-    else view.setUint32(byteOffset + 4 * i, params[name] >>> 0, true);
-  });
+  for (let i = 0; i < NAMES.length; i++) {
+    const value = params[NAMES[i]!];
+    if (FLOAT[i]) view.setFloat32(byteOffset + 4 * i, value, true);
+    else view.setUint32(byteOffset + 4 * i, value >>> 0, true);
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 // Encodes one element-wise dropout job (a draw, a masked backward or a mask fill) chunk by chunk.
 // Per chunk, one compute pass. Multi-pass schedule (CPU adapters): [fill mask] → main (whole
-// tiles) → main tail (one workgroup) → [ties (indirect)] → [pack mask]; WebGPU keeps that order
+// tiles) → main tail (one workgroup) → [ties → tie reset] → [pack mask]; WebGPU keeps that order
 // within a pass. Single-pass schedule (GPUs): one dispatch (see src/gpu/schedule.ts). Arguments
 // were validated before this.
 import { type DropRate } from '../rng/threshold.js';
@@ -13,14 +13,12 @@ import { type Activation } from '../cpu/epilogue.js';
 import { ensureBuffer, limitsOf, placeholder, scheduleOf, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
 import { type KernelPlan } from '../gpu/execute.js';
-import { type LayoutSpec } from '../gpu/pipeline-cache.js';
 import { dropoutLayout, dropoutPipeline, type DropoutEntry, type DropoutKey, type WorkgroupSize } from './dropout-family.js';
 import { PARAMS_BYTES, ruleFor, writeParams, type Params } from './dropout-params.js';
 
 const STORAGE = 0x80;
-const INDIRECT = 0x100;
-// Tie log header (see shaders/dropout.wgsl): the count, two indirect dispatch sizes and the count
-// as dropout_ties reads it; then one word per logged block.
+// Tie log header (see shaders/dropout.wgsl): the count, then unused words; then one word per
+// logged block.
 const TIE_LOG_HEADER = 32;
 const TIE_ENTRY_BYTES = 4;
 
@@ -52,8 +50,8 @@ export interface Job {
 
 interface Dispatch {
   entry: DropoutEntry;
-  /** Workgroups, or the byte offset of the indirect dispatch size in the tie log. */
-  grid: [number, number] | { indirect: number };
+  /** Workgroups (x, y). */
+  grid: [number, number];
 }
 
 interface ChunkWork {
@@ -65,10 +63,16 @@ interface ChunkWork {
   dispatches: Dispatch[];
 }
 
-function tieCapacity(state: DeviceState, blocks: number, tieColumns: number): number {
-  const wanted = state.testLimits.tieCapacity ?? Math.min(blocks, Math.max(1024, Math.ceil(blocks / 8)));
-  // The normal tie dispatch (one workgroup per 64 logged blocks) must fit in the overflow grid's x.
-  return Math.min(wanted, tieColumns * 64);
+function tieCapacity(state: DeviceState, blocks: number): number {
+  return state.testLimits.tieCapacity ?? Math.min(blocks, Math.max(1024, Math.ceil(blocks / 8)));
+}
+
+/**
+ * Workgroups of dropout_ties: one invocation per block for 1 block in 32 (about 2% of blocks log a
+ * tie, at any p that has ties), walking the log with a grid stride when more were logged.
+ */
+function tieGroups(blocks: number, maxPerDim: number): number {
+  return Math.min(maxPerDim, Math.max(1, Math.ceil(blocks / 32 / 64)));
 }
 
 /** The dispatches of one chunk, in order (single: the single-pass schedule). */
@@ -87,9 +91,8 @@ function dispatchesFor(job: Job, single: boolean, ties: boolean, count: number, 
   if (mainGroups > 0) out.push({ entry: main, grid: dispatchGrid(mainGroups, maxPerDim) });
   if (tailTile < tiles) out.push({ entry: tail, grid: [1, 1] });
   if (ties) {
-    out.push({ entry: 'dropout_tie_args', grid: [1, 1] });
-    out.push({ entry: 'dropout_ties', grid: { indirect: 4 } });
-    out.push({ entry: 'dropout_ties_all', grid: { indirect: 16 } });
+    out.push({ entry: 'dropout_ties', grid: [tieGroups(tiles * 64, maxPerDim), 1] });
+    out.push({ entry: 'dropout_tie_reset', grid: [1, 1] });
   }
   // A draw's keep bits go to the mask stage first (see shaders/dropout.wgsl).
   if (job.kind === 'draw' && job.mask) out.push({ entry: 'dropout_pack_mask', grid: wordGrid });
@@ -121,8 +124,7 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
     const tiles = Math.ceil(chunk.count / TILE_ELEMENTS);
     const mainGroups = single ? 0 : Math.floor(Math.floor(chunk.count / TILE_ELEMENTS) / tilesPerGroup);
     const tailTile = mainGroups * tilesPerGroup;
-    const [fullX, fullY] = dispatchGrid(tiles, limits.maxPerDimension);
-    const capacity = logTies ? tieCapacity(state, tiles * 64, fullX) : 0;
+    const capacity = logTies ? tieCapacity(state, tiles * 64) : 0;
     const src = job.src && elementBinding(job.src, chunk, limits.storageAlign, vec4, elementBytes);
     const dst = job.dst && elementBinding(job.dst, chunk, limits.storageAlign, vec4, elementBytes);
     const mask = job.mask && maskBinding(job.mask, chunk, limits.storageAlign);
@@ -140,8 +142,6 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
         dst_shift: dst?.shift ?? 0,
         mask_shift: mask?.shift ?? 0,
         tie_capacity: capacity,
-        tie_full_x: fullX,
-        tie_full_y: fullY,
         pre0, pre1, pre2, pre3,
         cols: job.epilogue?.cols ?? 1,
         col_base: job.epilogue ? chunk.start % job.epilogue.cols : 0,
@@ -157,7 +157,7 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
   });
 
   const shift = work.some((w) => (w.src?.shift ?? 0) !== 0 || (w.dst?.shift ?? 0) !== 0);
-  const spare = work.some((w) => w.dispatches.some((d) => Array.isArray(d.grid) && d.grid[0] * d.grid[1] > w.params.main_groups && (d.entry === 'dropout_main' || d.entry === 'dropout_apply_mask')));
+  const spare = work.some((w) => w.dispatches.some((d) => d.grid[0] * d.grid[1] > w.params.main_groups && (d.entry === 'dropout_main' || d.entry === 'dropout_apply_mask')));
   const keyFor = (entry: DropoutEntry): DropoutKey => ({
     entry, io: vec4 ? 'vec4' : 'scalar', shift, inPlace, spare, f16: job.f16 ?? false, workgroupSize: job.workgroupSize,
     data: job.dst !== null, affine: job.affine !== undefined,
@@ -183,17 +183,13 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
     dispatches,
     record: (r) => {
       const { encoder } = r;
-      const tieLog = logTies ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + TIE_ENTRY_BYTES * Math.max(1, maxCapacity), STORAGE | INDIRECT) : null;
+      const tieLog = logTies ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + TIE_ENTRY_BYTES * Math.max(1, maxCapacity), STORAGE) : null;
       const stage = job.kind === 'draw' && job.mask && !single ? ensureBuffer(state, 'mask stage', 4 * maxBlocks, STORAGE) : null;
+      const layout = dropoutLayout(job.epilogue !== undefined);
       work.forEach((w, i) => {
-        const groups = new Map<LayoutSpec, GPUBindGroup>();
-        const bindGroup = (entry: DropoutEntry): GPUBindGroup => {
-          const layout = dropoutLayout(entry, job.epilogue !== undefined);
-          let group = groups.get(layout);
-          if (!group) groups.set(layout, group = groupOf(layout, entry));
-          return group;
-        };
-        const groupOf = (layout: LayoutSpec, entry: DropoutEntry): GPUBindGroup => r.bindGroup(layout, [
+        // One group for every dispatch of the chunk (they share the layout): every native call
+        // counts on the host path.
+        const group = r.bindGroup(layout, [
           { binding: 0, resource: r.uniforms },
           { binding: 1, resource: !inPlace && w.src ? w.src : { buffer: placeholder(state, 1) } },
           { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
@@ -204,18 +200,12 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
             { binding: 5, resource: biasBinding },
             { binding: 6, resource: w.aux ?? { buffer: placeholder(state, 6) } },
           ] : []),
-        ], `${job.operation} ${entry}`);
+        ], job.operation);
         const pass = encoder.beginComputePass({ label: job.operation });
-        const offsets = [r.offset(i)];
-        // Every native call counts on the host path: bind a group only when the layout changes.
-        let bound: GPUBindGroup | null = null;
+        pass.setBindGroup(0, group, [r.offset(i)]);
         for (const d of w.dispatches) {
           pass.setPipeline(r.pipeline(index.get(d.entry)!));
-          const group = bindGroup(d.entry);
-          if (group !== bound) pass.setBindGroup(0, group, offsets);
-          bound = group;
-          if (Array.isArray(d.grid)) pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
-          else pass.dispatchWorkgroupsIndirect(tieLog!, d.grid.indirect);
+          pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
         }
         pass.end();
       });

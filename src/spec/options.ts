@@ -36,6 +36,9 @@ export const OPTIONS = {
 export function checkOptions(options: unknown, operation: string, known: readonly string[]): Record<string, unknown> {
   if (typeof options !== 'object' || options === null) throw new DropoutArgumentError('options', options, `an options object for ${operation}`);
   const record = options as Record<string, unknown>;
+  let fine = true;
+  for (const k in record) if (record[k] !== undefined && !known.includes(k)) fine = false;
+  if (fine) return record;
   const unsupported = Object.keys(record).filter((k) => record[k] !== undefined && !known.includes(k));
   if (unsupported.length > 0) {
     const [first] = unsupported as [string];
