@@ -492,20 +492,21 @@ fn resolve_block(block: u32) {
   }
 }
 
-// A fixed grid (sized on the host for the expected number of logged blocks, about 2%) walks the
-// log with a grid stride; after an overflow of the log, every block of the chunk instead (rare:
+// A fixed grid (sized on the host: one invocation per 128 blocks; about 2% of blocks log) walks
+// the log with a grid stride; after an overflow of the log, every block of the chunk instead (rare:
 // the log holds an eighth of the blocks). Direct dispatches only: an indirect dispatch sized by the
 // log made WebGPU implementations validate its arguments with a pass of their own, ~11 µs of host
 // time per dispatch in Dawn.
 @compute @workgroup_size(64)
 fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let logged = atomicLoad(&tie_log_rw[0]);
-  let stride = nwg.x * 64u;
-  if (logged <= params.tie_capacity) {
-    for (var i = gid.x; i < logged; i += stride) { resolve_block(atomicLoad(&tie_log_rw[8u + i])); }
-  } else {
-    let blocks = (params.n + 1535u) / 1536u * 64u;
-    for (var block = gid.x; block < blocks; block += stride) { resolve_block(block); }
+  let overflow = logged > params.tie_capacity;
+  // One loop and one call of resolve_block: SwiftShader runs the code of a branch no lane takes.
+  let count = select(logged, (params.n + 1535u) / 1536u * 64u, overflow);
+  for (var i = gid.x; i < count; i += nwg.x * 64u) {
+    var block = i;
+    if (!overflow) { block = atomicLoad(&tie_log_rw[8u + i]); }
+    resolve_block(block);
   }
 }
 

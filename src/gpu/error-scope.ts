@@ -27,8 +27,13 @@ export function scoped(device: GPUDevice, body: () => void): { scope: Promise<GP
  * likely caused), then an exception thrown while recording. `explain` may name a likelier cause of
  * a GPU error (e.g. a pipeline whose creation failed).
  */
-export async function settle(state: DeviceState, operation: string, outcome: { scope: Promise<GPUError | null>; failed: boolean; thrown: unknown }, explain?: () => Promise<string | null>): Promise<void> {
-  const error = await outcome.scope;
+export function settle(state: DeviceState, operation: string, outcome: { scope: Promise<GPUError | null>; failed: boolean; thrown: unknown }, explain?: () => Promise<string | null>): Promise<void> {
+  // The common case, a call without errors, settles with one reaction and no async frame.
+  if (!outcome.failed) return outcome.scope.then((error) => (error || state.lost ? failure(state, operation, outcome, error, explain) : undefined));
+  return outcome.scope.then((error) => failure(state, operation, outcome, error, explain));
+}
+
+async function failure(state: DeviceState, operation: string, outcome: { failed: boolean; thrown: unknown }, error: GPUError | null, explain?: () => Promise<string | null>): Promise<void> {
   if (state.lost) throw lostError(state.lost);
   if (!error && !outcome.failed) return;
   const lost = await settledLoss(state.device);
