@@ -37,15 +37,18 @@ export const HARNESS = 'harness only (empty call)';
 export const RAW_CACHED = 'raw, cached bind group';
 export const RAW_NEW = 'raw, new bind group';
 export const RAW_SCOPE = 'raw, new bind group, awaited error scope';
+export const RAW_RECORD = 'raw, new bind group, recorded only (never submitted)';
+export const RAW_SCOPE_PENDING = 'raw, new bind group, error scope not awaited';
 
 /**
  * The raw baselines: per call, write the 16-byte uniform (n, a per-call offset, scale), record one
  * compute pass with one dispatch into a fresh encoder and submit it; with the bind group created
- * once or per call; the third also inside a validation error scope whose pop is awaited.
+ * once or per call; inside a validation error scope whose pop is awaited, or not; and recorded
+ * without a submit.
  */
 function rawVariants(lib, device) {
-  const make = (name, { cached, scoped }) => ({
-    name, kind: 'raw', awaited: scoped,
+  const make = (name, { cached, scoped, awaited = scoped, submitted = true }) => ({
+    name, kind: 'raw', awaited,
     prepare: async (n) => {
       const kernel = await scaledCopyKernel(device);
       const x = lib.uploadFloat32(device, inputData(n), 'bench host x');
@@ -64,7 +67,8 @@ function rawVariants(lib, device) {
         pass.setBindGroup(0, cached ? fixed : kernel.bindGroup(uniform, x, y, n));
         pass.dispatchWorkgroups(gx, gy);
         pass.end();
-        device.queue.submit([encoder.finish()]);
+        const commands = encoder.finish();
+        if (submitted) device.queue.submit([commands]);
       };
       return {
         call: scoped
@@ -85,6 +89,13 @@ function rawVariants(lib, device) {
     make(RAW_CACHED, { cached: true, scoped: false }),
     make(RAW_NEW, { cached: false, scoped: false }),
     make(RAW_SCOPE, { cached: false, scoped: true }),
+    // What a call that reports its own errors costs when the caller does not await it: the
+    // scope's push and pop, the pop's promise settling outside the timed region.
+    make(RAW_SCOPE_PENDING, { cached: false, scoped: true, awaited: false }),
+    // The host path alone: on SwiftShader the emulated GPU runs on the CPU cores that issue the
+    // calls, so submitted work slows the host loop by what the kernels cost; recording without
+    // submitting leaves the GPU idle (a real GPU runs kernels beside the CPU, not on it).
+    make(RAW_RECORD, { cached: false, scoped: false, submitted: false }),
   ];
 }
 
@@ -143,10 +154,28 @@ function ourVariants(lib, device) {
       submit(encoder);
       return done;
     }),
+    // The host path without the emulator's kernels on the same cores: the caller's encoder is
+    // finished but never submitted (against the raw dispatch recorded the same way).
+    { ...variant('dropout into caller encoder, never submitted', false, 1.5, (t, n, p) => () => {
+      const encoder = device.createCommandEncoder();
+      const done = lib.dropout(device, { x: t.x, y: t.y, n, p, ...key(), encoder });
+      encoder.finish();
+      return done;
+    }), floor: RAW_RECORD },
     variant('dropoutBackward (rebuild), awaited', true, 1.5, backward),
     variant('dropoutBackward (rebuild), not awaited', false, 1.5, backward),
     variant('Dropout module forward + backward, awaited', true, 3, module(true)),
     variant('Dropout module forward + backward, not awaited', false, 3, module(false)),
+    { ...variant('Dropout module forward + backward into caller encoder, never submitted', false, 3, async (t, n, p) => {
+      const layer = new lib.Dropout(device, { p, generator: new lib.PhiloxGenerator(78n) });
+      await layer.forward(t.x, t.y, n);
+      return () => {
+        const encoder = device.createCommandEncoder();
+        const done = [layer.forward(t.x, t.y, n, { encoder }), layer.backward(t.y, t.dx, { encoder })];
+        encoder.finish();
+        return done;
+      };
+    }), floor: RAW_RECORD },
   ];
 }
 
@@ -202,14 +231,34 @@ async function batch(bench, awaited, k, stats) {
   return { hostMs: t1 - t0, settleMs: t2 - t1, drainMs: t3 - t2, perCall };
 }
 
+/** Longest a variant warms up in one cell (large n on SwiftShader: each batch waits for the kernels). */
+const WARMUP_MAX_MS = 2000;
+
+/**
+ * Untimed batches until `calls` calls were made (at least one batch, at most WARMUP_MAX_MS): the
+ * JavaScript engine optimizes a function only after it has run many times, and a library call
+ * runs dozens of functions where the raw rows run a handful, so without it the first thousands of
+ * our calls measure the interpreter (Node, recorded without submitting: 51 µs per call over the
+ * first 1,000, 20 µs after 10,000).
+ */
+async function warmUp(bench, awaited, k, calls) {
+  const start = performance.now();
+  let made = 0;
+  do {
+    await batch(bench, awaited, k, () => ({}));
+    made += k;
+  } while (made < calls && performance.now() - start < WARMUP_MAX_MS);
+}
+
 /**
  * Runs every variant at every (n, p): prepare, a first call timed alone (awaited: it includes the
- * pipeline compilation when the variant is the first to need a pipeline), one warm-up batch, then
+ * pipeline compilation when the variant is the first to need a pipeline), warm-up batches (see
+ * warmUp), then
  * `rounds` interleaved batches of K calls. A variant that throws or rejects is recorded in
  * `failures` and left out of that cell; the others go on.
  * variants: [{ name, kind, awaited, floor?, target?, prepare(n, p) → { call(), drain(), dispose() } }]
  */
-export async function runHostSuite({ lib, device, variants, sizes, rates, k, rounds, progress = () => {} }) {
+export async function runHostSuite({ lib, device, variants, sizes, rates, k, rounds, warmup = 0, progress = () => {} }) {
   const results = [];
   const failures = [];
   const ourStats = () => counters(lib, device);
@@ -235,7 +284,7 @@ export async function runHostSuite({ lib, device, variants, sizes, rates, k, rou
           for (const r of own) await r;
           const firstCallMs = performance.now() - t0;
           await bench.drain();
-          await batch(bench, v.awaited, k, stats); // warm-up
+          await warmUp(bench, v.awaited, k, warmup);
           live.push({ v, bench, stats, firstCallMs, samples: [] });
         } catch (error) {
           fail('first call / warm-up', error);

@@ -6,7 +6,8 @@
 // GPU machine: no dev dependency is loaded), plus puppeteer-core and a Chrome/Chromium for Chrome,
 // where TensorFlow.js (tfjs-core + tfjs-backend-webgpu) and jax-js join if they are installed.
 // Options: --env node,chrome  --sizes 10,14,18 (log2)  --rates 0.1,0.5  --k 32 (calls per batch)
-//   --rounds 12  --quick (k 16, rounds 3)  --label TEXT (appended to the file names)
+//   --rounds 12  --warmup 3000 (untimed calls per variant and cell first, at most 2 s)
+//   --quick (k 16, rounds 3, warmup 500)  --label TEXT (appended to the file names)
 //   --note TEXT (recorded with the results, e.g. "machine shared with other jobs")
 //   --schedule auto|multi-pass|single-pass (the library's dispatch schedule; default auto)
 //   --report FILE.json (no run: renders that results file's markdown again, next to it)
@@ -38,14 +39,16 @@ function parseOptions() {
   const rates = option('rates', '0.1,0.5').split(',').map(Number);
   const k = Number(option('k', quick ? 16 : 32));
   const rounds = Number(option('rounds', quick ? 3 : 12));
+  const warmup = Number(option('warmup', quick ? 500 : 3000));
   if (!envs.every((e) => e === 'node' || e === 'chrome')) fail('--env takes node, chrome or node,chrome');
   if (!log2Sizes.every((s) => Number.isInteger(s) && s >= 2 && s <= 26)) fail('--sizes takes log2 sizes, integers in 2..26, e.g. --sizes 10,14,18');
   if (!rates.every((p) => p > 0 && p < 1)) fail('--rates takes drop rates in (0, 1), e.g. --rates 0.1,0.5');
   if (!Number.isInteger(k) || k < 1) fail('--k takes a positive integer');
   if (!Number.isInteger(rounds) || rounds < 1) fail('--rounds takes a positive integer');
+  if (!Number.isInteger(warmup) || warmup < 0) fail('--warmup takes a count of calls, an integer >= 0');
   const schedule = option('schedule', 'auto');
   if (!['auto', 'multi-pass', 'single-pass'].includes(schedule)) fail('--schedule takes auto, multi-pass or single-pass');
-  return { envs, log2Sizes, sizes: log2Sizes.map((s) => 2 ** s), rates, k, rounds, schedule, label: option('label', ''), note: option('note', '') };
+  return { envs, log2Sizes, sizes: log2Sizes.map((s) => 2 ** s), rates, k, rounds, warmup, schedule, label: option('label', ''), note: option('note', '') };
 }
 
 function packageVersion(name) {
@@ -80,7 +83,7 @@ async function runNode(opts) {
   console.log(`Node: ${runtime} on ${adapterName(info)}`);
   const started = Date.now();
   const suite = await runHostSuite({
-    lib, device, variants: hostVariants(lib, device), sizes: opts.sizes, rates: opts.rates, k: opts.k, rounds: opts.rounds,
+    lib, device, variants: hostVariants(lib, device), sizes: opts.sizes, rates: opts.rates, k: opts.k, rounds: opts.rounds, warmup: opts.warmup,
     progress: progressPrinter('node', started),
   });
   device.destroy();
@@ -136,7 +139,7 @@ async function runChrome(opts) {
     await page.exposeFunction('hostProgress', progressPrinter('chrome', started));
     await page.exposeFunction('hostDone', resolveDone);
     const version = await browser.version();
-    const query = new URLSearchParams({ sizes: opts.log2Sizes.join(','), rates: opts.rates.join(','), k: opts.k, rounds: opts.rounds, schedule: opts.schedule });
+    const query = new URLSearchParams({ sizes: opts.log2Sizes.join(','), rates: opts.rates.join(','), k: opts.k, rounds: opts.rounds, warmup: opts.warmup, schedule: opts.schedule });
     await page.goto(`http://127.0.0.1:${server.address().port}/bench/host-page/index.html?${query}`, { timeout: 120_000 });
     let timer;
     const report = await Promise.race([done, new Promise((resolve) => { timer = setTimeout(() => resolve({ fatal: 'timed out after 30 min' }), 30 * 60_000); })]);
@@ -164,7 +167,7 @@ function render({ date, version, machine, options, runs }) {
   const header = [
     `# webgpu-dropout ${version}: host cost per call`,
     '',
-    `${date.slice(0, 16).replace('T', ' ')} UTC; CPU ${machine.cpu}, ${machine.cores} cores (load average ${machine.loadavgAtStart[0].toFixed(1)} at the start, ${machine.loadavgAtEnd[0].toFixed(1)} at the end); K = ${options.k} calls per batch, ${options.rounds} rounds. Method: docs/host-cost.md.`,
+    `${date.slice(0, 16).replace('T', ' ')} UTC; CPU ${machine.cpu}, ${machine.cores} cores (load average ${machine.loadavgAtStart[0].toFixed(1)} at the start, ${machine.loadavgAtEnd[0].toFixed(1)} at the end); K = ${options.k} calls per batch, ${options.rounds} rounds, ${options.warmup === undefined ? 'one warm-up batch' : `warm-up ${options.warmup} calls per variant and cell (at most 2 s)`}. Method: docs/host-cost.md.`,
     ...(options.note ? ['', `Note: ${options.note}`] : []),
   ];
   const sections = runs.map((run) => hostReport(run, { title: `${run.title} (${run.runtime})`, sizes: options.sizes, rates: options.rates })
@@ -187,14 +190,14 @@ if (!existsSync(join(root, 'dist/index.js'))) fail('dist/index.js is missing: ru
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const machine = { cpu, cores: os.cpus().length, platform: `${os.platform()} ${os.release()}`, loadavgAtStart: os.loadavg() };
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-console.log(`webgpu-dropout ${version} host-cost bench: CPU ${cpu} (${machine.cores} cores, load ${machine.loadavgAtStart.map((l) => l.toFixed(1)).join(' ')}); n ${opts.log2Sizes.map((s) => `2^${s}`).join(', ')}; p ${opts.rates.join(', ')}; K ${opts.k} calls per batch, ${opts.rounds} rounds`);
+console.log(`webgpu-dropout ${version} host-cost bench: CPU ${cpu} (${machine.cores} cores, load ${machine.loadavgAtStart.map((l) => l.toFixed(1)).join(' ')}); n ${opts.log2Sizes.map((s) => `2^${s}`).join(', ')}; p ${opts.rates.join(', ')}; K ${opts.k} calls per batch, ${opts.rounds} rounds, warm-up ${opts.warmup} calls`);
 const runs = [];
 for (const env of opts.envs) runs.push(env === 'node' ? await runNode(opts) : await runChrome(opts));
 machine.loadavgAtEnd = os.loadavg();
 
 const results = {
   date: new Date().toISOString(), version, suite: 'host', options: opts, machine,
-  method: 'host µs per call = (K calls issued back to back, awaited variants each awaited, + one macrotask turn) / K; settle (returned promises) and drain (onSubmittedWorkDone) per batch outside the timed region; medians over interleaved rounds',
+  method: 'host µs per call = (K calls issued back to back, awaited variants each awaited, + one macrotask turn) / K, after untimed warm-up calls; settle (returned promises) and drain (onSubmittedWorkDone) per batch outside the timed region; medians over interleaved rounds',
   runs,
 };
 const markdown = render(results);

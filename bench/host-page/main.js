@@ -13,7 +13,7 @@ const say = (line) => { log.textContent += `\n${line}`; };
 function options() {
   const q = new URL(window.location.href).searchParams;
   const list = (name) => q.get(name).split(',').map(Number);
-  return { sizes: list('sizes').map((s) => 2 ** s), rates: list('rates'), k: Number(q.get('k')), rounds: Number(q.get('rounds')), schedule: q.get('schedule') ?? 'auto' };
+  return { sizes: list('sizes').map((s) => 2 ** s), rates: list('rates'), k: Number(q.get('k')), rounds: Number(q.get('rounds')), warmup: Number(q.get('warmup') ?? 0), schedule: q.get('schedule') ?? 'auto' };
 }
 
 /**
