@@ -36,10 +36,12 @@ export interface Recording {
   pipeline(i: number): GPUComputePipeline;
   /** The uniform binding resource for the plan's struct size (bound with a dynamic offset). */
   readonly uniforms: GPUBufferBinding;
-  /** The dynamic offset of slot i. */
-  offset(slot: number): number;
   /** A bind group of `layout` over `entries`, from the device's cache when one exists. */
   bindGroup(layout: LayoutSpec, entries: GPUBindGroupEntry[], label: string): GPUBindGroup;
+  /** Begins a compute pass, unlabelled: a label costs ~1.4 µs per pass in Chrome. */
+  pass(): GPUComputePassEncoder;
+  /** Binds `group` at index 0 with slot i's dynamic offset (a typed array: no sequence to convert). */
+  bind(pass: GPUComputePassEncoder, group: GPUBindGroup, slot: number): void;
 }
 
 /** A plan that only records (copies, clears): no pipelines, no uniforms. */
@@ -189,15 +191,27 @@ function layoutUniforms(state: DeviceState, plans: readonly KernelPlan[]): { byt
   return { bytes, bases, strides };
 }
 
-function writeAll(plans: readonly KernelPlan[], bases: number[], strides: number[], data: ArrayBuffer): void {
-  const view = new DataView(data);
+// A call's uniform bytes are staged here: writeBuffer copies them before it returns, so one
+// buffer serves every call (a fresh ArrayBuffer and DataView per call cost ~0.8 µs in Chrome).
+let staging = new DataView(new ArrayBuffer(4096));
+
+function stagingFor(bytes: number): DataView {
+  if (staging.byteLength < bytes) staging = new DataView(new ArrayBuffer(2 ** Math.ceil(Math.log2(bytes))));
+  new Uint8Array(staging.buffer, 0, bytes).fill(0);
+  return staging;
+}
+
+function writeAll(plans: readonly KernelPlan[], bases: number[], strides: number[], view: DataView): void {
   plans.forEach((plan, p) => {
     if (plan.slots > 0) plan.writeUniforms(view, (slot) => bases[p]! + slot * strides[p]!);
   });
 }
 
+const dynamicOffset = new Uint32Array(1);
+
 function recordPlans(state: DeviceState, plans: readonly KernelPlan[], pipelines: GPUComputePipeline[][], encoder: GPUCommandEncoder, uniform: (p: number) => { buffer: GPUBuffer; base: number }, strides: number[]): void {
   const bindGroup = (layout: LayoutSpec, entries: GPUBindGroupEntry[], label: string): GPUBindGroup => cachedBindGroup(state, layout, entries, label);
+  const pass = (): GPUComputePassEncoder => encoder.beginComputePass();
   plans.forEach((plan, p) => {
     const { buffer, base } = plan.slots > 0 ? uniform(p) : { buffer: null, base: 0 };
     const stride = strides[p]!;
@@ -205,8 +219,12 @@ function recordPlans(state: DeviceState, plans: readonly KernelPlan[], pipelines
       encoder,
       pipeline: (i) => pipelines[p]![i]!,
       uniforms: buffer ? { buffer, offset: 0, size: plan.uniformBytes } : (null as unknown as GPUBufferBinding),
-      offset: (slot) => base + slot * stride,
       bindGroup,
+      pass,
+      bind: (target, group, slot) => {
+        dynamicOffset[0] = base + slot * stride;
+        target.setBindGroup(0, group, dynamicOffset, 0, 1);
+      },
     });
     state.stats.dispatches += plan.dispatches;
   });
@@ -230,12 +248,12 @@ export function execute(state: DeviceState, operation: string, encoder: GPUComma
   const outcome = scoped(device, () => {
     let uniforms: { buffer: GPUBuffer; base: number } | null = null;
     if (bytes > 0) {
-      const data = new ArrayBuffer(bytes);
-      writeAll(plans, bases, strides, data);
+      const view = stagingFor(bytes);
+      writeAll(plans, bases, strides, view);
       uniforms = encoder ? encoderUniforms(state, bytes) : { buffer: submitUniforms(state, bytes), base: 0 };
-      state.queue.writeBuffer(uniforms.buffer, uniforms.base, data);
+      state.queue.writeBuffer(uniforms.buffer, uniforms.base, view.buffer, 0, bytes);
     }
-    const target = encoder ?? device.createCommandEncoder({ label: operation });
+    const target = encoder ?? device.createCommandEncoder();
     recordPlans(state, plans, pipelines, target, (p) => ({ buffer: uniforms!.buffer, base: uniforms!.base + bases[p]! }), strides);
     if (encoder) {
       state.stats.encodedCalls++;
@@ -267,7 +285,7 @@ export function recordInto(state: DeviceState, target: ForeignTarget, plans: rea
   let buffer: GPUBuffer | null = null;
   if (bytes > 0) {
     const data = new ArrayBuffer(bytes);
-    writeAll(plans, bases, strides, data);
+    writeAll(plans, bases, strides, new DataView(data));
     buffer = target.uniforms(data);
   }
   recordPlans(state, plans, pipelines, target.encoder, (p) => ({ buffer: buffer!, base: bases[p]! }), strides);

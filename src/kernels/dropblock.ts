@@ -109,7 +109,7 @@ export function planDropBlock(state: DeviceState, job: DropBlockJob): { plan: Ke
     dispatches: steps.length,
     record: (r) => {
       r.encoder.clearBuffer(kept, 0, 16);
-      const pass = r.encoder.beginComputePass({ label: `${job.operation} block mask` });
+      const pass = r.pass();
       steps.forEach((step, i) => {
         const entries: GPUBindGroupEntry[] = [
           { binding: 0, resource: r.uniforms },
@@ -118,7 +118,7 @@ export function planDropBlock(state: DeviceState, job: DropBlockJob): { plan: Ke
           { binding: 5, resource: { buffer: kept, offset: 0, size: 16 } },
         ];
         pass.setPipeline(r.pipeline(i));
-        pass.setBindGroup(0, r.bindGroup(layoutOf(step.entry), entries, `${job.operation} ${step.entry}`), [r.offset(i)]);
+        r.bind(pass, r.bindGroup(layoutOf(step.entry), entries, job.operation), i);
         pass.dispatchWorkgroups(...dispatchGrid(groupsOf(step), limits.maxPerDimension));
       });
       pass.end();

@@ -103,10 +103,10 @@ export function planDropConnect(state: DeviceState, job: DropConnectJob): Kernel
     dispatches: dispatches.length,
     record: (r) => {
       const group = r.bindGroup(LAYOUT, [{ binding: 0, resource: r.uniforms }, ...bound.map((b, i) => ({ binding: i + 1, resource: b.resource }))], job.operation);
-      const pass = r.encoder.beginComputePass({ label: job.operation });
+      const pass = r.pass();
       dispatches.forEach((_, i) => {
         pass.setPipeline(r.pipeline(i));
-        pass.setBindGroup(0, group, [r.offset(0)]);
+        r.bind(pass, group, 0);
         pass.dispatchWorkgroups(grids[i]![0], grids[i]![1]);
       });
       pass.end();

@@ -185,7 +185,6 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
     writeUniforms: (view, at) => work.forEach((w, i) => writeParams(view, at(i), w.params)),
     dispatches,
     record: (r) => {
-      const { encoder } = r;
       const tieLog = logTies ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + TIE_ENTRY_BYTES * Math.max(1, maxCapacity), STORAGE) : null;
       const stage = job.kind === 'draw' && job.mask && !single ? ensureBuffer(state, 'mask stage', 4 * maxBlocks, STORAGE) : null;
       const layout = dropoutLayout(job.epilogue !== undefined);
@@ -204,8 +203,8 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
             { binding: 6, resource: w.aux ?? { buffer: placeholder(state, 6) } },
           ] : []),
         ], job.operation);
-        const pass = encoder.beginComputePass({ label: job.operation });
-        pass.setBindGroup(0, group, [r.offset(i)]);
+        const pass = r.pass();
+        r.bind(pass, group, i);
         for (const d of w.dispatches) {
           pass.setPipeline(r.pipeline(index(d.entry)));
           pass.dispatchWorkgroups(d.grid[0], d.grid[1]);

@@ -82,8 +82,8 @@ export function planElementwise(state: DeviceState, job: ElementwiseJob): Kernel
         { binding: 2, resource: w.dst },
         ...(job.extraBindings ?? []),
       ], job.operation);
-      const pass = r.encoder.beginComputePass({ label: job.operation });
-      pass.setBindGroup(0, bindGroup, [r.offset(i)]);
+      const pass = r.pass();
+      r.bind(pass, bindGroup, i);
       if (w.groups > 0) {
         pass.setPipeline(r.pipeline(MAIN));
         const [x, y] = dispatchGrid(w.groups, limits.maxPerDimension);

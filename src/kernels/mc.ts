@@ -98,9 +98,9 @@ export function planMc(state: DeviceState, job: McJob): KernelPlan {
         { binding: 1, resource: x.resource },
         ...bound.map((b, i) => ({ binding: i + 2, resource: b.resource })),
       ], job.operation);
-      const pass = r.encoder.beginComputePass({ label: job.operation });
+      const pass = r.pass();
       pass.setPipeline(r.pipeline(0));
-      pass.setBindGroup(0, bindGroup, [r.offset(0)]);
+      r.bind(pass, bindGroup, 0);
       pass.dispatchWorkgroups(grid[0], grid[1]);
       pass.end();
     },

@@ -56,13 +56,13 @@ export function planColumnSums(state: DeviceState, src: BufferRange, out: Buffer
       writeUniforms: (view, at) => [rows, cols, blocks, srcBinding.shift, outBinding.shift, 0, 0, 0].forEach((v, i) => view.setUint32(at(0) + 4 * i, v, true)),
       dispatches: 2,
       record: (r) => {
-        const pass = r.encoder.beginComputePass({ label });
-        pass.setBindGroup(0, r.bindGroup(LAYOUT, [
+        const pass = r.pass();
+        r.bind(pass, r.bindGroup(LAYOUT, [
           { binding: 0, resource: r.uniforms },
           { binding: 1, resource: srcBinding },
           { binding: 2, resource: { buffer: partial } },
           { binding: 3, resource: outBinding },
-        ], label), [r.offset(0)]);
+        ], label), 0);
         pass.setPipeline(r.pipeline(BLOCKS));
         pass.dispatchWorkgroups(...dispatchGrid(Math.ceil((blocks * cols) / 64), limits.maxPerDimension));
         pass.setPipeline(r.pipeline(FINAL));
@@ -98,15 +98,15 @@ export function planColumnSums(state: DeviceState, src: BufferRange, out: Buffer
         { binding: 3, resource: outBinding },
       ], label);
       chunks.forEach((c, i) => {
-        const pass = encoder.beginComputePass({ label: `${label}, rows ${c.firstBlock * ROWS_PER_BLOCK}+` });
-        pass.setBindGroup(0, group(c.src, chunkPartial), [r.offset(i)]);
+        const pass = r.pass();
+        r.bind(pass, group(c.src, chunkPartial), i);
         pass.setPipeline(r.pipeline(BLOCKS));
         pass.dispatchWorkgroups(...dispatchGrid(Math.ceil((c.blocks * cols) / 64), limits.maxPerDimension));
         pass.end();
         encoder.copyBufferToBuffer(chunkPartial, 0, partial, 4 * c.firstBlock * cols, 4 * c.blocks * cols);
       });
-      const pass = encoder.beginComputePass({ label });
-      pass.setBindGroup(0, group(chunks[0]!.src, partial), [r.offset(chunks.length)]);
+      const pass = r.pass();
+      r.bind(pass, group(chunks[0]!.src, partial), chunks.length);
       pass.setPipeline(r.pipeline(FINAL));
       pass.dispatchWorkgroups(...dispatchGrid(Math.ceil(cols / 64), limits.maxPerDimension));
       pass.end();
