@@ -17,7 +17,7 @@ export { fusedDropout, fusedDropoutBackward, type FusedDropoutOptions, type Fuse
 export { dropConnectLinear, dropConnectLinearBackward, type DropConnectLinearShape, type DropConnectLinearOptions, type DropConnectLinearBackwardOptions } from './api/dropconnect.js';
 export { DropConnectLinear, type DropConnectLinearModuleOptions, type DropConnectRecord } from './api/dropconnect-module.js';
 export { prepare } from './api/prepare.js';
-export { type Activation } from './cpu/epilogue.js';
+export { type Activation } from './spec/epilogue.js';
 export {
   Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout, DropConnect,
   type DropoutModuleOptions, type SpatialDropoutOptions, type AlphaDropoutOptions, type DropoutRecord, type ForwardCallOptions,

@@ -1,4 +1,4 @@
-import { checkEps, dropBlockGeometry } from '../cpu/dropblock.js';
+import { checkEps, dropBlockGeometry } from '../spec/dropblock.js';
 import { checkOptions, OPTIONS } from '../spec/options.js';
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg, type BufferRange } from '../gpu/buffers.js';

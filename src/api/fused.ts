@@ -1,4 +1,4 @@
-import { checkActivation, type Activation } from '../cpu/epilogue.js';
+import { checkActivation, type Activation } from '../spec/epilogue.js';
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg } from '../gpu/buffers.js';
 import { run } from '../gpu/execute.js';

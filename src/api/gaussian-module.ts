@@ -1,4 +1,4 @@
-import { gaussianSigma } from '../cpu/gaussian.js';
+import { gaussianSigma } from '../spec/gaussian.js';
 import { type BufferArg } from '../gpu/buffers.js';
 import { checkShape, product } from '../shape.js';
 import { type PlannedCall } from './functional.js';

@@ -1,4 +1,4 @@
-import { gaussianSigma } from '../cpu/gaussian.js';
+import { gaussianSigma } from '../spec/gaussian.js';
 import { DropoutArgumentError } from '../errors.js';
 import { checkOptions, OPTIONS } from '../spec/options.js';
 import { run } from '../gpu/execute.js';

@@ -1,4 +1,4 @@
-import { checkSamples } from '../cpu/mc.js';
+import { checkSamples } from '../spec/mc.js';
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferArg } from '../gpu/buffers.js';
 import { deviceState } from '../gpu/device-state.js';

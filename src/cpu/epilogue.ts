@@ -6,20 +6,9 @@ import { DropoutArgumentError } from '../errors.js';
 import { keepMask, maskBit, type DrawKey } from '../rng/mask.js';
 import { dropRate, type DropRate } from '../rng/threshold.js';
 import { checkKey, checkOptions, checkTraining, OPTIONS } from '../spec/options.js';
+import { checkActivation, ROWS_PER_BLOCK, type Activation } from '../spec/epilogue.js';
 
-/** The activation of a fused epilogue. */
-export type Activation = 'none' | 'relu' | 'gelu' | 'gelu_tanh' | 'silu';
-/** Every activation a fused epilogue accepts. */
-export const ACTIVATIONS: readonly Activation[] = ['none', 'relu', 'gelu', 'gelu_tanh', 'silu'];
-
-/** Rows summed per block, first stage of the column sums (shaders/reduce.wgsl). */
-export const ROWS_PER_BLOCK = 256;
-
-export function checkActivation(value: unknown): Activation {
-  if (value === undefined) return 'none';
-  if (!ACTIVATIONS.includes(value as Activation)) throw new DropoutArgumentError('activation', value, ACTIVATIONS.map((a) => `'${a}'`).join(', '));
-  return value as Activation;
-}
+export { ACTIVATIONS, type Activation } from '../spec/epilogue.js';
 
 function erf(x: number): number {
   // The same Abramowitz–Stegun 7.1.26 approximation the shader uses.

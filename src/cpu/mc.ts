@@ -5,6 +5,9 @@ import { checkKey, checkLength, checkMcTraining, checkOptions, OPTIONS } from '.
 import { keepMask, maskBit, type DrawKey } from '../rng/mask.js';
 import { addU64, toU64 } from '../rng/seed.js';
 import { dropRate } from '../rng/threshold.js';
+import { checkSamples, mcConstants } from '../spec/mc.js';
+
+export { checkSamples, mcConstants } from '../spec/mc.js';
 
 /** Options of {@link mcDropoutCPU}. */
 export interface McOptions extends DrawKey {
@@ -16,19 +19,6 @@ export interface McOptions extends DrawKey {
   samples: number;
   /** Unbiased (K - 1) variance instead of the population one; default false. */
   unbiased?: boolean;
-}
-
-export function checkSamples(samples: unknown, unbiased: boolean): number {
-  if (typeof samples !== 'number' || !Number.isInteger(samples) || samples < 1 || samples > 65535) {
-    throw new DropoutArgumentError('samples', samples, 'an integer in [1, 65535]');
-  }
-  if (unbiased && samples < 2) throw new DropoutArgumentError('samples', samples, 'at least 2 for the unbiased variance');
-  return samples;
-}
-
-/** f32 constants the kernel uses: 1/K and the variance factor. */
-export function mcConstants(samples: number, unbiased: boolean): { invK: number; varFactor: number } {
-  return { invK: Math.fround(1 / samples), varFactor: unbiased ? Math.fround(samples / (samples - 1)) : 1 };
 }
 
 /**

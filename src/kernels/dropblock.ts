@@ -2,7 +2,7 @@
 // mask, kept count and scale → apply (dropout.wgsl's masked apply, scale read on the GPU). All in
 // one submit or encoder.
 import dropblockSource from '../../shaders/dropblock.wgsl?raw';
-import { type DropBlockGeometry } from '../cpu/dropblock.js';
+import { type DropBlockGeometry } from '../spec/dropblock.js';
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { ensureBuffer, limitsOf, type DeviceState } from '../gpu/device-state.js';

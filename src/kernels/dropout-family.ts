@@ -8,7 +8,7 @@ import ioVec4Source from '../../shaders/io-vec4.wgsl?raw';
 import ioScalarSource from '../../shaders/io-scalar.wgsl?raw';
 import { type LayoutSpec, type PipelineSpec } from '../gpu/pipeline-cache.js';
 import { specialize } from '../gpu/specialize.js';
-import { type Activation } from '../cpu/epilogue.js';
+import { type Activation } from '../spec/epilogue.js';
 import { PARAMS_BYTES } from './dropout-params.js';
 
 export type DropoutEntry =

@@ -9,7 +9,7 @@ import { philoxUniformPart } from '../rng/philox.js';
 import { BLOCK_ELEMENTS, TILE_ELEMENTS } from '../rng/layout.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, wholeBinding, type Binding, type Chunk } from '../gpu/chunks.js';
-import { type Activation } from '../cpu/epilogue.js';
+import { type Activation } from '../spec/epilogue.js';
 import { ensureBuffer, limitsOf, placeholder, scheduleOf, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
 import { type KernelPlan } from '../gpu/execute.js';

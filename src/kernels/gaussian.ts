@@ -5,7 +5,7 @@ import { type DeviceState } from '../gpu/device-state.js';
 import { type KernelPlan } from '../gpu/execute.js';
 import { u64Words } from '../rng/seed.js';
 import { philoxUniformPart } from '../rng/philox.js';
-import { GAUSSIAN_STREAM } from '../cpu/gaussian.js';
+import { GAUSSIAN_STREAM } from '../spec/gaussian.js';
 import { PHILOX_WGSL, type WorkgroupSize } from './dropout-family.js';
 import { elementwiseLayout, planElementwise, writeScalars } from './elementwise.js';
 

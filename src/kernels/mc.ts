@@ -1,6 +1,6 @@
 // Monte Carlo dropout on the GPU (shaders/mc.wgsl).
 import mcSource from '../../shaders/mc.wgsl?raw';
-import { mcConstants } from '../cpu/mc.js';
+import { mcConstants } from '../spec/mc.js';
 import { DropoutArgumentError } from '../errors.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { limitsOf, placeholder, type DeviceState } from '../gpu/device-state.js';

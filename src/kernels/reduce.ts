@@ -1,6 +1,6 @@
 // Fixed-order column sums (shaders/reduce.wgsl): the fused epilogue's dbias.
 import reduceSource from '../../shaders/reduce.wgsl?raw';
-import { ROWS_PER_BLOCK } from '../cpu/epilogue.js';
+import { ROWS_PER_BLOCK } from '../spec/epilogue.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { elementBinding, planChunks, wholeBinding } from '../gpu/chunks.js';
 import { ensureBuffer, limitsOf, type DeviceState } from '../gpu/device-state.js';
