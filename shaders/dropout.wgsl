@@ -38,8 +38,8 @@
 // block's first four and the deep ones, about 2% of blocks at p = 0.1). The rest goes to small
 // dispatches after it: dropout_main_tail (one workgroup, the tiles past the last whole group of
 // tiles, with every check) and dropout_ties (the blocks logged with an undecided tie, a small
-// fixed grid walking the log), then dropout_tie_reset. The logging in dropout_main is one
-// atomicAdd and a store.
+// fixed grid walking the log; a grid of several workgroups is followed by dropout_tie_reset).
+// The logging in dropout_main is one atomicAdd and a store.
 //
 // That is the multi-pass schedule, for CPU adapters. GPUs pay for the extra dispatches (a
 // pipeline switch, a barrier and a launch each) and hardly for a bounds check or a branch no lane
@@ -54,7 +54,7 @@
 //   dropout_main, dropout_main_tail       forward, and backward that rebuilds the mask
 //   dropout_ties                          the undecided ties of logged blocks (every block's, when
 //                                         the log overflowed)
-//   dropout_tie_reset                     empties the log
+//   dropout_tie_reset                     empties the log (after a tie grid of several workgroups)
 //   dropout_pack_mask                     the staged keep bits of a draw into the packed mask
 //   dropout_apply_mask, *_apply_mask_tail backward from a packed 1-bit mask, no Philox
 //   dropout_single                        single-pass: a whole draw (ties, tail, mask) at once
@@ -105,8 +105,9 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> stage: array<u32>;
 @group(0) @binding(7) var<storage, read_write> stage_atomic: array<atomic<u32>>; // dropout_ties
 // Tie log: [0] tied blocks seen, [1..7] unused, [8..] the indices of the logged blocks.
-// dropout_tie_reset sets [0] back to 0 after dropout_ties has read it, so every chunk leaves the
-// log ready for the next one (a new log is zeroed by WebGPU): no clear between chunks.
+// dropout_ties (one workgroup) or dropout_tie_reset (after several) sets [0] back to 0 once it
+// has been read, so every chunk leaves the log ready for the next one (a new log is zeroed by
+// WebGPU): no clear between chunks.
 @group(0) @binding(4) var<storage, read_write> tie_log_rw: array<atomic<u32>>;
 
 const NIBBLE = vec4<u32>(1u, 2u, 4u, 8u);
@@ -500,6 +501,10 @@ fn resolve_block(block: u32) {
 @compute @workgroup_size(64)
 fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let logged = atomicLoad(&tie_log_rw[0]);
+  // A grid of one workgroup (chunks up to 8,192 blocks) empties the log itself once every
+  // invocation has read the count, and the host records no dropout_tie_reset after it.
+  workgroupBarrier();
+  if (nwg.x == 1u && gid.x == 0u) { atomicStore(&tie_log_rw[0], 0u); }
   let overflow = logged > params.tie_capacity;
   // One loop and one call of resolve_block: SwiftShader runs the code of a branch no lane takes.
   let count = select(logged, (params.n + 1535u) / 1536u * 64u, overflow);
@@ -510,8 +515,9 @@ fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   }
 }
 
-// Empties the log for the next chunk or call: a dispatch after dropout_ties, which reads the count
-// in every workgroup (dispatches run in order, with their storage writes visible to the next).
+// Empties the log for the next chunk or call after a dropout_ties of several workgroups, which
+// read the count in every workgroup (dispatches run in order, their storage writes visible to the
+// next).
 @compute @workgroup_size(1)
 fn dropout_tie_reset() {
   atomicStore(&tie_log_rw[0], 0u);
