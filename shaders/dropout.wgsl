@@ -38,7 +38,7 @@
 // block's first four and the deep ones, about 2% of blocks at p = 0.1). The rest goes to small
 // dispatches after it: dropout_main_tail (one workgroup, the tiles past the last whole group of
 // tiles, with every check) and dropout_ties (the blocks logged with an undecided tie, a small
-// fixed grid walking the log; a grid of several workgroups is followed by dropout_tie_reset).
+// fixed grid walking the log, then dropout_tie_reset; dropout_ties_once for one workgroup).
 // The logging in dropout_main is one atomicAdd and a store.
 //
 // That is the multi-pass schedule, for CPU adapters. GPUs pay for the extra dispatches (a
@@ -52,8 +52,9 @@
 // Entry points, in dispatch order within a pass:
 //   dropout_fill_mask                     a mask of all ones (or all zeros) without a draw
 //   dropout_main, dropout_main_tail       forward, and backward that rebuilds the mask
-//   dropout_ties                          the undecided ties of logged blocks (every block's, when
-//                                         the log overflowed)
+//   dropout_ties, dropout_ties_once       the undecided ties of logged blocks (every block's, when
+//                                         the log overflowed); _once: one workgroup that also
+//                                         empties the log
 //   dropout_tie_reset                     empties the log (after a tie grid of several workgroups)
 //   dropout_pack_mask                     the staged keep bits of a draw into the packed mask
 //   dropout_apply_mask, *_apply_mask_tail backward from a packed 1-bit mask, no Philox
@@ -105,7 +106,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> stage: array<u32>;
 @group(0) @binding(7) var<storage, read_write> stage_atomic: array<atomic<u32>>; // dropout_ties
 // Tie log: [0] tied blocks seen, [1..7] unused, [8..] the indices of the logged blocks.
-// dropout_ties (one workgroup) or dropout_tie_reset (after several) sets [0] back to 0 once it
+// dropout_ties_once or dropout_tie_reset (after dropout_ties) sets [0] back to 0 once it
 // has been read, so every chunk leaves the log ready for the next one (a new log is zeroed by
 // WebGPU): no clear between chunks.
 @group(0) @binding(4) var<storage, read_write> tie_log_rw: array<atomic<u32>>;
@@ -498,21 +499,32 @@ fn resolve_block(block: u32) {
 // the log holds an eighth of the blocks). Direct dispatches only: an indirect dispatch sized by the
 // log made WebGPU implementations validate its arguments with a pass of their own, ~11 µs of host
 // time per dispatch in Dawn.
-@compute @workgroup_size(64)
-fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let logged = atomicLoad(&tie_log_rw[0]);
-  // A grid of one workgroup (chunks up to 8,192 blocks) empties the log itself once every
-  // invocation has read the count, and the host records no dropout_tie_reset after it.
-  workgroupBarrier();
-  if (nwg.x == 1u && gid.x == 0u) { atomicStore(&tie_log_rw[0], 0u); }
+fn walk_ties(first: u32, stride: u32, logged: u32) {
   let overflow = logged > params.tie_capacity;
   // One loop and one call of resolve_block: SwiftShader runs the code of a branch no lane takes.
   let count = select(logged, (params.n + 1535u) / 1536u * 64u, overflow);
-  for (var i = gid.x; i < count; i += nwg.x * 64u) {
+  for (var i = first; i < count; i += stride) {
     var block = i;
     if (!overflow) { block = atomicLoad(&tie_log_rw[8u + i]); }
     resolve_block(block);
   }
+}
+
+@compute @workgroup_size(64)
+fn dropout_ties(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  walk_ties(gid.x, nwg.x * 64u, atomicLoad(&tie_log_rw[0]));
+}
+
+// The same as one workgroup (chunks up to 8,192 blocks), which empties the log itself once every
+// invocation has read the count: no dropout_tie_reset after it. An entry point of its own because
+// a barrier makes SwiftShader run the whole kernel as coroutines (5% slower rebuild at 2^20 when
+// every tie grid had it).
+@compute @workgroup_size(64)
+fn dropout_ties_once(@builtin(local_invocation_index) li: u32) {
+  let logged = atomicLoad(&tie_log_rw[0]);
+  workgroupBarrier();
+  if (li == 0u) { atomicStore(&tie_log_rw[0], 0u); }
+  walk_ties(li, 64u, logged);
 }
 
 // Empties the log for the next chunk or call after a dropout_ties of several workgroups, which

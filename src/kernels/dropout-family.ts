@@ -12,7 +12,7 @@ import { type Activation } from '../spec/epilogue.js';
 import { PARAMS_BYTES } from './dropout-params.js';
 
 export type DropoutEntry =
-  | 'dropout_main' | 'dropout_main_tail' | 'dropout_ties' | 'dropout_tie_reset'
+  | 'dropout_main' | 'dropout_main_tail' | 'dropout_ties' | 'dropout_ties_once' | 'dropout_tie_reset'
   | 'dropout_pack_mask' | 'dropout_apply_mask' | 'dropout_apply_mask_tail' | 'dropout_fill_mask' | 'dropout_single';
 /** Invocations per workgroup of a dispatch: 64, 128 or 256. Never changes results. */
 export type WorkgroupSize = 64 | 128 | 256;
@@ -112,7 +112,7 @@ export function dropoutLayout(epilogue = false): LayoutSpec {
 
 const ENTRIES: readonly DropoutEntry[] = [
   'dropout_main', 'dropout_main_tail', 'dropout_ties', 'dropout_tie_reset', 'dropout_pack_mask',
-  'dropout_apply_mask', 'dropout_apply_mask_tail', 'dropout_fill_mask', 'dropout_single',
+  'dropout_apply_mask', 'dropout_apply_mask_tail', 'dropout_fill_mask', 'dropout_single', 'dropout_ties_once',
 ];
 const ACTIVATIONS: readonly Activation[] = ['none', 'relu', 'gelu', 'gelu_tanh', 'silu'];
 
@@ -145,7 +145,7 @@ export function dropoutPipeline(key: DropoutKey): PipelineSpec {
 
 function buildPipeline(key: DropoutKey): PipelineSpec {
   // The tie passes have workgroup sizes of their own (64, and 1 for the reset).
-  const fixedWorkgroup = key.entry === 'dropout_ties' || key.entry === 'dropout_tie_reset';
+  const fixedWorkgroup = key.entry === 'dropout_ties' || key.entry === 'dropout_ties_once' || key.entry === 'dropout_tie_reset';
   const module = moduleKey(key);
   return {
     key: `${module}:${key.entry}:wg${fixedWorkgroup ? (key.entry === 'dropout_tie_reset' ? 1 : 64) : key.workgroupSize}`,

@@ -93,10 +93,10 @@ function dispatchesFor(job: Job, single: boolean, ties: boolean, count: number, 
   if (mainGroups > 0) out.push({ entry: main, grid: dispatchGrid(mainGroups, maxPerDim) });
   if (tailTile < tiles) out.push({ entry: tail, grid: [1, 1] });
   if (ties) {
-    // One tie workgroup empties the log itself (shaders/dropout.wgsl); a larger grid cannot.
+    // One tie workgroup empties the log itself (dropout_ties_once); a larger grid cannot.
     const groups = tieGroups(tiles * 64, maxPerDim);
-    out.push({ entry: 'dropout_ties', grid: [groups, 1] });
-    if (groups > 1) out.push({ entry: 'dropout_tie_reset', grid: [1, 1] });
+    if (groups === 1) out.push({ entry: 'dropout_ties_once', grid: [1, 1] });
+    else out.push({ entry: 'dropout_ties', grid: [groups, 1] }, { entry: 'dropout_tie_reset', grid: [1, 1] });
   }
   // A draw's keep bits go to the mask stage first (see shaders/dropout.wgsl).
   if (job.kind === 'draw' && job.mask) out.push({ entry: 'dropout_pack_mask', grid: wordGrid });
