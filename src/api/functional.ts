@@ -152,15 +152,17 @@ function maskScratch(c: Call): BufferRange {
 export function job(c: Call, kind: JobKind, src: BufferRange | null, dst: BufferRange | null, mask: BufferRange | null, n: number, rate: DropRate, t?: Transform): KernelPlan {
   const scale = t?.kind === 'mask' || t?.kind === 'scale' ? t.scale : rate.scale;
   return planJob(c.state, {
-    kind, src, dst, mask, n, rate: { ...rate, scale }, affine: t?.kind === 'mask' ? t.affine : undefined, f16: c.dtype === 'f16',
+    kind, src, dst, mask, n, rate: scale === rate.scale ? rate : { ...rate, scale }, affine: t?.kind === 'mask' ? t.affine : undefined, f16: c.dtype === 'f16',
     seed: c.seed, offset: c.offset, workgroupSize: c.workgroupSize ?? 64, operation: c.operation,
   });
 }
 
+const KEEP_ALL = dropRate(0);
+
 /** Plans the whole call: the mask (drawn, read or rebuilt) and its application. */
 export function plansFor(c: Call, direction: Direction, src: BufferRange, dst: BufferRange, mask: BufferRange | null, forced?: Transform): KernelPlan[] {
   const t = forced ?? transformFor(c.mode, direction, c.rate, c.training);
-  const keepAll = dropRate(0);
+  const keepAll = KEEP_ALL;
   if (t.kind === 'identity') {
     const fill = direction === 'forward' && mask ? [job(c, 'fill-mask', null, null, mask, c.maskSize, keepAll)] : [];
     return [identityPlan(c, src, dst), ...fill];
