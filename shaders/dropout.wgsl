@@ -105,7 +105,7 @@ struct Params {
 // pass ~0.3.
 @group(0) @binding(7) var<storage, read_write> stage: array<u32>;
 @group(0) @binding(7) var<storage, read_write> stage_atomic: array<atomic<u32>>; // dropout_ties
-// Tie log: [0] tied blocks seen, [1..7] unused, [8..] the indices of the logged blocks.
+// Tie log: [0] tied blocks seen, [1..] the indices of the logged blocks.
 // dropout_ties_once or dropout_tie_reset (after dropout_ties) sets [0] back to 0 once it
 // has been read, so every chunk leaves the log ready for the next one (a new log is zeroed by
 // WebGPU): no clear between chunks.
@@ -394,7 +394,7 @@ fn block_bits(d: Decision) -> u32 {
 // #if TIES
 fn log_tie(block: u32) {
   let slot = atomicAdd(&tie_log_rw[0], 1u);
-  if (slot < params.tie_capacity) { atomicStore(&tie_log_rw[8u + slot], block); }
+  if (slot < params.tie_capacity) { atomicStore(&tie_log_rw[1u + slot], block); }
 }
 // #endif
 
@@ -505,7 +505,7 @@ fn walk_ties(first: u32, stride: u32, logged: u32) {
   let count = select(logged, (params.n + 1535u) / 1536u * 64u, overflow);
   for (var i = first; i < count; i += stride) {
     var block = i;
-    if (!overflow) { block = atomicLoad(&tie_log_rw[8u + i]); }
+    if (!overflow) { block = atomicLoad(&tie_log_rw[1u + i]); }
     resolve_block(block);
   }
 }

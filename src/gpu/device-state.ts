@@ -53,8 +53,7 @@ export interface DeviceState {
   readonly allocationChecks: Set<Promise<void>>;
   /** Uniform buffers of the call path (see src/gpu/execute.ts). */
   readonly uniformRing: { submit: GPUBuffer | null; chunk: GPUBuffer | null; cursor: number };
-  /** Bind groups by layout and bound ranges, least recently used first (see src/gpu/execute.ts). */
-  /** Cached bind groups by a hash of what they bind (see cachedBindGroup in execute.ts). */
+  /** Bind groups by a hash of layout and bound ranges, least recently used first (see cachedBindGroup in src/gpu/execute.ts). */
   readonly bindGroups: Map<number, { signature: number[]; group: GPUBindGroup }>;
   /** Pipelines created synchronously: their creation errors (null when fine), once known. */
   readonly pipelineChecks: Map<string, Promise<string | null>>;

@@ -29,8 +29,7 @@ export function scoped(device: GPUDevice, body: () => void): { scope: Promise<GP
  */
 export function settle(state: DeviceState, operation: string, outcome: { scope: Promise<GPUError | null>; failed: boolean; thrown: unknown }, explain?: () => Promise<string | null>): Promise<void> {
   // The common case, a call without errors, settles with one reaction and no async frame.
-  if (!outcome.failed) return outcome.scope.then((error) => (error || state.lost ? failure(state, operation, outcome, error, explain) : undefined));
-  return outcome.scope.then((error) => failure(state, operation, outcome, error, explain));
+  return outcome.scope.then((error) => (error || state.lost || outcome.failed ? failure(state, operation, outcome, error, explain) : undefined));
 }
 
 async function failure(state: DeviceState, operation: string, outcome: { failed: boolean; thrown: unknown }, error: GPUError | null, explain?: () => Promise<string | null>): Promise<void> {

@@ -8,12 +8,15 @@ import ioVec4Source from '../../shaders/io-vec4.wgsl?raw';
 import ioScalarSource from '../../shaders/io-scalar.wgsl?raw';
 import { type LayoutSpec, type PipelineSpec } from '../gpu/pipeline-cache.js';
 import { specialize } from '../gpu/specialize.js';
-import { type Activation } from '../spec/epilogue.js';
+import { ACTIVATIONS, type Activation } from '../spec/epilogue.js';
 import { PARAMS_BYTES } from './dropout-params.js';
 
-export type DropoutEntry =
-  | 'dropout_main' | 'dropout_main_tail' | 'dropout_ties' | 'dropout_ties_once' | 'dropout_tie_reset'
-  | 'dropout_pack_mask' | 'dropout_apply_mask' | 'dropout_apply_mask_tail' | 'dropout_fill_mask' | 'dropout_single';
+/** The family's entry points (their index is part of a pipeline's key code). */
+const ENTRIES = [
+  'dropout_main', 'dropout_main_tail', 'dropout_ties', 'dropout_ties_once', 'dropout_tie_reset',
+  'dropout_pack_mask', 'dropout_apply_mask', 'dropout_apply_mask_tail', 'dropout_fill_mask', 'dropout_single',
+] as const;
+export type DropoutEntry = (typeof ENTRIES)[number];
 /** Invocations per workgroup of a dispatch: 64, 128 or 256. Never changes results. */
 export type WorkgroupSize = 64 | 128 | 256;
 /** Element access: vec4 loads for 16-byte-aligned tensors, scalar ones for any other offset. */
@@ -110,11 +113,6 @@ export function dropoutLayout(epilogue = false): LayoutSpec {
   return epilogue ? LAYOUTS.mainEpilogue : LAYOUTS.main;
 }
 
-const ENTRIES: readonly DropoutEntry[] = [
-  'dropout_main', 'dropout_main_tail', 'dropout_ties', 'dropout_tie_reset', 'dropout_pack_mask',
-  'dropout_apply_mask', 'dropout_apply_mask_tail', 'dropout_fill_mask', 'dropout_single', 'dropout_ties_once',
-];
-const ACTIVATIONS: readonly Activation[] = ['none', 'relu', 'gelu', 'gelu_tanh', 'silu'];
 
 const bit = (flag: boolean): number => (flag ? 1 : 0);
 

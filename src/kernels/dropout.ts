@@ -17,9 +17,8 @@ import { dropoutLayout, dropoutPipeline, type DropoutEntry, type DropoutKey, typ
 import { PARAMS_BYTES, ruleFor, writeParams, type Params } from './dropout-params.js';
 
 const STORAGE = 0x80;
-// Tie log header (see shaders/dropout.wgsl): the count, then unused words; then one word per
-// logged block.
-const TIE_LOG_HEADER = 32;
+// Tie log (see shaders/dropout.wgsl): the count, then one word per logged block.
+const TIE_LOG_HEADER = 4;
 const TIE_ENTRY_BYTES = 4;
 
 export type JobKind = 'draw' | 'apply-mask' | 'fill-mask';
