@@ -1,6 +1,6 @@
 import { DropoutArgumentError } from '../errors.js';
 import { usageError, type BufferArg, type BufferRange } from '../gpu/buffers.js';
-import { deviceState, ensureBuffer, type DeviceState } from '../gpu/device-state.js';
+import { deviceState, ensureBuffer, type DeviceState, type Repeat } from '../gpu/device-state.js';
 import { recordOnly, run, type KernelPlan } from '../gpu/execute.js';
 import { BufferUsage } from '../gpu/usage.js';
 import { planBroadcast } from '../kernels/broadcast.js';
@@ -198,26 +198,78 @@ export function planned(c: Call, plans: KernelPlan[]): PlannedCall {
   return { state: c.state, operation: c.operation, encoder: c.encoder, plans };
 }
 
-function planCall(c: Call, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): PlannedCall | null {
+/** Plans a validated element-wise call; `keep` is told when every tensor is a GPUBuffer itself (no range object). */
+function planCall(c: Call, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined, keep?: (result: PlannedCall) => void): PlannedCall | null {
   const [srcName, dstName] = direction === 'forward' ? ['x', 'y'] : ['dy', 'dx'];
   const src = tensorRange(srcName, srcArg, c.n, c.dtype);
   const dst = tensorRange(dstName, dstArg, c.n, c.dtype);
   const mask = maskRange(maskArg, c.maskSize);
   checkDistinct([src, dst, mask]);
   if (c.n === 0) return null;
-  return planned(c, plansFor(c, direction, src, dst, mask));
+  const result = planned(c, plansFor(c, direction, src, dst, mask));
+  if (keep && src.buffer === srcArg && dst.buffer === dstArg && (mask === null || mask.buffer === maskArg)) keep(result);
+  return result;
+}
+
+// ----- repeated calls -----------------------------------------------------------------------
+// A training loop calls dropout with the same tensors every step and a new offset. Such a call
+// (same GPUBuffers, n, p and options as one of the operation's recent calls on the device; no shape
+// arrays or { buffer, byteOffset } objects, which the caller may have mutated since) reuses the
+// earlier call's plans, rekeyed: its arguments were validated then and cannot have changed, so
+// only the key and the encoder are checked again. Planning afresh costs several times the
+// rekeying, a large share of the host path in a browser.
+
+type ElementwiseOptions = DropoutCallOptions & { mask?: BufferArg | undefined };
+
+/** Calls kept per operation and device: one per dropout layer of a model, for models with up to this many. */
+const REPEATS_KEPT = 16;
+
+function inputsOf(src: BufferArg, dst: BufferArg, o: ElementwiseOptions): unknown[] {
+  return [src, dst, o.mask, o.n, o.p, o.training, o.mode, o.workgroupSize, o.dtype, o.encoder === undefined];
+}
+
+function repeats(r: Repeat, src: BufferArg, dst: BufferArg, o: ElementwiseOptions): boolean {
+  const i = r.inputs;
+  return i[0] === src && i[1] === dst && i[2] === o.mask && i[3] === o.n && i[4] === o.p && i[5] === o.training && i[6] === o.mode
+    && i[7] === o.workgroupSize && i[8] === o.dtype && i[9] === (o.encoder === undefined) && o.shape === undefined && o.noiseShape === undefined;
+}
+
+/** Plans an element-wise call, or rekeys the operation's previous plans when the call repeats it. */
+function planElementwise(device: GPUDevice, options: ElementwiseOptions, operation: string, direction: Direction, srcArg: BufferArg, dstArg: BufferArg): PlannedCall | null {
+  const state = deviceState(device);
+  let kept = state.repeats.get(operation);
+  if (kept) {
+    for (const repeat of kept) {
+      if (repeat.failures !== state.allocationFailures || !repeats(repeat, srcArg, dstArg, options)) continue;
+      const { seed, offset } = checkKey(options);
+      const encoder = checkEncoder(options.encoder);
+      for (const plan of repeat.plans) plan.rekey?.(seed, offset);
+      state.stats.repeats++;
+      return { state, operation, encoder, plans: repeat.plans as KernelPlan[] };
+    }
+  }
+  const c = call(device, options, operation);
+  const keep = options.shape === undefined && options.noiseShape === undefined
+    ? (result: PlannedCall) => {
+      if (!kept) state.repeats.set(operation, (kept = []));
+      // The oldest goes first: a model's dropout layers each keep theirs while there are few.
+      if (kept.length >= REPEATS_KEPT) kept.shift();
+      kept.push({ inputs: inputsOf(srcArg, dstArg, options), plans: result.plans, failures: state.allocationFailures });
+    }
+    : undefined;
+  return planCall(c, direction, srcArg, dstArg, options.mask, keep);
 }
 
 /** Plans a {@link dropout} call without running it (what `prepare` compiles). */
 export function planDropout(device: GPUDevice, options: DropoutOptions, operation = 'dropout'): PlannedCall | null {
   checkOptions(options, operation, OPTIONS.dropout);
-  return planCall(call(device, options, operation), 'forward', options.x, options.y, options.mask);
+  return planElementwise(device, options, operation, 'forward', options.x, options.y);
 }
 
 /** Plans a {@link dropoutBackward} call without running it. */
 export function planDropoutBackward(device: GPUDevice, options: DropoutBackwardOptions, operation = 'dropoutBackward'): PlannedCall | null {
   checkOptions(options, operation, OPTIONS.dropoutBackward);
-  return planCall(call(device, options, operation), 'backward', options.dy, options.dx, options.mask);
+  return planElementwise(device, options, operation, 'backward', options.dy, options.dx);
 }
 
 /**

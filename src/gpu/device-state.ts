@@ -2,6 +2,7 @@
 // own the device: on loss we drop the state and let the next call fail or start afresh.
 import { DropoutArgumentError, DropoutDeviceLostError } from '../errors.js';
 import { SCHEDULES, resolveSchedule, type Schedule } from './schedule.js';
+import type { KernelPlan } from './execute.js';
 
 /** Internal overrides so tests can reach paths that default limits hide. */
 export interface TestLimits {
@@ -59,6 +60,24 @@ export interface DeviceState {
   readonly pipelineChecks: Map<string, Promise<string | null>>;
   /** Helper allocations that failed and no call has reported yet. */
   readonly unreportedFailures: AllocationFailure[];
+  /** Helper allocations on this device seen failing so far (a repeat planned before one is stale). */
+  allocationFailures: number;
+  /** Recent calls of each operation that can be repeated with a new draw key (see {@link Repeat}). */
+  readonly repeats: Map<string, Repeat[]>;
+}
+
+/**
+ * A call kept so that the next call of its operation with the same arguments but the draw key can
+ * reuse its plans, only rekeyed (what a training loop does every step). `inputs` are the call's
+ * option values, compared with `===` by the API that kept it; only values that cannot change
+ * unseen qualify (GPUBuffers, numbers, strings: not range objects or shape arrays, which a caller
+ * may mutate between calls). Dropped by configureDevice (limits and schedule shape the plans).
+ */
+export interface Repeat {
+  readonly inputs: readonly unknown[];
+  readonly plans: readonly KernelPlan[];
+  /** {@link DeviceState.allocationFailures} when planned: a buffer it binds may have failed since. */
+  readonly failures: number;
 }
 
 /** A buffer the library's helpers created that WebGPU failed to allocate. */
@@ -93,6 +112,11 @@ export interface DeviceCounters {
   dispatches: number;
   /** Bind groups created (the call path reuses cached ones for the same buffers and ranges). */
   bindGroups: number;
+  /**
+   * Calls that reused the plans of an earlier call of theirs, rekeyed: the same GPUBuffers (not
+   * range objects), n, p and options, no shape arrays, a new seed or offset (see docs/host-cost.md).
+   */
+  repeats: number;
 }
 
 const states = new WeakMap<GPUDevice, DeviceState>();
@@ -118,8 +142,8 @@ export function deviceState(device: unknown): DeviceState {
     const fresh: DeviceState = {
       device, queue: device.queue, limits: null, lost: null, pipelines: new Map(), modules: new Map(), ready: new Map(), readyModules: new Map(), layouts: new Map(), scratch: new Map(),
       placeholders: new Map(), staging: [], created: [], testLimits: {}, schedule: null,
-      stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0 },
-      allocationChecks: new Set(), unreportedFailures: [],
+      stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0, repeats: 0 },
+      allocationChecks: new Set(), unreportedFailures: [], allocationFailures: 0, repeats: new Map(),
       uniformRing: { submit: null, chunk: null, cursor: 0 }, bindGroups: new Map(), pipelineChecks: new Map(),
     };
     state = fresh;
@@ -154,6 +178,7 @@ function dropState(state: DeviceState): void {
   state.uniformRing.chunk = null;
   state.bindGroups.clear();
   state.pipelineChecks.clear();
+  state.repeats.clear();
   if (states.get(state.device) === state) states.delete(state.device);
 }
 
@@ -179,6 +204,7 @@ export function trackAllocation(state: DeviceState, operation: string, descripto
       const failure: AllocationFailure = { operation, label: descriptor.label ?? '', code: memory ? 'GPU_OUT_OF_MEMORY' : 'GPU_VALIDATION', message: error.message };
       failedAllocations.set(buffer, failure);
       state.unreportedFailures.push(failure);
+      state.allocationFailures++;
     }, () => undefined).finally(() => state.allocationChecks.delete(check));
     state.allocationChecks.add(check);
   }
@@ -318,6 +344,7 @@ export function configureDevice(device: GPUDevice, limits: TestLimits): void {
   if (schedule !== undefined && !SCHEDULES.includes(schedule)) throw new DropoutArgumentError('schedule', schedule, `one of ${SCHEDULES.map((s) => `'${s}'`).join(', ')}`);
   state.testLimits = checked;
   state.limits = null;
+  state.repeats.clear();
   if (schedule !== undefined) state.schedule = resolveSchedule(device, schedule);
 }
 
@@ -352,5 +379,5 @@ export function deviceStats(device: GPUDevice): DeviceStats {
   const lost = lostDevices.has(device);
   return state
     ? { ...state.stats, cachedPipelines: new Set([...state.pipelines.keys(), ...state.ready.keys()]).size, liveBuffers: state.created.length, lost, schedule: scheduleOf(state) }
-    : { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0, cachedPipelines: 0, liveBuffers: 0, lost, schedule: resolveSchedule(device) };
+    : { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0, repeats: 0, cachedPipelines: 0, liveBuffers: 0, lost, schedule: resolveSchedule(device) };
 }

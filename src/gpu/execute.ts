@@ -23,6 +23,11 @@ export interface KernelPlan {
   readonly slots: number;
   /** Writes slot i's struct at byte `at(i)` of `view`. */
   writeUniforms(view: DataView, at: (slot: number) => number): void;
+  /**
+   * Sets the draw key the next recording uses, for a plan recorded again with a new (seed,
+   * offset) and nothing else changed. Absent: the plan does not depend on the key.
+   */
+  rekey?(seed: bigint, offset: bigint): void;
   /** Dispatches the recorder records (for {@link deviceStats}). */
   readonly dispatches: number;
   /** Records the plan's passes, copies or clears. */

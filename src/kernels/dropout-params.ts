@@ -1,4 +1,6 @@
 import { type DropRate } from '../rng/threshold.js';
+import { philoxUniformPart } from '../rng/philox.js';
+import { u64Words } from '../rng/seed.js';
 
 // Host mirror of `struct Params` in shaders/dropout.wgsl. Every field is a 4-byte scalar, so a
 // field's byte offset is 4 * its index; test/params.test.ts checks this list against the WGSL.
@@ -42,14 +44,51 @@ export type Params = Record<ParamName, number>;
 /** Size of the struct as WGSL lays it out: 4-byte scalars, no padding. */
 export const PARAMS_BYTES = PARAM_FIELDS.length * 4;
 
+/** Words in the struct. */
+export const PARAM_WORDS = PARAM_FIELDS.length;
+
 const NAMES: readonly ParamName[] = PARAM_FIELDS.map(([name]) => name);
 const FLOAT: readonly boolean[] = PARAM_FIELDS.map(([, type]) => type === 'f32');
+const at = (name: ParamName): number => NAMES.indexOf(name);
+// The words that depend on the draw key alone: what a repeated call rewrites (see keyParams).
+const SEED_LO = at('seed_lo');
+const SEED_HI = at('seed_hi');
+const OFFSET_LO = at('offset_lo');
+const OFFSET_HI = at('offset_hi');
+const PRE = [at('pre0'), at('pre1'), at('pre2'), at('pre3')] as const;
 
-export function writeParams(view: DataView, byteOffset: number, params: Params): void {
-  for (let i = 0; i < NAMES.length; i++) {
-    const value = params[NAMES[i]!];
-    if (FLOAT[i]) view.setFloat32(byteOffset + 4 * i, value, true);
-    else view.setUint32(byteOffset + 4 * i, value >>> 0, true);
+/**
+ * The struct's words for `params` (f32 fields as their bits), the draw key's words left 0: a
+ * template that a call copies into its uniforms after {@link keyParams} wrote its key in.
+ */
+export function paramWords(params: Omit<Params, KeyParam>): Uint32Array {
+  const words = new Uint32Array(PARAM_WORDS);
+  const floats = new Float32Array(words.buffer);
+  for (let i = 0; i < PARAM_WORDS; i++) {
+    const value = (params as Partial<Params>)[NAMES[i]!] ?? 0;
+    if (FLOAT[i]) floats[i] = value;
+    else words[i] = value >>> 0;
+  }
+  return words;
+}
+
+/** The fields that {@link keyParams} writes. */
+export type KeyParam = 'seed_lo' | 'seed_hi' | 'offset_lo' | 'offset_hi' | 'pre0' | 'pre1' | 'pre2' | 'pre3';
+
+/**
+ * Writes the draw key into templates: seed, offset and the words of Philox's first round that
+ * depend on nothing else (philoxUniformPart), so a repeat of a call rewrites eight words per chunk.
+ */
+export function keyParams(templates: readonly Uint32Array[], seed: bigint, offset: bigint): void {
+  const [seedLo, seedHi] = u64Words(seed);
+  const [offsetLo, offsetHi] = u64Words(offset);
+  const pre = philoxUniformPart(offsetLo, offsetHi, [seedLo, seedHi]);
+  for (const words of templates) {
+    words[SEED_LO] = seedLo;
+    words[SEED_HI] = seedHi;
+    words[OFFSET_LO] = offsetLo;
+    words[OFFSET_HI] = offsetHi;
+    for (let j = 0; j < 4; j++) words[PRE[j]!] = pre[j]!;
   }
 }
 

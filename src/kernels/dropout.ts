@@ -4,8 +4,6 @@
 // within a pass. Single-pass schedule (GPUs): one dispatch (see src/gpu/schedule.ts). Arguments
 // were validated before this.
 import { type DropRate } from '../rng/threshold.js';
-import { u64Words } from '../rng/seed.js';
-import { philoxUniformPart } from '../rng/philox.js';
 import { BLOCK_ELEMENTS, TILE_ELEMENTS } from '../rng/layout.js';
 import { type BufferRange } from '../gpu/buffers.js';
 import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, wholeBinding, type Binding, type Chunk } from '../gpu/chunks.js';
@@ -14,7 +12,7 @@ import { ensureBuffer, limitsOf, placeholder, scheduleOf, type DeviceState } fro
 import { dispatchGrid } from '../gpu/geometry.js';
 import { type KernelPlan } from '../gpu/execute.js';
 import { dropoutLayout, dropoutPipeline, type DropoutEntry, type DropoutKey, type WorkgroupSize } from './dropout-family.js';
-import { PARAMS_BYTES, ruleFor, writeParams, type Params } from './dropout-params.js';
+import { keyParams, paramWords, PARAMS_BYTES, ruleFor, type KeyParam, type Params } from './dropout-params.js';
 
 const STORAGE = 0x80;
 // Tie log (see shaders/dropout.wgsl): the count, then one word per logged block.
@@ -54,7 +52,8 @@ interface Dispatch {
 }
 
 interface ChunkWork {
-  params: Params;
+  /** The chunk's uniform struct but the draw key (see keyParams). */
+  params: Omit<Params, KeyParam>;
   src: Binding | null;
   dst: Binding | null;
   mask: Binding | null;
@@ -117,9 +116,6 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
   const vec4 = [job.src, job.dst].every((r) => r === null || vec4Ready(r, job.n, elementBytes));
   const inPlace = job.src !== null && job.dst !== null && job.src.buffer === job.dst.buffer && job.src.byteOffset === job.dst.byteOffset;
   const tilesPerGroup = job.workgroupSize / 64;
-  const [seedLo, seedHi] = u64Words(job.seed);
-  const [offsetLo, offsetHi] = u64Words(job.offset);
-  const [pre0, pre1, pre2, pre3] = philoxUniformPart(offsetLo, offsetHi, [seedLo, seedHi]);
   const biasBinding = job.epilogue ? wholeBinding(job.epilogue.bias, limits.storageAlign, elementBytes) : null;
   const auxVec4 = job.epilogue?.aux ? vec4Ready(job.epilogue.aux, job.n, elementBytes) : false;
 
@@ -140,12 +136,10 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
         block_base: chunk.start / BLOCK_ELEMENTS,
         ...ruleFor(job.rate),
         scale: job.rate.scale,
-        seed_lo: seedLo, seed_hi: seedHi, offset_lo: offsetLo, offset_hi: offsetHi,
         src_shift: src?.shift ?? 0,
         dst_shift: dst?.shift ?? 0,
         mask_shift: mask?.shift ?? 0,
         tie_capacity: capacity,
-        pre0, pre1, pre2, pre3,
         cols: job.epilogue?.cols ?? 1,
         col_base: job.epilogue ? chunk.start % job.epilogue.cols : 0,
         col_step: job.epilogue ? 256 % job.epilogue.cols : 0,
@@ -179,20 +173,34 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
   const dispatches = work.reduce((count, w) => count + w.dispatches.length, 0);
 
   const index = (entry: DropoutEntry): number => entries.indexOf(entry);
+  const templates = work.map((w) => paramWords(w.params));
+  keyParams(templates, job.seed, job.offset);
+  // The bind groups of the last recording, and the buffers they bound that are not fixed by the
+  // plan (the call's uniform buffer, our scratch buffers): a repeat of the plan binding the same
+  // ones reuses them without a lookup (see the call memo in src/api/functional.ts).
+  let groups: GPUBindGroup[] = [];
+  let boundUniforms: GPUBuffer | null = null;
+  let boundTieLog: GPUBuffer | null = null;
+  let boundStage: GPUBuffer | null = null;
   return {
     pipelines: specs,
     uniformBytes: PARAMS_BYTES,
     slots: work.length,
-    writeUniforms: (view, at) => work.forEach((w, i) => writeParams(view, at(i), w.params)),
+    writeUniforms: (view, at) => {
+      const words = wordsOf(view);
+      for (let i = 0; i < templates.length; i++) words.set(templates[i]!, (view.byteOffset + at(i)) / 4);
+    },
+    rekey: (seed, offset) => keyParams(templates, seed, offset),
     dispatches,
     record: (r) => {
       const tieLog = logTies ? ensureBuffer(state, 'tie log', TIE_LOG_HEADER + TIE_ENTRY_BYTES * Math.max(1, maxCapacity), STORAGE) : null;
       const stage = job.kind === 'draw' && job.mask && !single ? ensureBuffer(state, 'mask stage', 4 * maxBlocks, STORAGE) : null;
-      const layout = dropoutLayout(job.epilogue !== undefined);
-      work.forEach((w, i) => {
-        // One group for every dispatch of the chunk (they share the layout): every native call
+      const uniforms = r.uniforms.buffer;
+      if (uniforms !== boundUniforms || tieLog !== boundTieLog || stage !== boundStage) {
+        const layout = dropoutLayout(job.epilogue !== undefined);
+        // One group for every dispatch of a chunk (they share the layout): every native call
         // counts on the host path.
-        const group = r.bindGroup(layout, [
+        groups = work.map((w) => r.bindGroup(layout, [
           { binding: 0, resource: r.uniforms },
           { binding: 1, resource: !inPlace && w.src ? w.src : { buffer: placeholder(state, 1) } },
           { binding: 2, resource: w.dst ?? { buffer: placeholder(state, 2) } },
@@ -203,15 +211,28 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
             { binding: 5, resource: biasBinding },
             { binding: 6, resource: w.aux ?? { buffer: placeholder(state, 6) } },
           ] : []),
-        ], job.operation);
+        ], job.operation));
+        boundUniforms = uniforms;
+        boundTieLog = tieLog;
+        boundStage = stage;
+      }
+      for (let i = 0; i < work.length; i++) {
         const pass = r.pass();
-        r.bind(pass, group, i);
-        for (const d of w.dispatches) {
+        r.bind(pass, groups[i]!, i);
+        for (const d of work[i]!.dispatches) {
           pass.setPipeline(r.pipeline(index(d.entry)));
           pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
         }
         pass.end();
-      });
+      }
     },
   };
+}
+
+// A u32 view of the call's staging buffer, kept while the buffer is the same.
+let stagingWords: Uint32Array = new Uint32Array(0);
+
+function wordsOf(view: DataView): Uint32Array {
+  if (stagingWords.buffer !== view.buffer) stagingWords = new Uint32Array(view.buffer, 0, view.buffer.byteLength >>> 2);
+  return stagingWords;
 }

@@ -34,6 +34,10 @@ test('a 2^28-element tensor: the 1 GiB buffer SwiftShader cannot allocate is a t
     const again = await downloadFloat32(device, x, 4).catch((e: unknown) => e);
     expect((again as DropoutGPUError).code).toBe('GPU_OUT_OF_MEMORY');
     expect((again as Error).message).toMatch(/buffer: the buffer "x of 2\^28" could not be created/);
+    // The same dropout again (a repeat of a call whose plans are kept) is refused the same way.
+    const repeat = await dropout(device, { x, y, n: 16, p: 0.5, training: true, seed: 1n, offset: 1n }).catch((e: unknown) => e);
+    expect((repeat as DropoutGPUError).code).toBe('GPU_OUT_OF_MEMORY');
+    expect((repeat as Error).message).toMatch(/x: the buffer "x of 2\^28" could not be created/);
     expect(uncaptured).toEqual([]);
     for (const b of [x, y]) b.destroy();
   } finally {

@@ -1,0 +1,210 @@
+// Repeated calls: a call with the same GPUBuffers, n, p and options as a recent call of its
+// operation reuses that call's plans with the new (seed, offset) written in (deviceStats counts
+// them as `repeats`). What a training loop does every step, so it must give exactly the CPU
+// reference's values, and any changed argument, a changed device configuration or a buffer that
+// failed since must be seen.
+import { DropoutArgumentError, DropoutGPUError, deviceStats, downloadFloat32, downloadUint32, dropout, dropoutBackward } from 'webgpu-dropout';
+import { configureDevice } from 'webgpu-dropout/testing';
+import { dropoutBackwardCPU, dropoutCPU } from 'webgpu-dropout/cpu';
+import { check, checkEqual, checkF32, checkU32 } from './assert.js';
+import { testData, type Case, type Tracker } from './env.js';
+
+interface Layer {
+  n: number;
+  p: number;
+  x: GPUBuffer;
+  y: GPUBuffer;
+  dy: GPUBuffer;
+  dx: GPUBuffer;
+  /** Odd layers write the mask and differentiate through it; even ones rebuild it. */
+  mask: GPUBuffer | undefined;
+}
+
+const seed = 21n;
+
+function layers(t: Tracker, count: number): Layer[] {
+  const rates = [0.1, 0.5, 1 / 3, 0.9, 0.25, 1];
+  return Array.from({ length: count }, (_, i) => {
+    const n = 37 + 613 * i; // odd sizes: every schedule's tail and partial words
+    return {
+      n, p: rates[i % rates.length]!,
+      x: t.buffer(4 * n), y: t.buffer(4 * n), dy: t.buffer(4 * n), dx: t.buffer(4 * n),
+      mask: i % 2 === 1 ? t.buffer(4 * Math.ceil(n / 32)) : undefined,
+    };
+  });
+}
+
+export const repeatCases: Case[] = [
+  {
+    name: 'repeated calls: six layers, four steps of forward and backward on the same buffers (queue and caller encoder), new offsets; repeats match the CPU bit for bit',
+    async run({ device }, t) {
+      const list = layers(t, 6);
+      const before = deviceStats(device).repeats;
+      for (let step = 0; step < 4; step++) {
+        // Steps 0 and 2 submit, 1 and 3 record into the caller's encoder: each kind is planned once.
+        const encoder = step % 2 === 1 ? device.createCommandEncoder() : undefined;
+        const pending: Promise<unknown>[] = [];
+        const inputs = list.map((layer, i) => {
+          const x = testData(layer.n, 100 * step + i);
+          const dy = testData(layer.n, 100 * step + i + 50);
+          device.queue.writeBuffer(layer.x, 0, x);
+          device.queue.writeBuffer(layer.dy, 0, dy);
+          return { x, dy };
+        });
+        list.forEach((layer, i) => {
+          const offset = BigInt(1000 * step + i);
+          const key = { n: layer.n, p: layer.p, training: true, seed, offset, encoder };
+          pending.push(dropout(device, { x: layer.x, y: layer.y, mask: layer.mask, ...key }));
+          pending.push(dropoutBackward(device, { dy: layer.dy, dx: layer.dx, mask: layer.mask, ...key }));
+        });
+        if (encoder) device.queue.submit([encoder.finish()]);
+        await Promise.all(pending);
+        for (const [i, layer] of list.entries()) {
+          const key = { p: layer.p, training: true, seed, offset: BigInt(1000 * step + i) };
+          const expected = dropoutCPU(inputs[i]!.x, key);
+          const what = `step ${step} layer ${i} (n ${layer.n}, p ${layer.p.toFixed(3)})`;
+          checkF32(await downloadFloat32(device, layer.y, layer.n), expected.y, `${what}: y`);
+          if (layer.mask) checkU32(await downloadUint32(device, layer.mask, Math.ceil(layer.n / 32)), expected.mask, `${what}: mask`);
+          // The mask backward and the rebuilt one give the same bits.
+          checkF32(await downloadFloat32(device, layer.dx, layer.n), dropoutBackwardCPU(inputs[i]!.dy, key), `${what}: dx (${layer.mask ? 'mask read' : 'mask rebuilt'})`);
+        }
+      }
+      // Steps 2 and 3 repeat steps 0 and 1: 6 layers × forward and backward × 2 steps.
+      checkEqual(deviceStats(device).repeats - before, 24, 'calls that reused their plans');
+    },
+  },
+  {
+    name: 'repeated calls: a call differing in any one argument (p, n, mask, training, mode, workgroupSize, a range object, another buffer) is planned afresh and matches the CPU',
+    async run({ device }, t) {
+      const n = 3001;
+      const xs = testData(n, 7);
+      const [x, x2, y, mask] = [t.buffer(4 * n, xs), t.buffer(4 * n, testData(n, 8)), t.buffer(4 * n + 64), t.buffer(4 * Math.ceil(n / 32))];
+      const base = { x, y, n, p: 0.3, training: true, seed, offset: 0n };
+      await dropout(device, base);
+      await dropout(device, { ...base, offset: 1n });
+      const variants: { name: string; options: Parameters<typeof dropout>[1]; expected: () => Float32Array; at?: number }[] = [
+        { name: 'p', options: { ...base, p: 0.7 }, expected: () => dropoutCPU(xs, { p: 0.7, seed, offset: 0n }).y },
+        { name: 'n', options: { ...base, n: 1000 }, expected: () => dropoutCPU(xs.subarray(0, 1000), { p: 0.3, seed, offset: 0n }).y },
+        { name: 'mask', options: { ...base, mask }, expected: () => dropoutCPU(xs, { p: 0.3, seed, offset: 0n }).y },
+        { name: 'training', options: { ...base, training: false }, expected: () => xs },
+        { name: 'mode', options: { ...base, mode: 'legacy' }, expected: () => dropoutCPU(xs, { p: 0.3, seed, offset: 0n, mode: 'legacy' }).y },
+        { name: 'workgroupSize', options: { ...base, workgroupSize: 256 }, expected: () => dropoutCPU(xs, { p: 0.3, seed, offset: 0n }).y },
+        { name: 'range object', options: { ...base, y: { buffer: y, byteOffset: 64 } }, expected: () => dropoutCPU(xs, { p: 0.3, seed, offset: 0n }).y, at: 64 },
+        { name: 'another x', options: { ...base, x: x2 }, expected: () => dropoutCPU(testData(n, 8), { p: 0.3, seed, offset: 0n }).y },
+      ];
+      for (const v of variants) {
+        const before = deviceStats(device).repeats;
+        await dropout(device, v.options);
+        checkEqual(deviceStats(device).repeats - before, 0, `${v.name} changed: calls that reused plans`);
+        const m = v.options.n ?? n;
+        const all = await t.f32(y, (v.at ?? 0) / 4 + m);
+        checkF32(all.subarray((v.at ?? 0) / 4), v.expected(), `${v.name} changed: y`);
+        // The base call repeats still, with its own values.
+        const again = deviceStats(device).repeats;
+        await dropout(device, { ...base, offset: 2n });
+        checkEqual(deviceStats(device).repeats - again, 1, `${v.name} changed, then the base call: calls that reused plans`);
+        checkF32(await t.f32(y, n), dropoutCPU(xs, { p: 0.3, seed, offset: 2n }).y, `the base call after ${v.name} changed: y`);
+      }
+      // A range object is never kept (the caller may change its byteOffset between calls).
+      const range = { buffer: y, byteOffset: 0 };
+      await dropout(device, { ...base, y: range });
+      range.byteOffset = 64;
+      const before = deviceStats(device).repeats;
+      await dropout(device, { ...base, y: range, offset: 3n });
+      checkEqual(deviceStats(device).repeats - before, 0, 'a mutated range object: calls that reused plans');
+      checkF32((await t.f32(y, 16 + n)).subarray(16), dropoutCPU(xs, { p: 0.3, seed, offset: 3n }).y, 'y at the range object\'s new byteOffset');
+    },
+  },
+  {
+    name: 'repeated calls: 300 repeats into callers\' encoders (past a uniform ring chunk of 256 calls) each use their own key',
+    async run({ device }, t) {
+      const n = 64;
+      const calls = 300;
+      const xs = testData(n, 11);
+      const [x, y, out] = [t.buffer(4 * n, xs), t.buffer(4 * n), t.buffer(4 * n * calls)];
+      const pending: Promise<unknown>[] = [];
+      for (let i = 0; i < calls; i++) {
+        const encoder = device.createCommandEncoder();
+        pending.push(dropout(device, { x, y, n, p: 0.4, training: true, seed, offset: BigInt(i), encoder }));
+        encoder.copyBufferToBuffer(y, 0, out, 4 * n * i, 4 * n);
+        device.queue.submit([encoder.finish()]);
+      }
+      await Promise.all(pending);
+      const all = await t.f32(out, n * calls);
+      for (let i = 0; i < calls; i++) checkF32(all.subarray(n * i, n * (i + 1)), dropoutCPU(xs, { p: 0.4, seed, offset: BigInt(i) }).y, `call ${i}`);
+    },
+  },
+];
+
+export const repeatOnceCases: Case[] = [
+  {
+    name: 'repeated calls: a refused repeat (bad seed or encoder) changes nothing; a repeat on a buffer destroyed since fails with GPU_VALIDATION, alone',
+    async run({ device }, t) {
+      const n = 500;
+      const xs = testData(n, 9);
+      const [x, y, y2] = [t.buffer(4 * n, xs), t.buffer(4 * n), t.buffer(4 * n)];
+      const base = { x, y, n, p: 0.2, training: true, seed, offset: 0n };
+      await dropout(device, base);
+      for (const [name, options, argument] of [
+        ['seed -1', { ...base, seed: -1n }, 'seed'],
+        ['offset 2^64', { ...base, offset: 2n ** 64n }, 'offset'],
+        ['encoder not an encoder', { ...base, encoder: {} as GPUCommandEncoder }, 'encoder'],
+      ] as const) {
+        const before = deviceStats(device);
+        const error = await dropout(device, options).catch((e: unknown) => e);
+        check(error instanceof DropoutArgumentError && error.argument === argument, `${name}: DropoutArgumentError for ${argument}, got ${String(error)}`);
+        checkEqual(deviceStats(device).dispatches, before.dispatches, `${name}: dispatches recorded`);
+      }
+      await dropout(device, { ...base, offset: 5n });
+      checkF32(await t.f32(y, n), dropoutCPU(xs, { p: 0.2, seed, offset: 5n }).y, 'the repeat after the refused ones');
+      // A destroyed buffer: its call's own GPU_VALIDATION, and the calls around it succeed.
+      await dropout(device, { ...base, y: y2 });
+      y2.destroy();
+      const before = deviceStats(device).repeats;
+      const results = await Promise.allSettled([
+        dropout(device, { ...base, offset: 6n }),
+        dropout(device, { ...base, y: y2, offset: 7n }),
+        dropout(device, { ...base, offset: 8n }),
+      ]);
+      checkEqual(deviceStats(device).repeats - before, 3, 'calls that reused plans');
+      check(results[0].status === 'fulfilled' && results[2].status === 'fulfilled', 'the calls on live buffers succeeded');
+      const error = results[1].status === 'rejected' ? results[1].reason as unknown : null;
+      check(error instanceof DropoutGPUError && error.code === 'GPU_VALIDATION', `the repeat on the destroyed buffer: GPU_VALIDATION, got ${String(error)}`);
+      checkF32(await t.f32(y, n), dropoutCPU(xs, { p: 0.2, seed, offset: 8n }).y, 'y of the last call');
+    },
+  },
+  {
+    name: 'repeated calls: configureDevice (limits, schedule) between repeats replans them; values and dispatch counts as a fresh call',
+    async run({ device }, t) {
+      const n = 5000;
+      const xs = testData(n, 10);
+      const [x, y] = [t.buffer(4 * n, xs), t.buffer(4 * n)];
+      const base = { x, y, n, p: 0.1, training: true, seed, offset: 0n };
+      const dispatches = async (options: Parameters<typeof dropout>[1]): Promise<number> => {
+        const before = deviceStats(device).dispatches;
+        await dropout(device, options);
+        return deviceStats(device).dispatches - before;
+      };
+      const schedule = deviceStats(device).schedule;
+      try {
+        for (const [name, limits] of [
+          ['chunks of 4096 + alignment bytes', { maxBindingBytes: 4096 + device.limits.minStorageBufferOffsetAlignment }],
+          ['no tie log', { tieCapacity: 0 }],
+          ['the other schedule', { schedule: schedule === 'single-pass' ? 'multi-pass' : 'single-pass' }],
+          ['the device\'s own limits', {}],
+        ] as const) {
+          await dropout(device, base);
+          configureDevice(device, limits);
+          // A range object is never kept: what a fresh call records under the new configuration.
+          const fresh = await dispatches({ ...base, y: { buffer: y, byteOffset: 0 }, offset: 1n });
+          const before = deviceStats(device).repeats;
+          checkEqual(await dispatches({ ...base, offset: 2n }), fresh, `${name}: dispatches of the call kept before`);
+          checkEqual(deviceStats(device).repeats - before, 0, `${name}: calls that reused plans planned before`);
+          checkF32(await t.f32(y, n), dropoutCPU(xs, { p: 0.1, seed, offset: 2n }).y, `${name}: y`);
+        }
+      } finally {
+        configureDevice(device, { schedule });
+      }
+    },
+  },
+];
