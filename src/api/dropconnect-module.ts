@@ -115,7 +115,7 @@ export class DropConnectLinear {
       const planned = planDropConnectLinear(this.device, { ...this.#shape(record), x, weight, y, bias: options.bias, encoder: options.encoder });
       if (training && this.p > 0 && this.p < 1) this.generator.next();
       this.#last = record;
-      return run(() => planned).then(() => record);
+      return run(() => planned, record);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -234,8 +234,11 @@ function repeats(r: Repeat, src: BufferArg, dst: BufferArg, o: ElementwiseOption
     && i[7] === o.workgroupSize && i[8] === o.dtype && i[9] === (o.encoder === undefined) && o.shape === undefined && o.noiseShape === undefined;
 }
 
-/** Plans an element-wise call, or rekeys the operation's previous plans when the call repeats it. */
-function planElementwise(device: GPUDevice, options: ElementwiseOptions, operation: string, direction: Direction, srcArg: BufferArg, dstArg: BufferArg): PlannedCall | null {
+/**
+ * Plans an element-wise call, or rekeys the operation's earlier plans when the call repeats one.
+ * The options' keys were checked by the caller ({@link planDropout}, or a layer's own options).
+ */
+export function planElementwise(device: GPUDevice, options: ElementwiseOptions, operation: string, direction: Direction, srcArg: BufferArg, dstArg: BufferArg): PlannedCall | null {
   const state = deviceState(device);
   let kept = state.repeats.get(operation);
   if (kept) {

@@ -103,7 +103,8 @@ export function fusedDropoutBackward(device: GPUDevice, options: FusedDropoutBac
   /** The residual's gradient: dy itself. */
   dresidual: BufferArg;
 }> {
-  return run(() => planFusedDropoutBackward(device, options)).then(() => ({ dresidual: options.dy }));
+  // `options` may be anything here: planning refuses it before the result is ever used.
+  return run(() => planFusedDropoutBackward(device, options), { dresidual: (options as Partial<FusedDropoutBackwardOptions> | null)?.dy as BufferArg });
 }
 
 /** Plans a {@link fusedDropoutBackward} call without running it. */

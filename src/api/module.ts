@@ -6,7 +6,7 @@ import { PhiloxGenerator } from '../rng/generator.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkMode, type DropoutMode } from '../rng/transform.js';
 import { run } from '../gpu/execute.js';
-import { planDropout, planDropoutBackward, type PlannedCall } from './functional.js';
+import { planElementwise, type PlannedCall } from './functional.js';
 import { planMcDropout, type McDropoutOptions } from './mc.js';
 import { spatialNoiseShape } from './spatial.js';
 import { checkOptions } from '../spec/options.js';
@@ -77,10 +77,16 @@ function layerName(layer: Dropout): string {
   return (layer.constructor as typeof Dropout).layerName;
 }
 
-function sizeOptions(size: number | readonly number[]): { n: number } | { shape: readonly number[] } {
-  if (typeof size === 'number') return { n: size };
-  if (Array.isArray(size)) return { shape: size };
+/** A layer call's size as dropout()'s `n` option (undefined for a shape array). */
+function countOf(size: number | readonly number[]): number | undefined {
+  if (typeof size === 'number') return size;
+  if (Array.isArray(size)) return undefined;
   throw new DropoutArgumentError('size', size, 'an element count or a shape array');
+}
+
+/** A layer call's size as dropout()'s `shape` option (undefined for an element count). */
+function shapeOf(size: number | readonly number[]): readonly number[] | undefined {
+  return typeof size === 'number' ? undefined : size;
 }
 
 /**
@@ -183,7 +189,7 @@ export class Dropout {
     } catch (error) {
       return Promise.reject(error);
     }
-    return run(() => planned).then(() => record);
+    return run(() => planned, record);
   }
 
   /** The per-call options forward takes (the Gaussian layer writes no mask). @internal */
@@ -199,20 +205,22 @@ export class Dropout {
   /** Validates and plans one forward with the draw `key` (subclasses plan their own kernel). @internal */
   protected planForward(x: BufferArg, y: BufferArg, size: number | readonly number[], options: ForwardCallOptions, training: boolean, key: { seed: bigint; offset: bigint }): { planned: PlannedCall | null; record: DropoutRecord } {
     const noiseShape = this.noiseShapeFor(size);
-    const planned = planDropout(this.device, {
-      x, y, ...sizeOptions(size), noiseShape, p: this.p, mode: this.mode, training, ...key,
+    // Built key by key (no spreads) and planned without checking its keys again: every call of a
+    // training loop comes here, and the plans of a repeated one are only rekeyed.
+    const planned = planElementwise(this.device, {
+      n: countOf(size), shape: shapeOf(size), noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset,
       mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
-    });
+    }, 'dropout', 'forward', x, y);
     return { planned, record: { size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask } };
   }
 
   /** Validates and plans the backward of `record` (subclasses plan their own kernel). @internal */
   protected planBackward(dy: BufferArg, dx: BufferArg, record: DropoutRecord, encoder: GPUCommandEncoder | undefined): PlannedCall | null {
-    return planDropoutBackward(this.device, {
-      dy, dx, ...sizeOptions(record.size), noiseShape: record.noiseShape, p: record.p, mode: record.mode,
+    return planElementwise(this.device, {
+      n: countOf(record.size), shape: shapeOf(record.size), noiseShape: record.noiseShape, p: record.p, mode: record.mode,
       training: record.training, seed: record.seed, offset: record.offset, mask: record.mask,
       encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
-    });
+    }, 'dropoutBackward', 'backward', dy, dx);
   }
 
   /** `record`, else the latest forward's; a DropoutStateError before any forward. */
@@ -253,7 +261,7 @@ export class Dropout {
     } catch (error) {
       return Promise.reject(error);
     }
-    return run(() => planned).then(() => ({ ...key, samples: options.samples }));
+    return run(() => planned, { ...key, samples: options.samples });
   }
 
   /**

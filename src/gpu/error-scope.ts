@@ -27,14 +27,15 @@ export function scoped(device: GPUDevice, body: () => void): { scope: Promise<GP
  * likely caused), then an exception thrown while recording. `explain` may name a likelier cause of
  * a GPU error (e.g. a pipeline whose creation failed).
  */
-export function settle(state: DeviceState, operation: string, outcome: { scope: Promise<GPUError | null>; failed: boolean; thrown: unknown }, explain?: () => Promise<string | null>): Promise<void> {
-  // The common case, a call without errors, settles with one reaction and no async frame.
-  return outcome.scope.then((error) => (error || state.lost || outcome.failed ? failure(state, operation, outcome, error, explain) : undefined));
+export function settle<T = void>(state: DeviceState, operation: string, outcome: { scope: Promise<GPUError | null>; failed: boolean; thrown: unknown }, explain?: () => Promise<string | null>, value?: T): Promise<T> {
+  // The common case, a call without errors, settles with one reaction and no async frame, with
+  // the call's result (a layer's record): no second promise to chain.
+  return outcome.scope.then((error) => (error || state.lost || outcome.failed ? failure(state, operation, outcome, error, explain) : value as T));
 }
 
-async function failure(state: DeviceState, operation: string, outcome: { failed: boolean; thrown: unknown }, error: GPUError | null, explain?: () => Promise<string | null>): Promise<void> {
+/** Throws the call's error (only called when there is one: a loss, a GPU error or an exception). */
+async function failure(state: DeviceState, operation: string, outcome: { failed: boolean; thrown: unknown }, error: GPUError | null, explain?: () => Promise<string | null>): Promise<never> {
   if (state.lost) throw lostError(state.lost);
-  if (!error && !outcome.failed) return;
   const lost = await settledLoss(state.device);
   if (lost) throw lostError(lost);
   if (error) {

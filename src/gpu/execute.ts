@@ -246,7 +246,7 @@ export function takePipelines(state: DeviceState, plans: readonly KernelPlan[]):
  * promise resolves when WebGPU reported no error for this call's work, or rejects with a typed
  * DropoutGPUError (DropoutDeviceLostError on a lost device).
  */
-export function execute(state: DeviceState, operation: string, encoder: GPUCommandEncoder | undefined, plans: readonly KernelPlan[]): Promise<void> {
+export function execute<T = void>(state: DeviceState, operation: string, encoder: GPUCommandEncoder | undefined, plans: readonly KernelPlan[], value?: T): Promise<T> {
   const device = state.device;
   const pipelines = takePipelines(state, plans);
   const { bytes, bases, strides } = layoutUniforms(state, plans);
@@ -267,7 +267,7 @@ export function execute(state: DeviceState, operation: string, encoder: GPUComma
       state.stats.submits++;
     }
   });
-  return settle(state, operation, outcome, () => creationFailure(state, plans));
+  return settle(state, operation, outcome, () => creationFailure(state, plans), value);
 }
 
 /** A pipeline of the call that was created synchronously and failed: the likely cause of its error. */
@@ -299,13 +299,14 @@ export function recordInto(state: DeviceState, target: ForeignTarget, plans: rea
 
 /**
  * A public call: plans synchronously (argument errors become a rejected promise, nothing recorded),
- * then {@link execute}. Calls that need nothing recorded resolve at once.
+ * then {@link execute}. Calls that need nothing recorded resolve at once. The promise resolves
+ * with `value` (a layer's record), once.
  */
-export function run(plan: () => { state: DeviceState; operation: string; encoder: GPUCommandEncoder | undefined; plans: readonly KernelPlan[] } | null): Promise<void> {
+export function run<T = void>(plan: () => { state: DeviceState; operation: string; encoder: GPUCommandEncoder | undefined; plans: readonly KernelPlan[] } | null, value?: T): Promise<T> {
   try {
     const planned = plan();
-    if (planned === null || planned.plans.length === 0) return Promise.resolve();
-    return execute(planned.state, planned.operation, planned.encoder, planned.plans);
+    if (planned === null || planned.plans.length === 0) return Promise.resolve(value as T);
+    return execute(planned.state, planned.operation, planned.encoder, planned.plans, value);
   } catch (error) {
     return Promise.reject(error);
   }

@@ -75,12 +75,20 @@ export function paramWords(params: Omit<Params, KeyParam>): Uint32Array {
 /** The fields that {@link keyParams} writes. */
 export type KeyParam = 'seed_lo' | 'seed_hi' | 'offset_lo' | 'offset_hi' | 'pre0' | 'pre1' | 'pre2' | 'pre3';
 
+let lastSeed = 0n;
+let lastSeedWords = u64Words(0n);
+
 /**
  * Writes the draw key into templates: seed, offset and the words of Philox's first round that
  * depend on nothing else (philoxUniformPart), so a repeat of a call rewrites eight words per chunk.
  */
 export function keyParams(templates: readonly Uint32Array[], seed: bigint, offset: bigint): void {
-  const [seedLo, seedHi] = u64Words(seed);
+  // A run of calls shares its seed: its words are kept (BigInt arithmetic allocates).
+  if (seed !== lastSeed) {
+    lastSeed = seed;
+    lastSeedWords = u64Words(seed);
+  }
+  const [seedLo, seedHi] = lastSeedWords;
   const [offsetLo, offsetHi] = u64Words(offset);
   const pre = philoxUniformPart(offsetLo, offsetHi, [seedLo, seedHi]);
   for (const words of templates) {
