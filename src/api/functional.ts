@@ -198,7 +198,7 @@ export function planned(c: Call, plans: KernelPlan[]): PlannedCall {
   return { state: c.state, operation: c.operation, encoder: c.encoder, plans };
 }
 
-/** Plans a validated element-wise call; `keep` is told when every tensor is a GPUBuffer itself (no range object). */
+/** Plans a validated element-wise call; `keep` is told the result (to keep it for repeats). */
 function planCall(c: Call, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined, keep?: (result: PlannedCall) => void): PlannedCall | null {
   const [srcName, dstName] = direction === 'forward' ? ['x', 'y'] : ['dy', 'dx'];
   const src = tensorRange(srcName, srcArg, c.n, c.dtype);
@@ -207,31 +207,60 @@ function planCall(c: Call, direction: Direction, srcArg: BufferArg, dstArg: Buff
   checkDistinct([src, dst, mask]);
   if (c.n === 0) return null;
   const result = planned(c, plansFor(c, direction, src, dst, mask));
-  if (keep && src.buffer === srcArg && dst.buffer === dstArg && (mask === null || mask.buffer === maskArg)) keep(result);
+  keep?.(result);
   return result;
 }
 
 // ----- repeated calls -----------------------------------------------------------------------
 // A training loop calls dropout with the same tensors every step and a new offset. Such a call
-// (same GPUBuffers, n, p and options as one of the operation's recent calls on the device; no shape
-// arrays or { buffer, byteOffset } objects, which the caller may have mutated since) reuses the
-// earlier call's plans, rekeyed: its arguments were validated then and cannot have changed, so
-// only the key and the encoder are checked again. Planning afresh costs several times the
-// rekeying, a large share of the host path in a browser.
+// (the same arguments as one of the operation's recent calls on the device but the draw key and
+// the encoder) reuses that call's plans, rekeyed: its arguments were validated then, so only the
+// key and the encoder are checked again. Planning afresh costs several times the rekeying, a
+// large share of the host path in a browser. What a kept call is compared with is a snapshot:
+// a GPUBuffer by identity (its size and usage never change), a { buffer, byteOffset } object by
+// its two fields and a shape by its entries, as they were when the call was planned, so a caller
+// who mutates an options object, a range object or a shape array between calls is replanned.
 
 type ElementwiseOptions = DropoutCallOptions & { mask?: BufferArg | undefined };
 
 /** Calls kept per operation and device: one per dropout layer of a model, for models with up to this many. */
 const REPEATS_KEPT = 16;
 
+/** A tensor argument as kept: the GPUBuffer itself, or a range object's fields at planning time. */
+class RangeSnapshot {
+  constructor(readonly buffer: unknown, readonly byteOffset: unknown) {}
+}
+
+function snapshotArg(arg: unknown): unknown {
+  if (typeof arg !== 'object' || arg === null || !('buffer' in arg)) return arg;
+  return new RangeSnapshot((arg as { buffer: unknown }).buffer, (arg as { byteOffset?: unknown }).byteOffset);
+}
+
+function sameArg(kept: unknown, arg: unknown): boolean {
+  if (kept === arg) return true;
+  return kept instanceof RangeSnapshot && typeof arg === 'object' && arg !== null
+    && (arg as { buffer?: unknown }).buffer === kept.buffer && (arg as { byteOffset?: unknown }).byteOffset === kept.byteOffset;
+}
+
+function sameShape(kept: readonly number[] | undefined, shape: unknown): boolean {
+  if (kept === undefined || shape === undefined) return kept === shape;
+  if (!Array.isArray(shape) || shape.length !== kept.length) return false;
+  for (let i = 0; i < kept.length; i++) if (shape[i] !== kept[i]) return false;
+  return true;
+}
+
 function inputsOf(src: BufferArg, dst: BufferArg, o: ElementwiseOptions): unknown[] {
-  return [src, dst, o.mask, o.n, o.p, o.training, o.mode, o.workgroupSize, o.dtype, o.encoder === undefined];
+  return [
+    snapshotArg(src), snapshotArg(dst), snapshotArg(o.mask), o.n, o.p, o.training, o.mode, o.workgroupSize, o.dtype, o.encoder === undefined,
+    o.shape === undefined ? undefined : [...o.shape], o.noiseShape === undefined ? undefined : [...o.noiseShape],
+  ];
 }
 
 function repeats(r: Repeat, src: BufferArg, dst: BufferArg, o: ElementwiseOptions): boolean {
   const i = r.inputs;
-  return i[0] === src && i[1] === dst && i[2] === o.mask && i[3] === o.n && i[4] === o.p && i[5] === o.training && i[6] === o.mode
-    && i[7] === o.workgroupSize && i[8] === o.dtype && i[9] === (o.encoder === undefined) && o.shape === undefined && o.noiseShape === undefined;
+  return sameArg(i[0], src) && sameArg(i[1], dst) && sameArg(i[2], o.mask) && i[3] === o.n && i[4] === o.p && i[5] === o.training && i[6] === o.mode
+    && i[7] === o.workgroupSize && i[8] === o.dtype && i[9] === (o.encoder === undefined)
+    && sameShape(i[10] as number[] | undefined, o.shape) && sameShape(i[11] as number[] | undefined, o.noiseShape);
 }
 
 /**
@@ -252,15 +281,12 @@ export function planElementwise(device: GPUDevice, options: ElementwiseOptions, 
     }
   }
   const c = call(device, options, operation);
-  const keep = options.shape === undefined && options.noiseShape === undefined
-    ? (result: PlannedCall) => {
-      if (!kept) state.repeats.set(operation, (kept = []));
-      // The oldest goes first: a model's dropout layers each keep theirs while there are few.
-      if (kept.length >= REPEATS_KEPT) kept.shift();
-      kept.push({ inputs: inputsOf(srcArg, dstArg, options), plans: result.plans, failures: state.allocationFailures });
-    }
-    : undefined;
-  return planCall(c, direction, srcArg, dstArg, options.mask, keep);
+  return planCall(c, direction, srcArg, dstArg, options.mask, (result) => {
+    if (!kept) state.repeats.set(operation, (kept = []));
+    // The oldest goes first: a model's dropout layers each keep theirs while there are few.
+    if (kept.length >= REPEATS_KEPT) kept.shift();
+    kept.push({ inputs: inputsOf(srcArg, dstArg, options), plans: result.plans, failures: state.allocationFailures });
+  });
 }
 
 /** Plans a {@link dropout} call without running it (what `prepare` compiles). */

@@ -1,4 +1,4 @@
-// Repeated calls: a call with the same GPUBuffers, n, p and options as a recent call of its
+// Repeated calls: a call with the same tensors, n, p and options as a recent call of its
 // operation reuses that call's plans with the new (seed, offset) written in (deviceStats counts
 // them as `repeats`). What a training loop does every step, so it must give exactly the CPU
 // reference's values, and any changed argument, a changed device configuration or a buffer that
@@ -74,7 +74,7 @@ export const repeatCases: Case[] = [
     },
   },
   {
-    name: 'repeated calls: a call differing in any one argument (p, n, mask, training, mode, workgroupSize, a range object, another buffer) is planned afresh and matches the CPU',
+    name: 'repeated calls: a call differing in any one argument (p, n, mask, training, mode, workgroupSize, a range object, another buffer, a mutated range object or shape array) is planned afresh and matches the CPU',
     async run({ device }, t) {
       const n = 3001;
       const xs = testData(n, 7);
@@ -105,14 +105,35 @@ export const repeatCases: Case[] = [
         checkEqual(deviceStats(device).repeats - again, 1, `${v.name} changed, then the base call: calls that reused plans`);
         checkF32(await t.f32(y, n), dropoutCPU(xs, { p: 0.3, seed, offset: 2n }).y, `the base call after ${v.name} changed: y`);
       }
-      // A range object is never kept (the caller may change its byteOffset between calls).
+      // A range object is compared by its fields as they were: the same object mutated is not a
+      // repeat, an unchanged one (or an equal new one) is.
       const range = { buffer: y, byteOffset: 0 };
       await dropout(device, { ...base, y: range });
-      range.byteOffset = 64;
-      const before = deviceStats(device).repeats;
+      range.byteOffset = 32; // no kept call has this offset (the variant above used 64)
+      let before = deviceStats(device).repeats;
       await dropout(device, { ...base, y: range, offset: 3n });
       checkEqual(deviceStats(device).repeats - before, 0, 'a mutated range object: calls that reused plans');
-      checkF32((await t.f32(y, 16 + n)).subarray(16), dropoutCPU(xs, { p: 0.3, seed, offset: 3n }).y, 'y at the range object\'s new byteOffset');
+      checkF32((await t.f32(y, 8 + n)).subarray(8), dropoutCPU(xs, { p: 0.3, seed, offset: 3n }).y, 'y at the range object\'s new byteOffset');
+      before = deviceStats(device).repeats;
+      await dropout(device, { ...base, y: { buffer: y, byteOffset: 32 }, offset: 4n });
+      checkEqual(deviceStats(device).repeats - before, 1, 'an equal range object: calls that reused plans');
+      checkF32((await t.f32(y, 8 + n)).subarray(8), dropoutCPU(xs, { p: 0.3, seed, offset: 4n }).y, 'y of the repeat with an equal range object');
+      // Shapes likewise: a noise-shape call repeats; its noiseShape array mutated, it is replanned.
+      const shape = [3, 1000];
+      const noiseShape = [3, 1];
+      const count = 3000;
+      for (const [offset, expectRepeat] of [[5n, 0], [6n, 1]] as const) {
+        before = deviceStats(device).repeats;
+        await dropout(device, { x, y, shape, noiseShape, p: 0.3, training: true, seed, offset });
+        checkEqual(deviceStats(device).repeats - before, expectRepeat, `noise shape [3, 1], offset ${offset}: calls that reused plans`);
+        checkF32(await t.f32(y, count), dropoutCPU(xs.subarray(0, count), { p: 0.3, seed, offset, shape, noiseShape }).y, `noise shape [3, 1], offset ${offset}: y`);
+      }
+      noiseShape[0] = 1;
+      noiseShape[1] = 1000;
+      before = deviceStats(device).repeats;
+      await dropout(device, { x, y, shape, noiseShape, p: 0.3, training: true, seed, offset: 7n });
+      checkEqual(deviceStats(device).repeats - before, 0, 'the noiseShape array mutated to [1, 1000]: calls that reused plans');
+      checkF32(await t.f32(y, count), dropoutCPU(xs.subarray(0, count), { p: 0.3, seed, offset: 7n, shape, noiseShape: [1, 1000] }).y, 'noise shape [1, 1000]: y');
     },
   },
   {
@@ -195,7 +216,7 @@ export const repeatOnceCases: Case[] = [
         ] as const) {
           await dropout(device, base);
           configureDevice(device, limits);
-          // A range object is never kept: what a fresh call records under the new configuration.
+          // A call on a range object is not the kept one: what a fresh call records now.
           const fresh = await dispatches({ ...base, y: { buffer: y, byteOffset: 0 }, offset: 1n });
           const before = deviceStats(device).repeats;
           checkEqual(await dispatches({ ...base, offset: 2n }), fresh, `${name}: dispatches of the call kept before`);
