@@ -1,6 +1,7 @@
 import { DropoutArgumentError } from '../errors.js';
 import { usageError, type BufferArg, type BufferRange } from '../gpu/buffers.js';
-import { deviceState, ensureBuffer, type DeviceState, type Repeat } from '../gpu/device-state.js';
+import { deviceState, ensureBuffer, type DeviceState } from '../gpu/device-state.js';
+import { planRepeatable } from './repeat.js';
 import { recordOnly, run, type KernelPlan } from '../gpu/execute.js';
 import { BufferUsage } from '../gpu/usage.js';
 import { planBroadcast } from '../kernels/broadcast.js';
@@ -198,107 +199,30 @@ export function planned(c: Call, plans: KernelPlan[]): PlannedCall {
   return { state: c.state, operation: c.operation, encoder: c.encoder, plans };
 }
 
-/** Plans a validated element-wise call; `keep` is told the result (to keep it for repeats). */
-function planCall(c: Call, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined, keep?: (result: PlannedCall) => void): PlannedCall | null {
+function planCall(c: Call, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): PlannedCall | null {
   const [srcName, dstName] = direction === 'forward' ? ['x', 'y'] : ['dy', 'dx'];
   const src = tensorRange(srcName, srcArg, c.n, c.dtype);
   const dst = tensorRange(dstName, dstArg, c.n, c.dtype);
   const mask = maskRange(maskArg, c.maskSize);
   checkDistinct([src, dst, mask]);
   if (c.n === 0) return null;
-  const result = planned(c, plansFor(c, direction, src, dst, mask));
-  keep?.(result);
-  return result;
-}
-
-// ----- repeated calls -----------------------------------------------------------------------
-// A training loop calls dropout with the same tensors every step and a new offset. Such a call
-// (the same arguments as one of the operation's recent calls on the device but the draw key and
-// the encoder) reuses that call's plans, rekeyed: its arguments were validated then, so only the
-// key and the encoder are checked again. Planning afresh costs several times the rekeying, a
-// large share of the host path in a browser. What a kept call is compared with is a snapshot:
-// a GPUBuffer by identity (its size and usage never change), a { buffer, byteOffset } object by
-// its two fields and a shape by its entries, as they were when the call was planned, so a caller
-// who mutates an options object, a range object or a shape array between calls is replanned.
-
-type ElementwiseOptions = DropoutCallOptions & { mask?: BufferArg | undefined };
-
-/** Calls kept per operation and device: one per dropout layer of a model, for models with up to this many. */
-const REPEATS_KEPT = 16;
-
-/** A tensor argument as kept: the GPUBuffer itself, or a range object's fields at planning time. */
-class RangeSnapshot {
-  constructor(readonly buffer: unknown, readonly byteOffset: unknown) {}
-}
-
-function snapshotArg(arg: unknown): unknown {
-  if (typeof arg !== 'object' || arg === null || !('buffer' in arg)) return arg;
-  return new RangeSnapshot((arg as { buffer: unknown }).buffer, (arg as { byteOffset?: unknown }).byteOffset);
-}
-
-function sameArg(kept: unknown, arg: unknown): boolean {
-  if (kept === arg) return true;
-  return kept instanceof RangeSnapshot && typeof arg === 'object' && arg !== null
-    && (arg as { buffer?: unknown }).buffer === kept.buffer && (arg as { byteOffset?: unknown }).byteOffset === kept.byteOffset;
-}
-
-function sameShape(kept: readonly number[] | undefined, shape: unknown): boolean {
-  if (kept === undefined || shape === undefined) return kept === shape;
-  if (!Array.isArray(shape) || shape.length !== kept.length) return false;
-  for (let i = 0; i < kept.length; i++) if (shape[i] !== kept[i]) return false;
-  return true;
-}
-
-function inputsOf(src: BufferArg, dst: BufferArg, o: ElementwiseOptions): unknown[] {
-  return [
-    snapshotArg(src), snapshotArg(dst), snapshotArg(o.mask), o.n, o.p, o.training, o.mode, o.workgroupSize, o.dtype, o.encoder === undefined,
-    o.shape === undefined ? undefined : [...o.shape], o.noiseShape === undefined ? undefined : [...o.noiseShape],
-  ];
-}
-
-function repeats(r: Repeat, src: BufferArg, dst: BufferArg, o: ElementwiseOptions): boolean {
-  const i = r.inputs;
-  return sameArg(i[0], src) && sameArg(i[1], dst) && sameArg(i[2], o.mask) && i[3] === o.n && i[4] === o.p && i[5] === o.training && i[6] === o.mode
-    && i[7] === o.workgroupSize && i[8] === o.dtype && i[9] === (o.encoder === undefined)
-    && sameShape(i[10] as number[] | undefined, o.shape) && sameShape(i[11] as number[] | undefined, o.noiseShape);
+  return planned(c, plansFor(c, direction, src, dst, mask));
 }
 
 /**
- * Plans an element-wise call, or rekeys the operation's earlier plans when the call repeats one.
- * The options' keys were checked by the caller ({@link planDropout}, or a layer's own options).
+ * Plans a {@link dropout} call without running it (what `prepare` compiles), or rekeys the plans
+ * of the call it repeats (src/api/repeat.ts). `checked`: the options' keys were checked by the
+ * caller (a layer, which built them). @internal
  */
-export function planElementwise(device: GPUDevice, options: ElementwiseOptions, operation: string, direction: Direction, srcArg: BufferArg, dstArg: BufferArg): PlannedCall | null {
-  const state = deviceState(device);
-  let kept = state.repeats.get(operation);
-  if (kept) {
-    for (const repeat of kept) {
-      if (repeat.failures !== state.allocationFailures || !repeats(repeat, srcArg, dstArg, options)) continue;
-      const { seed, offset } = checkKey(options);
-      const encoder = checkEncoder(options.encoder);
-      for (const plan of repeat.plans) plan.rekey?.(seed, offset);
-      state.stats.repeats++;
-      return { state, operation, encoder, plans: repeat.plans as KernelPlan[] };
-    }
-  }
-  const c = call(device, options, operation);
-  return planCall(c, direction, srcArg, dstArg, options.mask, (result) => {
-    if (!kept) state.repeats.set(operation, (kept = []));
-    // The oldest goes first: a model's dropout layers each keep theirs while there are few.
-    if (kept.length >= REPEATS_KEPT) kept.shift();
-    kept.push({ inputs: inputsOf(srcArg, dstArg, options), plans: result.plans, failures: state.allocationFailures });
-  });
+export function planDropout(device: GPUDevice, options: DropoutOptions, operation = 'dropout', checked = false): PlannedCall | null {
+  if (!checked) checkOptions(options, operation, OPTIONS.dropout);
+  return planRepeatable(device, operation, options, () => planCall(call(device, options, operation), 'forward', options.x, options.y, options.mask));
 }
 
-/** Plans a {@link dropout} call without running it (what `prepare` compiles). */
-export function planDropout(device: GPUDevice, options: DropoutOptions, operation = 'dropout'): PlannedCall | null {
-  checkOptions(options, operation, OPTIONS.dropout);
-  return planElementwise(device, options, operation, 'forward', options.x, options.y);
-}
-
-/** Plans a {@link dropoutBackward} call without running it. */
-export function planDropoutBackward(device: GPUDevice, options: DropoutBackwardOptions, operation = 'dropoutBackward'): PlannedCall | null {
-  checkOptions(options, operation, OPTIONS.dropoutBackward);
-  return planElementwise(device, options, operation, 'backward', options.dy, options.dx);
+/** Plans a {@link dropoutBackward} call without running it (see {@link planDropout}). @internal */
+export function planDropoutBackward(device: GPUDevice, options: DropoutBackwardOptions, operation = 'dropoutBackward', checked = false): PlannedCall | null {
+  if (!checked) checkOptions(options, operation, OPTIONS.dropoutBackward);
+  return planRepeatable(device, operation, options, () => planCall(call(device, options, operation), 'backward', options.dy, options.dx, options.mask));
 }
 
 /**

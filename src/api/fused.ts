@@ -9,6 +9,7 @@ import { checkShape } from '../shape.js';
 import { checkOptions, OPTIONS } from '../spec/options.js';
 import { call, planned, type DropoutCallOptions, type PlannedCall } from './functional.js';
 import { checkDistinct, maskRange, tensorRange } from './validate.js';
+import { planRepeatable } from './repeat.js';
 
 /** Options shared by {@link fusedDropout} and {@link fusedDropoutBackward}. */
 export interface FusedDropoutCallOptions extends Omit<DropoutCallOptions, 'noiseShape' | 'mode' | 'n'> {
@@ -73,6 +74,10 @@ export function fusedDropout(device: GPUDevice, options: FusedDropoutOptions): P
 export function planFusedDropout(device: GPUDevice, options: FusedDropoutOptions): PlannedCall | null {
   const operation = 'fusedDropout';
   checkFusedOptions(options, operation);
+  return planRepeatable(device, operation, options, () => planFusedAfresh(device, options, operation));
+}
+
+function planFusedAfresh(device: GPUDevice, options: FusedDropoutOptions, operation: string): PlannedCall | null {
   const c = call(device, { ...options, noiseShape: undefined }, operation);
   const act = checkActivation(options.activation);
   const width = cols(options.shape);
@@ -111,6 +116,10 @@ export function fusedDropoutBackward(device: GPUDevice, options: FusedDropoutBac
 export function planFusedDropoutBackward(device: GPUDevice, options: FusedDropoutBackwardOptions): PlannedCall | null {
   const operation = 'fusedDropoutBackward';
   checkFusedOptions(options, operation);
+  return planRepeatable(device, operation, options, () => planFusedBackwardAfresh(device, options, operation));
+}
+
+function planFusedBackwardAfresh(device: GPUDevice, options: FusedDropoutBackwardOptions, operation: string): PlannedCall | null {
   const c = call(device, { ...options, noiseShape: undefined }, operation);
   const act = checkActivation(options.activation);
   const width = cols(options.shape);

@@ -6,6 +6,7 @@ import { planGaussian } from '../kernels/gaussian.js';
 import { type Direction } from '../rng/transform.js';
 import { call, identityPlan, planned, type DropoutBackwardOptions, type DropoutOptions, type PlannedCall } from './functional.js';
 import { checkDistinct, tensorRange } from './validate.js';
+import { planRepeatable } from './repeat.js';
 
 /** Options of {@link gaussianDropout}: those of {@link dropout} without mask, noise shape and mode. */
 export type GaussianDropoutOptions = Omit<DropoutOptions, 'mask' | 'noiseShape' | 'mode' | 'shape'>;
@@ -15,6 +16,10 @@ export type GaussianDropoutBackwardOptions = Omit<DropoutBackwardOptions, 'mask'
 function planGaussianCall(device: GPUDevice, options: GaussianDropoutOptions | GaussianDropoutBackwardOptions, direction: Direction): PlannedCall | null {
   const operation = direction === 'forward' ? 'gaussianDropout' : 'gaussianDropoutBackward';
   checkOptions(options, operation, OPTIONS[operation]);
+  return planRepeatable(device, operation, options, () => planGaussianAfresh(device, options, direction, operation));
+}
+
+function planGaussianAfresh(device: GPUDevice, options: GaussianDropoutOptions | GaussianDropoutBackwardOptions, direction: Direction, operation: string): PlannedCall | null {
   const sigma = gaussianSigma(options.p);
   const c = call(device, { ...options, p: 0 }, operation);
   if (c.n >= 2 ** 34) throw new DropoutArgumentError('n', c.n, 'at most 2^34 - 1 elements for Gaussian dropout');

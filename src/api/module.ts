@@ -6,7 +6,7 @@ import { PhiloxGenerator } from '../rng/generator.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkMode, type DropoutMode } from '../rng/transform.js';
 import { run } from '../gpu/execute.js';
-import { planElementwise, type PlannedCall } from './functional.js';
+import { planDropout, planDropoutBackward, type PlannedCall } from './functional.js';
 import { planMcDropout, type McDropoutOptions } from './mc.js';
 import { spatialNoiseShape } from './spatial.js';
 import { checkOptions } from '../spec/options.js';
@@ -207,20 +207,20 @@ export class Dropout {
     const noiseShape = this.noiseShapeFor(size);
     // Built key by key (no spreads) and planned without checking its keys again: every call of a
     // training loop comes here, and the plans of a repeated one are only rekeyed.
-    const planned = planElementwise(this.device, {
-      n: countOf(size), shape: shapeOf(size), noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset,
+    const planned = planDropout(this.device, {
+      x, y, n: countOf(size), shape: shapeOf(size), noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset,
       mask: options.mask, encoder: options.encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
-    }, 'dropout', 'forward', x, y);
+    }, 'dropout', true);
     return { planned, record: { size, noiseShape, p: this.p, mode: this.mode, training, seed: key.seed, offset: key.offset, mask: options.mask } };
   }
 
   /** Validates and plans the backward of `record` (subclasses plan their own kernel). @internal */
   protected planBackward(dy: BufferArg, dx: BufferArg, record: DropoutRecord, encoder: GPUCommandEncoder | undefined): PlannedCall | null {
-    return planElementwise(this.device, {
-      n: countOf(record.size), shape: shapeOf(record.size), noiseShape: record.noiseShape, p: record.p, mode: record.mode,
+    return planDropoutBackward(this.device, {
+      dy, dx, n: countOf(record.size), shape: shapeOf(record.size), noiseShape: record.noiseShape, p: record.p, mode: record.mode,
       training: record.training, seed: record.seed, offset: record.offset, mask: record.mask,
       encoder, workgroupSize: this.workgroupSize, dtype: this.dtype,
-    }, 'dropoutBackward', 'backward', dy, dx);
+    }, 'dropoutBackward', true);
   }
 
   /** `record`, else the latest forward's; a DropoutStateError before any forward. */

@@ -67,11 +67,10 @@ export interface DeviceState {
 }
 
 /**
- * A call kept so that the next call of its operation with the same arguments but the draw key can
- * reuse its plans, only rekeyed (what a training loop does every step). `inputs` are the call's
- * option values, compared with `===` by the API that kept it; only values that cannot change
- * unseen qualify (GPUBuffers, numbers, strings: not range objects or shape arrays, which a caller
- * may mutate between calls). Dropped by configureDevice (limits and schedule shape the plans).
+ * A call kept so that a later call of its operation with the same arguments but the draw key can
+ * reuse its plans, only rekeyed (what a training loop does every step; src/api/repeat.ts).
+ * `inputs` snapshot the call's options as they were when it was planned (see there). Dropped by
+ * configureDevice (limits and schedule shape the plans) and with the device's state.
  */
 export interface Repeat {
   readonly inputs: readonly unknown[];

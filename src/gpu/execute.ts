@@ -25,9 +25,11 @@ export interface KernelPlan {
   writeUniforms(view: DataView, at: (slot: number) => number): void;
   /**
    * Sets the draw key the next recording uses, for a plan recorded again with a new (seed,
-   * offset) and nothing else changed. Absent: the plan does not depend on the key.
+   * offset) and nothing else changed (a repeated call, src/api/repeat.ts).
    */
   rekey?(seed: bigint, offset: bigint): void;
+  /** The plan does not depend on the draw key. A plan with neither this nor `rekey` is never repeated. */
+  keyless?: boolean;
   /** Dispatches the recorder records (for {@link deviceStats}). */
   readonly dispatches: number;
   /** Records the plan's passes, copies or clears. */
@@ -51,7 +53,7 @@ export interface Recording {
 
 /** A plan that only records (copies, clears): no pipelines, no uniforms. */
 export function recordOnly(record: (recording: Recording) => void): KernelPlan {
-  return { pipelines: [], uniformBytes: 0, slots: 0, writeUniforms: () => {}, dispatches: 0, record };
+  return { pipelines: [], uniformBytes: 0, slots: 0, writeUniforms: () => {}, dispatches: 0, record, keyless: true };
 }
 
 /**

@@ -40,6 +40,8 @@ export interface ElementwiseJob {
   writeParams(view: DataView, at: number, chunk: Chunk, src: Binding, dst: Binding, groups: number): void;
   /** Bindings past 2, the same for every chunk. */
   extraBindings?: GPUBindGroupEntry[];
+  /** What the plan's `rekey` does, for a family whose uniforms hold the draw key; else none. */
+  rekey?: (seed: bigint, offset: bigint) => void;
   src: BufferRange;
   dst: BufferRange;
   n: number;
@@ -73,6 +75,7 @@ export function planElementwise(state: DeviceState, job: ElementwiseJob): Kernel
     pipelines: [spec(`${job.family}_apply`, { WORKGROUP_SIZE: job.workgroupSize }), spec(`${job.family}_apply_tail`, {})],
     uniformBytes: job.paramsBytes,
     slots: work.length,
+    ...(job.rekey ? { rekey: job.rekey } : { keyless: true }),
     writeUniforms: (view, at) => work.forEach((w, i) => job.writeParams(view, at(i), w.chunk, w.src, w.dst, w.groups)),
     dispatches: work.reduce((count, w) => count + (w.groups > 0 ? 1 : 0) + (w.chunk.count % 4 !== 0 ? 1 : 0), 0),
     record: (r) => work.forEach((w, i) => {

@@ -33,10 +33,16 @@ export interface GaussianJob {
 
 /** Plans Gaussian dropout for the shared call path. */
 export function planGaussian(state: DeviceState, job: GaussianJob): KernelPlan {
-  const [seedLo, seedHi] = u64Words(job.seed);
-  const [offsetLo, offsetHi] = u64Words(job.offset);
-  const pre = philoxUniformPart(offsetLo, offsetHi, [seedLo, seedHi], GAUSSIAN_STREAM);
+  let seedLo = 0, seedHi = 0, offsetLo = 0, offsetHi = 0;
+  let pre: number[] = [];
+  const rekey = (seed: bigint, offset: bigint): void => {
+    [seedLo, seedHi] = u64Words(seed);
+    [offsetLo, offsetHi] = u64Words(offset);
+    pre = philoxUniformPart(offsetLo, offsetHi, [seedLo, seedHi], GAUSSIAN_STREAM);
+  };
+  rekey(job.seed, job.offset);
   return planElementwise(state, {
+    rekey,
     family: 'gaussian',
     prefix: PHILOX_WGSL,
     source: gaussianSource,

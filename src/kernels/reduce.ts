@@ -52,6 +52,7 @@ export function planColumnSums(state: DeviceState, src: BufferRange, out: Buffer
     return {
       pipelines,
       uniformBytes: PARAMS_BYTES,
+      keyless: true,
       slots: 1,
       writeUniforms: (view, at) => [rows, cols, blocks, srcBinding.shift, outBinding.shift, 0, 0, 0].forEach((v, i) => view.setUint32(at(0) + 4 * i, v, true)),
       dispatches: 2,
@@ -82,6 +83,7 @@ export function planColumnSums(state: DeviceState, src: BufferRange, out: Buffer
   return {
     pipelines,
     uniformBytes: PARAMS_BYTES,
+    keyless: true,
     slots: chunks.length + 1,
     writeUniforms: (view, at) => {
       const put = (slot: number, values: number[]): void => values.forEach((v, i) => view.setUint32(at(slot) + 4 * i, v, true));

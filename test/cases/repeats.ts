@@ -3,7 +3,10 @@
 // them as `repeats`). What a training loop does every step, so it must give exactly the CPU
 // reference's values, and any changed argument, a changed device configuration or a buffer that
 // failed since must be seen.
-import { DropoutArgumentError, DropoutGPUError, deviceStats, downloadFloat32, downloadUint32, dropout, dropoutBackward } from 'webgpu-dropout';
+import {
+  DropoutArgumentError, DropoutGPUError, deviceStats, downloadFloat32, downloadUint32, dropout, dropoutBackward, fusedDropout, fusedDropoutBackward,
+  gaussianDropout, gaussianDropoutBackward,
+} from 'webgpu-dropout';
 import { configureDevice } from 'webgpu-dropout/testing';
 import { dropoutBackwardCPU, dropoutCPU } from 'webgpu-dropout/cpu';
 import { check, checkEqual, checkF32, checkU32 } from './assert.js';
@@ -153,6 +156,46 @@ export const repeatCases: Case[] = [
       await Promise.all(pending);
       const all = await t.f32(out, n * calls);
       for (let i = 0; i < calls; i++) checkF32(all.subarray(n * i, n * (i + 1)), dropoutCPU(xs, { p: 0.4, seed, offset: BigInt(i) }).y, `call ${i}`);
+    },
+  },
+  {
+    name: 'repeated calls: Gaussian dropout and the fused epilogue, forward and backward, repeat too: each repeat equals the same call planned afresh, bit for bit, and each offset draws anew',
+    async run({ device }, t) {
+      const rows = 7;
+      const cols = 36;
+      const n = rows * cols;
+      const shape = [rows, cols];
+      const [x, dy, bias, residual] = [t.buffer(4 * n, testData(n, 12)), t.buffer(4 * n, testData(n, 13)), t.buffer(4 * cols, testData(cols, 14)), t.buffer(4 * n, testData(n, 15))];
+      const outs = { gy: t.buffer(4 * n), gdx: t.buffer(4 * n), fy: t.buffer(4 * n), fdx: t.buffer(4 * n), dbias: t.buffer(4 * cols) };
+      const issue = (offset: bigint): Promise<unknown> => {
+        const key = { p: 0.3, training: true, seed, offset };
+        return Promise.all([
+          gaussianDropout(device, { x, y: outs.gy, n, ...key }),
+          gaussianDropoutBackward(device, { dy, dx: outs.gdx, n, ...key }),
+          fusedDropout(device, { x, bias, residual, y: outs.fy, shape, activation: 'gelu', ...key }),
+          fusedDropoutBackward(device, { dy, x, bias, dx: outs.fdx, dbias: outs.dbias, shape, activation: 'gelu', ...key }),
+        ]);
+      };
+      const read = async (): Promise<Float32Array[]> => Promise.all([
+        t.f32(outs.gy, n), t.f32(outs.gdx, n), t.f32(outs.fy, n), t.f32(outs.fdx, n), t.f32(outs.dbias, cols),
+      ]);
+      const names = ['gaussianDropout y', 'gaussianDropoutBackward dx', 'fusedDropout y', 'fusedDropoutBackward dx', 'fusedDropoutBackward dbias'];
+      let previous: Float32Array[] | null = null;
+      for (let step = 0; step < 4; step++) {
+        const before = deviceStats(device).repeats;
+        await issue(BigInt(step));
+        checkEqual(deviceStats(device).repeats - before, step === 0 ? 0 : 4, `step ${step}: calls that reused plans`);
+        const repeated = await read();
+        // The same calls planned afresh: configureDevice({}) drops the kept calls (the schedule stays).
+        configureDevice(device, {});
+        await issue(BigInt(step));
+        const fresh = await read();
+        names.forEach((name, i) => checkF32(repeated[i]!, fresh[i]!, `step ${step}: ${name}, repeat against a fresh plan`));
+        if (previous) {
+          for (const i of [0, 1, 2, 3]) check(!previous[i]!.every((v, e) => Object.is(v, repeated[i]![e])), `step ${step}: ${names[i]} differs from the previous offset's`);
+        }
+        previous = repeated;
+      }
     },
   },
 ];

@@ -18,7 +18,7 @@ import { sh } from './lib.mjs';
  * kernel family's WGSL included, comments stripped) and this budget, which leaves room for fixes
  * and small features. Keep docs/packaging.md in step.
  */
-export const SIZE_BUDGET_BYTES = 36_000;
+export const SIZE_BUDGET_BYTES = 37_500;
 
 /** How far a measured size may drift from the figure docs/packaging.md states before it is stale. */
 const DOC_TOLERANCE = 0.03;
