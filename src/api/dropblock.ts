@@ -11,6 +11,7 @@ import { dropRate } from '../rng/threshold.js';
 import { type Direction } from '../rng/transform.js';
 import { call, identityPlan, job, planned, type PlannedCall } from './functional.js';
 import { checkDistinct, maskRange, tensorRange, type DType } from './validate.js';
+import { planRepeatable } from './repeat.js';
 
 /** Options of {@link dropBlock} and {@link dropBlockBackward}. */
 export interface DropBlockOptions {
@@ -39,6 +40,10 @@ export interface DropBlockOptions {
 function planDropBlockCall(device: GPUDevice, options: DropBlockOptions, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): PlannedCall | null {
   const operation = direction === 'forward' ? 'dropBlock' : 'dropBlockBackward';
   checkOptions(options, operation, OPTIONS[operation]);
+  return planRepeatable(device, operation, options, () => planDropBlockAfresh(device, options, operation, direction, srcArg, dstArg, maskArg));
+}
+
+function planDropBlockAfresh(device: GPUDevice, options: DropBlockOptions, operation: string, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): PlannedCall | null {
   const rank = Array.isArray(options.shape) ? options.shape.length : 0;
   const rate = dropRate(options.p);
   const g = dropBlockGeometry(options.shape, rate.p, options.blockSize, rank === 5 ? 3 : 2);

@@ -9,6 +9,7 @@ import { dropRate } from '../rng/threshold.js';
 import { type PlannedCall } from './functional.js';
 import { checkOptions, checkTraining, OPTIONS } from '../spec/options.js';
 import { checkDistinct, checkDtype, checkEncoder, tensorRange, type DType } from './validate.js';
+import { planRepeatable } from './repeat.js';
 
 /** What {@link dropConnectLinear} and {@link dropConnectLinearBackward} share: the layer's shape and the draw. */
 export interface DropConnectLinearShape {
@@ -93,6 +94,11 @@ export function dropConnectLinear(device: GPUDevice, options: DropConnectLinearO
 /** Plans a {@link dropConnectLinear} call without running it. */
 export function planDropConnectLinear(device: GPUDevice, options: DropConnectLinearOptions): PlannedCall | null {
   const operation = 'dropConnectLinear';
+  checkOptions(options, operation, OPTIONS[operation]);
+  return planRepeatable(device, operation, options, () => planForwardAfresh(device, options, operation));
+}
+
+function planForwardAfresh(device: GPUDevice, options: DropConnectLinearOptions, operation: 'dropConnectLinear'): PlannedCall | null {
   const s = checkShapeOf(options, operation);
   const state = deviceState(device);
   const dtype = checkDtype(options.dtype, device, operation);
@@ -123,6 +129,11 @@ export function dropConnectLinearBackward(device: GPUDevice, options: DropConnec
 /** Plans a {@link dropConnectLinearBackward} call without running it. */
 export function planDropConnectLinearBackward(device: GPUDevice, options: DropConnectLinearBackwardOptions): PlannedCall | null {
   const operation = 'dropConnectLinearBackward';
+  checkOptions(options, operation, OPTIONS[operation]);
+  return planRepeatable(device, operation, options, () => planBackwardAfresh(device, options, operation));
+}
+
+function planBackwardAfresh(device: GPUDevice, options: DropConnectLinearBackwardOptions, operation: 'dropConnectLinearBackward'): PlannedCall | null {
   const s = checkShapeOf(options, operation);
   const state = deviceState(device);
   const dtype = checkDtype(options.dtype, device, operation);

@@ -11,6 +11,7 @@ import { checkMcTraining, checkOptions, OPTIONS } from '../spec/options.js';
 import { toU64 } from '../rng/seed.js';
 import { dropRate } from '../rng/threshold.js';
 import { checkDistinct, checkDtype, checkEncoder, checkWorkgroupSize, tensorRange, type DType } from './validate.js';
+import { planRepeatable } from './repeat.js';
 
 /** Options of {@link mcDropout}. */
 export interface McDropoutOptions {
@@ -64,6 +65,10 @@ export function mcDropout(device: GPUDevice, options: McDropoutOptions): Promise
 export function planMcDropout(device: GPUDevice, options: McDropoutOptions): PlannedCall | null {
   const operation = 'mcDropout';
   checkOptions(options, operation, OPTIONS.mcDropout);
+  return planRepeatable(device, operation, options, () => planMcAfresh(device, options, operation));
+}
+
+function planMcAfresh(device: GPUDevice, options: McDropoutOptions, operation: string): PlannedCall | null {
   checkMcTraining(options.training);
   const state = deviceState(device);
   const dtype = checkDtype(options.dtype, device, operation);

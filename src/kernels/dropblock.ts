@@ -102,6 +102,8 @@ export function planDropBlock(state: DeviceState, job: DropBlockJob): { plan: Ke
   const plan: KernelPlan = {
     pipelines: steps.map((step) => pipelineFor(step.entry)),
     uniformBytes: DROPBLOCK_PARAMS_BYTES,
+    // The block passes read the seeds drawn before them: the key is the seed draw's (planJob).
+    keyless: true,
     slots: steps.length,
     writeUniforms: (view, at) => steps.forEach((step, i) => writeScalars(view, at(i), DROPBLOCK_FIELDS, FLOATS, {
       ...common, n: g.numel, mask_shift: step.maskShift, groups: groupsOf(step), words: step.words,

@@ -85,7 +85,7 @@ export function planDropConnect(state: DeviceState, job: DropConnectJob): Kernel
     }
     return groups;
   }) as [number, number]);
-  const mask = maskUniforms(job.seed, job.offset, job.p);
+  let mask = maskUniforms(job.seed, job.offset, job.p);
   const masked = !dropRate(job.p).keepsAll; // eval (p = 0 here) or p rounding to 0: the plain layer
   return {
     pipelines: dispatches.map((d) => dropConnectPipeline(d.entry, job.f16, masked)),
@@ -99,6 +99,9 @@ export function planDropConnect(state: DeviceState, job: DropConnectJob): Kernel
         x_shift: bound[0]!.shift, w_shift: bound[1]!.shift, b_shift: bound[2]!.shift, y_shift: bound[3]!.shift, dw_shift: bound[4]!.shift, db_shift: bound[5]!.shift, pad0: 0, pad1: 0,
       };
       DC_FIELDS.forEach((name, i) => view.setUint32(base + 4 * (MASK_UNIFORM_WORDS + i), values[name], true));
+    },
+    rekey: (seed, offset) => {
+      mask = maskUniforms(seed, offset, job.p);
     },
     dispatches: dispatches.length,
     record: (r) => {

@@ -74,8 +74,8 @@ export function planMc(state: DeviceState, job: McJob): KernelPlan {
   const elementBytes = job.f16 ? 2 : 4;
   const x = binding(state, job.x, elementBytes);
   const bound = [job.out, job.mean, job.variance].map((r, i) => (r ? binding(state, r, elementBytes) : { resource: { buffer: placeholder(state, i + 2) }, shift: 0 }));
-  const [seedLo, seedHi] = u64Words(job.seed);
-  const [offsetLo, offsetHi] = u64Words(job.offset);
+  let [seedLo, seedHi] = u64Words(job.seed);
+  let [offsetLo, offsetHi] = u64Words(job.offset);
   const { invK, varFactor } = mcConstants(job.samples, job.unbiased);
   const workgroups = Math.ceil(blocksFor(job.n) / job.workgroupSize);
   const grid = dispatchGrid(workgroups, limitsOf(state).maxPerDimension);
@@ -91,6 +91,10 @@ export function planMc(state: DeviceState, job: McJob): KernelPlan {
       seed_lo: seedLo, seed_hi: seedHi, offset_lo: offsetLo, offset_hi: offsetHi,
       x_shift: x.shift, out_shift: bound[0]!.shift, mean_shift: bound[1]!.shift, var_shift: bound[2]!.shift,
     }),
+    rekey: (seed, offset) => {
+      [seedLo, seedHi] = u64Words(seed);
+      [offsetLo, offsetHi] = u64Words(offset);
+    },
     dispatches: 1,
     record: (r) => {
       const bindGroup = r.bindGroup(LAYOUT, [

@@ -4,8 +4,8 @@
 // reference's values, and any changed argument, a changed device configuration or a buffer that
 // failed since must be seen.
 import {
-  DropoutArgumentError, DropoutGPUError, deviceStats, downloadFloat32, downloadUint32, dropout, dropoutBackward, fusedDropout, fusedDropoutBackward,
-  gaussianDropout, gaussianDropoutBackward,
+  DropoutArgumentError, DropoutGPUError, deviceStats, downloadFloat32, downloadUint32, dropBlock, dropBlockBackward, dropout, dropoutBackward,
+  dropConnectLinear, dropConnectLinearBackward, fusedDropout, fusedDropoutBackward, gaussianDropout, gaussianDropoutBackward, mcDropout,
 } from 'webgpu-dropout';
 import { configureDevice } from 'webgpu-dropout/testing';
 import { dropoutBackwardCPU, dropoutCPU } from 'webgpu-dropout/cpu';
@@ -159,14 +159,23 @@ export const repeatCases: Case[] = [
     },
   },
   {
-    name: 'repeated calls: Gaussian dropout and the fused epilogue, forward and backward, repeat too: each repeat equals the same call planned afresh, bit for bit, and each offset draws anew',
+    name: 'repeated calls: Gaussian dropout, the fused epilogue, DropBlock, DropConnect (forward and backward) and Monte Carlo dropout repeat too: each repeat equals the same call planned afresh, bit for bit, and each offset draws anew',
     async run({ device }, t) {
       const rows = 7;
       const cols = 36;
       const n = rows * cols;
       const shape = [rows, cols];
       const [x, dy, bias, residual] = [t.buffer(4 * n, testData(n, 12)), t.buffer(4 * n, testData(n, 13)), t.buffer(4 * cols, testData(cols, 14)), t.buffer(4 * n, testData(n, 15))];
-      const outs = { gy: t.buffer(4 * n), gdx: t.buffer(4 * n), fy: t.buffer(4 * n), fdx: t.buffer(4 * n), dbias: t.buffer(4 * cols) };
+      const outs = {
+        gy: t.buffer(4 * n), gdx: t.buffer(4 * n), fy: t.buffer(4 * n), fdx: t.buffer(4 * n), dbias: t.buffer(4 * cols),
+        by: t.buffer(4 * n), bmask: t.buffer(4 * Math.ceil(n / 32)), bdx: t.buffer(4 * n), mean: t.buffer(4 * n), variance: t.buffer(4 * n),
+      };
+      const blockShape = [1, rows, 6, 6]; // (N, C, H, W) with C·H·W = n
+      const linear = { batch: 4, inFeatures: 9, outFeatures: 7 };
+      const lin = {
+        x: t.buffer(4 * 36, testData(36, 16)), weight: t.buffer(4 * 63, testData(63, 17)), bias: t.buffer(4 * 7, testData(7, 18)), dy: t.buffer(4 * 28, testData(28, 19)),
+        y: t.buffer(4 * 28), dx: t.buffer(4 * 36), dWeight: t.buffer(4 * 63), dBias: t.buffer(4 * 7),
+      };
       const issue = (offset: bigint): Promise<unknown> => {
         const key = { p: 0.3, training: true, seed, offset };
         return Promise.all([
@@ -174,17 +183,28 @@ export const repeatCases: Case[] = [
           gaussianDropoutBackward(device, { dy, dx: outs.gdx, n, ...key }),
           fusedDropout(device, { x, bias, residual, y: outs.fy, shape, activation: 'gelu', ...key }),
           fusedDropoutBackward(device, { dy, x, bias, dx: outs.fdx, dbias: outs.dbias, shape, activation: 'gelu', ...key }),
+          dropBlock(device, { x, y: outs.by, mask: outs.bmask, shape: blockShape, blockSize: 3, ...key }),
+          dropBlockBackward(device, { dy, dx: outs.bdx, shape: blockShape, blockSize: 3, ...key }),
+          mcDropout(device, { x, n, p: 0.3, samples: 5, seed, offset, mean: outs.mean, variance: outs.variance }),
+          dropConnectLinear(device, { x: lin.x, weight: lin.weight, bias: lin.bias, y: lin.y, ...linear, ...key }),
+          dropConnectLinearBackward(device, { dy: lin.dy, x: lin.x, weight: lin.weight, dx: lin.dx, dWeight: lin.dWeight, dBias: lin.dBias, ...linear, ...key }),
         ]);
       };
       const read = async (): Promise<Float32Array[]> => Promise.all([
         t.f32(outs.gy, n), t.f32(outs.gdx, n), t.f32(outs.fy, n), t.f32(outs.fdx, n), t.f32(outs.dbias, cols),
+        t.f32(outs.by, n), t.f32(outs.bdx, n), t.f32(outs.mean, n), t.f32(outs.variance, n),
+        t.f32(lin.y, 28), t.f32(lin.dx, 36), t.f32(lin.dWeight, 63),
       ]);
-      const names = ['gaussianDropout y', 'gaussianDropoutBackward dx', 'fusedDropout y', 'fusedDropoutBackward dx', 'fusedDropoutBackward dbias'];
+      const names = [
+        'gaussianDropout y', 'gaussianDropoutBackward dx', 'fusedDropout y', 'fusedDropoutBackward dx', 'fusedDropoutBackward dbias',
+        'dropBlock y', 'dropBlockBackward dx (rebuilt)', 'mcDropout mean', 'mcDropout variance',
+        'dropConnectLinear y', 'dropConnectLinearBackward dx', 'dropConnectLinearBackward dWeight',
+      ];
       let previous: Float32Array[] | null = null;
       for (let step = 0; step < 4; step++) {
         const before = deviceStats(device).repeats;
         await issue(BigInt(step));
-        checkEqual(deviceStats(device).repeats - before, step === 0 ? 0 : 4, `step ${step}: calls that reused plans`);
+        checkEqual(deviceStats(device).repeats - before, step === 0 ? 0 : 9, `step ${step}: calls that reused plans`);
         const repeated = await read();
         // The same calls planned afresh: configureDevice({}) drops the kept calls (the schedule stays).
         configureDevice(device, {});
@@ -192,7 +212,7 @@ export const repeatCases: Case[] = [
         const fresh = await read();
         names.forEach((name, i) => checkF32(repeated[i]!, fresh[i]!, `step ${step}: ${name}, repeat against a fresh plan`));
         if (previous) {
-          for (const i of [0, 1, 2, 3]) check(!previous[i]!.every((v, e) => Object.is(v, repeated[i]![e])), `step ${step}: ${names[i]} differs from the previous offset's`);
+          for (const i of [0, 1, 2, 3, 5, 6, 7, 9, 10, 11]) check(!previous[i]!.every((v, e) => Object.is(v, repeated[i]![e])), `step ${step}: ${names[i]} differs from the previous offset's`);
         }
         previous = repeated;
       }
