@@ -1,8 +1,8 @@
 // Encodes one element-wise dropout job (a draw, a masked backward or a mask fill) chunk by chunk.
 // Per chunk, one compute pass. Multi-pass schedule (CPU adapters): [fill mask] → main (whole
 // tiles) → main tail (one workgroup) → [ties → tie reset] → [pack mask]; WebGPU keeps that order
-// within a pass. Single-pass schedule (GPUs): one dispatch (see src/gpu/schedule.ts). Arguments
-// were validated before this.
+// within a pass. Single-pass schedule (GPUs), and a draw of one tile or less with ties on the
+// multi-pass one: one dispatch (see src/gpu/schedule.ts). Arguments were validated before this.
 import { type DropRate } from '../rng/threshold.js';
 import { BLOCK_ELEMENTS, TILE_ELEMENTS } from '../rng/layout.js';
 import { type BufferRange } from '../gpu/buffers.js';
@@ -108,7 +108,11 @@ function dispatchesFor(job: Job, single: boolean, ties: boolean, count: number, 
 export function planJob(state: DeviceState, job: Job): KernelPlan {
   const limits = limitsOf(state);
   const chunks = planChunks(job.n, chunkElements(limits.maxBindingBytes, limits.storageAlign));
-  const single = scheduleOf(state) === 'single-pass';
+  // On the multi-pass schedule a draw of one tile or less whose rate has ties takes the single
+  // dispatch too: its tail and tie passes cost a CPU adapter more than settling the ties inline
+  // (SwiftShader, Node, end to end per call at p = 0.1: 84 µs against 112 at n = 2^10; from two
+  // tiles on, the multi-pass is faster: 162 against 180 at 2^12), and the host records one.
+  const single = scheduleOf(state) === 'single-pass' || (job.kind === 'draw' && job.rate.ties && job.n <= TILE_ELEMENTS);
   const ties = job.kind === 'draw' && job.rate.ties;
   // The multi-pass schedule logs the ties level 0 leaves undecided, and stages a draw's keep bits.
   const logTies = ties && !single;

@@ -67,6 +67,14 @@ export const scheduleCases: Case[] = [
           n: 5000, p: 0.1, seed: 0xfeedn, offset: 4n,
           dispatches: (got) => check(got.forward > 1 && got.rebuild > 1, `multi-pass records its extra passes: ${JSON.stringify(got)}`),
         });
+        // …but a draw of one tile (1536 elements) or less with ties is one dispatch there too
+        // (the forward writes its mask: without ties, or past one tile, a packing pass follows).
+        for (const [n, p, forward, rebuild] of [[1000, 0.1, 1, 1], [1536, 1 / 3, 1, 1], [1537, 0.1, 4, 3], [1000, 0.5, 2, 1]] as const) {
+          await checkDraw(device, t, {
+            n, p, seed: 0xfeedn, offset: 5n,
+            dispatches: (got) => check(got.forward === forward && got.rebuild === rebuild, `multi-pass, n=${n} p=${p}: forward ${forward} and rebuild ${rebuild} dispatches: ${JSON.stringify(got)}`),
+          });
+        }
       } finally {
         configureDevice(device, { schedule: 'auto' });
       }
