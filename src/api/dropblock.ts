@@ -39,11 +39,11 @@ export interface DropBlockOptions {
 
 function planDropBlockCall(device: GPUDevice, options: DropBlockOptions, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): PlannedCall | null {
   const operation = direction === 'forward' ? 'dropBlock' : 'dropBlockBackward';
-  checkOptions(options, operation, OPTIONS[operation]);
   return planRepeatable(device, operation, options, () => planDropBlockAfresh(device, options, operation, direction, srcArg, dstArg, maskArg));
 }
 
-function planDropBlockAfresh(device: GPUDevice, options: DropBlockOptions, operation: string, direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): PlannedCall | null {
+function planDropBlockAfresh(device: GPUDevice, options: DropBlockOptions, operation: 'dropBlock' | 'dropBlockBackward', direction: Direction, srcArg: BufferArg, dstArg: BufferArg, maskArg: BufferArg | undefined): PlannedCall | null {
+  checkOptions(options, operation, OPTIONS[operation]);
   const rank = Array.isArray(options.shape) ? options.shape.length : 0;
   const rate = dropRate(options.p);
   const g = dropBlockGeometry(options.shape, rate.p, options.blockSize, rank === 5 ? 3 : 2);

@@ -94,7 +94,6 @@ export function dropConnectLinear(device: GPUDevice, options: DropConnectLinearO
 /** Plans a {@link dropConnectLinear} call without running it. */
 export function planDropConnectLinear(device: GPUDevice, options: DropConnectLinearOptions): PlannedCall | null {
   const operation = 'dropConnectLinear';
-  checkOptions(options, operation, OPTIONS[operation]);
   return planRepeatable(device, operation, options, () => planForwardAfresh(device, options, operation));
 }
 
@@ -129,7 +128,6 @@ export function dropConnectLinearBackward(device: GPUDevice, options: DropConnec
 /** Plans a {@link dropConnectLinearBackward} call without running it. */
 export function planDropConnectLinearBackward(device: GPUDevice, options: DropConnectLinearBackwardOptions): PlannedCall | null {
   const operation = 'dropConnectLinearBackward';
-  checkOptions(options, operation, OPTIONS[operation]);
   return planRepeatable(device, operation, options, () => planBackwardAfresh(device, options, operation));
 }
 

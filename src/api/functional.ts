@@ -215,14 +215,18 @@ function planCall(c: Call, direction: Direction, srcArg: BufferArg, dstArg: Buff
  * caller (a layer, which built them). @internal
  */
 export function planDropout(device: GPUDevice, options: DropoutOptions, operation = 'dropout', checked = false): PlannedCall | null {
-  if (!checked) checkOptions(options, operation, OPTIONS.dropout);
-  return planRepeatable(device, operation, options, () => planCall(call(device, options, operation), 'forward', options.x, options.y, options.mask));
+  return planRepeatable(device, operation, options, () => {
+    if (!checked) checkOptions(options, operation, OPTIONS.dropout);
+    return planCall(call(device, options, operation), 'forward', options.x, options.y, options.mask);
+  });
 }
 
 /** Plans a {@link dropoutBackward} call without running it (see {@link planDropout}). @internal */
 export function planDropoutBackward(device: GPUDevice, options: DropoutBackwardOptions, operation = 'dropoutBackward', checked = false): PlannedCall | null {
-  if (!checked) checkOptions(options, operation, OPTIONS.dropoutBackward);
-  return planRepeatable(device, operation, options, () => planCall(call(device, options, operation), 'backward', options.dy, options.dx, options.mask));
+  return planRepeatable(device, operation, options, () => {
+    if (!checked) checkOptions(options, operation, OPTIONS.dropoutBackward);
+    return planCall(call(device, options, operation), 'backward', options.dy, options.dx, options.mask);
+  });
 }
 
 /**

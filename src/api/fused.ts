@@ -73,11 +73,11 @@ export function fusedDropout(device: GPUDevice, options: FusedDropoutOptions): P
 /** Plans a {@link fusedDropout} call without running it. */
 export function planFusedDropout(device: GPUDevice, options: FusedDropoutOptions): PlannedCall | null {
   const operation = 'fusedDropout';
-  checkFusedOptions(options, operation);
   return planRepeatable(device, operation, options, () => planFusedAfresh(device, options, operation));
 }
 
-function planFusedAfresh(device: GPUDevice, options: FusedDropoutOptions, operation: string): PlannedCall | null {
+function planFusedAfresh(device: GPUDevice, options: FusedDropoutOptions, operation: 'fusedDropout'): PlannedCall | null {
+  checkFusedOptions(options, operation);
   const c = call(device, { ...options, noiseShape: undefined }, operation);
   const act = checkActivation(options.activation);
   const width = cols(options.shape);
@@ -115,11 +115,11 @@ export function fusedDropoutBackward(device: GPUDevice, options: FusedDropoutBac
 /** Plans a {@link fusedDropoutBackward} call without running it. */
 export function planFusedDropoutBackward(device: GPUDevice, options: FusedDropoutBackwardOptions): PlannedCall | null {
   const operation = 'fusedDropoutBackward';
-  checkFusedOptions(options, operation);
   return planRepeatable(device, operation, options, () => planFusedBackwardAfresh(device, options, operation));
 }
 
-function planFusedBackwardAfresh(device: GPUDevice, options: FusedDropoutBackwardOptions, operation: string): PlannedCall | null {
+function planFusedBackwardAfresh(device: GPUDevice, options: FusedDropoutBackwardOptions, operation: 'fusedDropoutBackward'): PlannedCall | null {
+  checkFusedOptions(options, operation);
   const c = call(device, { ...options, noiseShape: undefined }, operation);
   const act = checkActivation(options.activation);
   const width = cols(options.shape);

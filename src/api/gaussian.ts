@@ -15,11 +15,11 @@ export type GaussianDropoutBackwardOptions = Omit<DropoutBackwardOptions, 'mask'
 
 function planGaussianCall(device: GPUDevice, options: GaussianDropoutOptions | GaussianDropoutBackwardOptions, direction: Direction): PlannedCall | null {
   const operation = direction === 'forward' ? 'gaussianDropout' : 'gaussianDropoutBackward';
-  checkOptions(options, operation, OPTIONS[operation]);
   return planRepeatable(device, operation, options, () => planGaussianAfresh(device, options, direction, operation));
 }
 
-function planGaussianAfresh(device: GPUDevice, options: GaussianDropoutOptions | GaussianDropoutBackwardOptions, direction: Direction, operation: string): PlannedCall | null {
+function planGaussianAfresh(device: GPUDevice, options: GaussianDropoutOptions | GaussianDropoutBackwardOptions, direction: Direction, operation: 'gaussianDropout' | 'gaussianDropoutBackward'): PlannedCall | null {
+  checkOptions(options, operation, OPTIONS[operation]);
   const sigma = gaussianSigma(options.p);
   const c = call(device, { ...options, p: 0 }, operation);
   if (c.n >= 2 ** 34) throw new DropoutArgumentError('n', c.n, 'at most 2^34 - 1 elements for Gaussian dropout');

@@ -64,11 +64,11 @@ export function mcDropout(device: GPUDevice, options: McDropoutOptions): Promise
 /** Plans a {@link mcDropout} call without running it. */
 export function planMcDropout(device: GPUDevice, options: McDropoutOptions): PlannedCall | null {
   const operation = 'mcDropout';
-  checkOptions(options, operation, OPTIONS.mcDropout);
   return planRepeatable(device, operation, options, () => planMcAfresh(device, options, operation));
 }
 
 function planMcAfresh(device: GPUDevice, options: McDropoutOptions, operation: string): PlannedCall | null {
+  checkOptions(options, operation, OPTIONS.mcDropout);
   checkMcTraining(options.training);
   const state = deviceState(device);
   const dtype = checkDtype(options.dtype, device, operation);

@@ -10,7 +10,7 @@
 // fields, an array by its entries, any other value by `===`. So a caller who mutates an options
 // object, a range object or a shape array between calls gets a call planned afresh. An option
 // whose value is an object of another kind makes a call that is never kept.
-import { deviceState } from '../gpu/device-state.js';
+import { liveState } from '../gpu/device-state.js';
 import { type KernelPlan } from '../gpu/execute.js';
 import { checkKey } from '../spec/options.js';
 import { checkEncoder } from './validate.js';
@@ -82,33 +82,36 @@ function rekeyable(plans: readonly KernelPlan[]): boolean {
 }
 
 /**
- * Plans a call with `plan` (which validates everything), or, when the call repeats one of the
- * operation's recent calls on the device but for its key and encoder, rekeys that call's plans.
- * `options` is the call's options object, its keys already checked; `seed` and `offset` are its
- * draw key (checked here on a repeat).
+ * Plans a call with `plan` (which validates everything, the options' keys included), or, when the
+ * call repeats one of the operation's recent calls on the device but for its key and encoder,
+ * rekeys that call's plans: its options have the same defined keys with equal values, so only
+ * `seed`, `offset` (its draw key) and `encoder` are checked again. A device the library has not
+ * seen live yet, or options that are not an object, go to `plan`, which refuses them.
  */
-export function planRepeatable(device: GPUDevice, operation: string, options: object, plan: () => PlannedCall | null): PlannedCall | null {
-  const state = deviceState(device);
+export function planRepeatable(device: GPUDevice, operation: string, options: unknown, plan: () => PlannedCall | null): PlannedCall | null {
+  if (typeof options !== 'object' || options === null) return plan();
   const record = options as Record<string, unknown>;
-  let kept = state.repeats.get(operation);
-  if (kept) {
-    for (const repeat of kept) {
-      if (repeat.failures !== state.allocationFailures || !repeats(repeat.inputs, record)) continue;
+  const known = liveState(device);
+  if (known) {
+    for (const repeat of known.repeats.get(operation) ?? []) {
+      if (repeat.failures !== known.allocationFailures || !repeats(repeat.inputs, record)) continue;
       const { seed, offset } = checkKey(record);
       const encoder = checkEncoder(record.encoder);
       for (const p of repeat.plans) p.rekey?.(seed, offset);
-      state.stats.repeats++;
-      return { state, operation, encoder, plans: repeat.plans as KernelPlan[] };
+      known.stats.repeats++;
+      return { state: known, operation, encoder, plans: repeat.plans as KernelPlan[] };
     }
   }
-  const failures = state.allocationFailures;
   const result = plan();
   if (result === null || !rekeyable(result.plans)) return result;
   const inputs = inputsOf(record);
   if (inputs === null) return result;
+  const state = result.state;
+  let kept = state.repeats.get(operation);
   if (!kept) state.repeats.set(operation, (kept = []));
   // The oldest goes first: a model's layers each keep theirs while there are few.
   if (kept.length >= KEPT) kept.shift();
-  kept.push({ inputs, plans: result.plans, failures });
+  // Failures are counted when WebGPU reports them, after this call returns: a later one bypasses it.
+  kept.push({ inputs, plans: result.plans, failures: state.allocationFailures });
   return result;
 }

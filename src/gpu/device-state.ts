@@ -128,6 +128,12 @@ function isDevice(value: unknown): value is GPUDevice {
     && typeof (value as GPUDevice).queue === 'object';
 }
 
+/** The state of a device the library has seen and that is not lost; null otherwise (never throws). */
+export function liveState(device: unknown): DeviceState | null {
+  const known = states.get(device as GPUDevice);
+  return known && !known.lost ? known : null;
+}
+
 /** The state of a live device; throws DropoutDeviceLostError if it was lost. */
 export function deviceState(device: unknown): DeviceState {
   // The hot path: a device seen before and not lost.

@@ -201,10 +201,14 @@ function layoutUniforms(state: DeviceState, plans: readonly KernelPlan[]): { byt
 // A call's uniform bytes are staged here: writeBuffer copies them before it returns, so one
 // buffer serves every call (a fresh ArrayBuffer and DataView per call cost ~0.8 µs in Chrome).
 let staging = new DataView(new ArrayBuffer(4096));
+let stagingBytes = new Uint8Array(staging.buffer);
 
 function stagingFor(bytes: number): DataView {
-  if (staging.byteLength < bytes) staging = new DataView(new ArrayBuffer(2 ** Math.ceil(Math.log2(bytes))));
-  new Uint8Array(staging.buffer, 0, bytes).fill(0);
+  if (staging.byteLength < bytes) {
+    staging = new DataView(new ArrayBuffer(2 ** Math.ceil(Math.log2(bytes))));
+    stagingBytes = new Uint8Array(staging.buffer);
+  }
+  stagingBytes.fill(0, 0, bytes);
   return staging;
 }
 

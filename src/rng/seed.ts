@@ -24,6 +24,11 @@ export function toU64(name: string, value: unknown): bigint {
 }
 
 export function u64Words(value: bigint): U64Words {
+  // Below 2^53 (every offset a counter reaches) without BigInt arithmetic, which allocates.
+  if (value >= 0n && value <= 9007199254740991n) {
+    const n = Number(value);
+    return [n % 4294967296, Math.floor(n / 4294967296)];
+  }
   return [Number(value & 0xffffffffn), Number((value >> 32n) & 0xffffffffn)];
 }
 

@@ -233,6 +233,8 @@ export const repeatOnceCases: Case[] = [
         ['seed -1', { ...base, seed: -1n }, 'seed'],
         ['offset 2^64', { ...base, offset: 2n ** 64n }, 'offset'],
         ['encoder not an encoder', { ...base, encoder: {} as GPUCommandEncoder }, 'encoder'],
+        // A key the call does not take: the kept call had none, so this is no repeat, and refused.
+        ['an unknown option', { ...base, bogus: 1 } as Parameters<typeof dropout>[1], 'bogus'],
       ] as const) {
         const before = deviceStats(device);
         const error = await dropout(device, options).catch((e: unknown) => e);

@@ -43,3 +43,10 @@ describe('Philox4x32-10 on the CPU', () => {
     for (const [a, b] of pairs) expect(mulhi32(a, b)).toBe(Number((BigInt(a) * BigInt(b)) >> 32n));
   });
 });
+
+test('u64Words: the low and high 32-bit words of a u64, on both sides of 2^53 (the fast path ends there)', async () => {
+  const { u64Words } = await import('../../src/rng/seed.js');
+  const values = [0n, 1n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 32n + 1n, 2n ** 52n + 12345n, 2n ** 53n - 2n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 63n + 5n, 2n ** 64n - 1n];
+  for (let i = 1; i <= 200; i++) values.push(BigInt.asUintN(64, BigInt(i) * 0x9e3779b97f4a7c15n) >> BigInt(i % 24)); // spread over [2^40, 2^64)
+  for (const v of values) expect(u64Words(v), `${v}`).toEqual([Number(v & 0xffffffffn), Number(v >> 32n)]);
+});
