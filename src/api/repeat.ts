@@ -94,7 +94,7 @@ export function planRepeatable(device: GPUDevice, operation: string, options: un
   const known = liveState(device);
   if (known) {
     for (const repeat of known.repeats.get(operation) ?? []) {
-      if (repeat.failures !== known.allocationFailures || !repeats(repeat.inputs, record)) continue;
+      if (!repeats(repeat.inputs, record)) continue;
       const { seed, offset } = checkKey(record);
       const encoder = checkEncoder(record.encoder);
       for (const p of repeat.plans) p.rekey?.(seed, offset);
@@ -111,7 +111,6 @@ export function planRepeatable(device: GPUDevice, operation: string, options: un
   if (!kept) state.repeats.set(operation, (kept = []));
   // The oldest goes first: a model's layers each keep theirs while there are few.
   if (kept.length >= KEPT) kept.shift();
-  // Failures are counted when WebGPU reports them, after this call returns: a later one bypasses it.
-  kept.push({ inputs, plans: result.plans, failures: state.allocationFailures });
+  kept.push({ inputs, plans: result.plans });
   return result;
 }

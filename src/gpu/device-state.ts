@@ -60,8 +60,6 @@ export interface DeviceState {
   readonly pipelineChecks: Map<string, Promise<string | null>>;
   /** Helper allocations that failed and no call has reported yet. */
   readonly unreportedFailures: AllocationFailure[];
-  /** Helper allocations on this device seen failing so far (a repeat planned before one is stale). */
-  allocationFailures: number;
   /** Recent calls of each operation that can be repeated with a new draw key (see {@link Repeat}). */
   readonly repeats: Map<string, Repeat[]>;
 }
@@ -70,13 +68,12 @@ export interface DeviceState {
  * A call kept so that a later call of its operation with the same arguments but the draw key can
  * reuse its plans, only rekeyed (what a training loop does every step; src/api/repeat.ts).
  * `inputs` snapshot the call's options as they were when it was planned (see there). Dropped by
- * configureDevice (limits and schedule shape the plans) and with the device's state.
+ * configureDevice (limits and schedule shape the plans), when a helper allocation fails (a kept
+ * call may bind the buffer) and with the device's state.
  */
 export interface Repeat {
   readonly inputs: readonly unknown[];
   readonly plans: readonly KernelPlan[];
-  /** {@link DeviceState.allocationFailures} when planned: a buffer it binds may have failed since. */
-  readonly failures: number;
 }
 
 /** A buffer the library's helpers created that WebGPU failed to allocate. */
@@ -148,7 +145,7 @@ export function deviceState(device: unknown): DeviceState {
       device, queue: device.queue, limits: null, lost: null, pipelines: new Map(), modules: new Map(), ready: new Map(), readyModules: new Map(), layouts: new Map(), scratch: new Map(),
       placeholders: new Map(), staging: [], created: [], testLimits: {}, schedule: null,
       stats: { pipelines: 0, buffers: 0, submits: 0, encodedCalls: 0, uniformBuffers: 0, dispatches: 0, bindGroups: 0, repeats: 0 },
-      allocationChecks: new Set(), unreportedFailures: [], allocationFailures: 0, repeats: new Map(),
+      allocationChecks: new Set(), unreportedFailures: [], repeats: new Map(),
       uniformRing: { submit: null, chunk: null, cursor: 0 }, bindGroups: new Map(), pipelineChecks: new Map(),
     };
     state = fresh;
@@ -209,7 +206,8 @@ export function trackAllocation(state: DeviceState, operation: string, descripto
       const failure: AllocationFailure = { operation, label: descriptor.label ?? '', code: memory ? 'GPU_OUT_OF_MEMORY' : 'GPU_VALIDATION', message: error.message };
       failedAllocations.set(buffer, failure);
       state.unreportedFailures.push(failure);
-      state.allocationFailures++;
+      // A kept call may bind the buffer: planned afresh, the next call is refused with this failure.
+      state.repeats.clear();
     }, () => undefined).finally(() => state.allocationChecks.delete(check));
     state.allocationChecks.add(check);
   }
