@@ -10,6 +10,7 @@
 // fields, an array by its entries, any other value by `===`. So a caller who mutates an options
 // object, a range object or a shape array between calls gets a call planned afresh. An option
 // whose value is an object of another kind makes a call that is never kept.
+import { isBuffer } from '../gpu/buffers.js';
 import { liveState } from '../gpu/device-state.js';
 import { type KernelPlan } from '../gpu/execute.js';
 import { checkKey } from '../spec/options.js';
@@ -28,10 +29,6 @@ class RangeSnapshot {
 }
 
 const UNKEEPABLE = Symbol('unkeepable');
-
-function isBuffer(value: object): boolean {
-  return typeof (value as GPUBuffer).destroy === 'function' && typeof (value as GPUBuffer).size === 'number' && !('buffer' in value);
-}
 
 function snapshot(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;

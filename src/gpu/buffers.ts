@@ -27,6 +27,11 @@ export interface BufferRange {
 /** size and usage of the GPUBuffers seen (both fixed at creation), so the hot path reads no native property twice. */
 const bufferFacts = new WeakMap<object, { size: number; usage: number }>();
 
+/** Whether `value` is a GPUBuffer itself (not a `{ buffer, byteOffset }` range object). */
+export function isBuffer(value: unknown): value is GPUBuffer {
+  return factsOf(value) !== null;
+}
+
 function factsOf(value: unknown): { size: number; usage: number } | null {
   if (typeof value !== 'object' || value === null) return null;
   const known = bufferFacts.get(value);

@@ -109,8 +109,8 @@ export interface DeviceCounters {
   /** Bind groups created (the call path reuses cached ones for the same buffers and ranges). */
   bindGroups: number;
   /**
-   * Calls that reused the plans of an earlier call of theirs, rekeyed: the same GPUBuffers (not
-   * range objects), n, p and options, no shape arrays, a new seed or offset (see docs/host-cost.md).
+   * Calls that reused the plans of an earlier call of theirs, rekeyed: the same tensors, sizes and
+   * options, a new seed or offset (see src/api/repeat.ts and docs/guide.md).
    */
   repeats: number;
 }

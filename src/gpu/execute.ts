@@ -202,14 +202,24 @@ function layoutUniforms(state: DeviceState, plans: readonly KernelPlan[]): { byt
 // buffer serves every call (a fresh ArrayBuffer and DataView per call cost ~0.8 µs in Chrome).
 let staging = new DataView(new ArrayBuffer(4096));
 let stagingBytes = new Uint8Array(staging.buffer);
+let stagingU32 = new Uint32Array(staging.buffer);
 
 function stagingFor(bytes: number): DataView {
   if (staging.byteLength < bytes) {
     staging = new DataView(new ArrayBuffer(2 ** Math.ceil(Math.log2(bytes))));
     stagingBytes = new Uint8Array(staging.buffer);
+    stagingU32 = new Uint32Array(staging.buffer);
   }
   stagingBytes.fill(0, 0, bytes);
   return staging;
+}
+
+/**
+ * The whole buffer under a `writeUniforms` view as u32 words (host byte order, as the typed arrays
+ * a caller writes with writeBuffer): the staging buffer's kept view, or a new one for another view.
+ */
+export function stagingWords(view: DataView): Uint32Array {
+  return view.buffer === staging.buffer ? stagingU32 : new Uint32Array(view.buffer, 0, view.buffer.byteLength >>> 2);
 }
 
 function writeAll(plans: readonly KernelPlan[], bases: number[], strides: number[], view: DataView): void {

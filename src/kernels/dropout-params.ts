@@ -45,7 +45,7 @@ export type Params = Record<ParamName, number>;
 export const PARAMS_BYTES = PARAM_FIELDS.length * 4;
 
 /** Words in the struct. */
-export const PARAM_WORDS = PARAM_FIELDS.length;
+const PARAM_WORDS = PARAM_FIELDS.length;
 
 const NAMES: readonly ParamName[] = PARAM_FIELDS.map(([name]) => name);
 const FLOAT: readonly boolean[] = PARAM_FIELDS.map(([, type]) => type === 'f32');

@@ -10,7 +10,7 @@ import { chunkElements, elementBinding, maskBinding, planChunks, vec4Ready, whol
 import { type Activation } from '../spec/epilogue.js';
 import { ensureBuffer, limitsOf, placeholder, scheduleOf, type DeviceState } from '../gpu/device-state.js';
 import { dispatchGrid } from '../gpu/geometry.js';
-import { type KernelPlan } from '../gpu/execute.js';
+import { stagingWords, type KernelPlan } from '../gpu/execute.js';
 import { dropoutLayout, dropoutPipeline, type DropoutEntry, type DropoutKey, type WorkgroupSize } from './dropout-family.js';
 import { keyParams, paramWords, PARAMS_BYTES, ruleFor, type KeyParam, type Params } from './dropout-params.js';
 
@@ -181,7 +181,7 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
   keyParams(templates, job.seed, job.offset);
   // The bind groups of the last recording, and the buffers they bound that are not fixed by the
   // plan (the call's uniform buffer, our scratch buffers): a repeat of the plan binding the same
-  // ones reuses them without a lookup (see the call memo in src/api/functional.ts).
+  // ones reuses them without a lookup (a repeated call, src/api/repeat.ts).
   let groups: GPUBindGroup[] = [];
   let boundUniforms: GPUBuffer | null = null;
   let boundTieLog: GPUBuffer | null = null;
@@ -191,7 +191,7 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
     uniformBytes: PARAMS_BYTES,
     slots: work.length,
     writeUniforms: (view, at) => {
-      const words = wordsOf(view);
+      const words = stagingWords(view);
       for (let i = 0; i < templates.length; i++) words.set(templates[i]!, (view.byteOffset + at(i)) / 4);
     },
     rekey: (seed, offset) => keyParams(templates, seed, offset),
@@ -231,12 +231,4 @@ export function planJob(state: DeviceState, job: Job): KernelPlan {
       }
     },
   };
-}
-
-// A u32 view of the call's staging buffer, kept while the buffer is the same.
-let stagingWords: Uint32Array = new Uint32Array(0);
-
-function wordsOf(view: DataView): Uint32Array {
-  if (stagingWords.buffer !== view.buffer) stagingWords = new Uint32Array(view.buffer, 0, view.buffer.byteLength >>> 2);
-  return stagingWords;
 }
